@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/db/database.js';
+import { createPgDatabase } from '../storage/db/pgDatabase.js';
+import { createPgliteDatabase } from '../storage/db/pgliteDatabase.js';
+import { migrate } from '../storage/db/migrate.js';
+import type { ObjectStore } from '../storage/objects/objectStore.js';
+import { createFolderStore } from '../storage/objects/folderStore.js';
+import { createS3Store } from '../storage/objects/s3Store.js';
+import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
+import { createContractService } from '../workflow/contractService.js';
+import { createApp } from '../http/app.js';
+import { provisionApiKeys } from './apiKeys.js';
+
+/** PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR. */
+export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  if (config.databaseUrl) return createPgDatabase(config.databaseUrl);
+  const dir = path.join(config.dataDir, 'pgdata');
+  log.info({ dir }, 'using embedded PGlite database');
+  return createPgliteDatabase(dir);
+}
+
+/** MinIO/S3 when S3_* is set, otherwise a folder under DATA_DIR. */
+export async function openObjectStore(config: Config, log: Logger): Promise<ObjectStore> {
+  if (config.s3) return createS3Store(config.s3);
+  const dir = path.join(config.dataDir, 'objects');
+  log.info({ dir }, 'using local folder object store');
+  return createFolderStore(dir);
+}
+
+export interface Overrides {
+  db?: Database;
+  store?: ObjectStore;
+  announce?: (text: string) => void;
+}
+
+/** Wires every part of the service from configuration; tests pass their own database and store. */
+export async function buildService(config: Config, log: Logger, overrides: Overrides = {}) {
+  const db = overrides.db ?? (await openDatabase(config, log));
+  const store = overrides.store ?? (await openObjectStore(config, log));
+  const applied = await migrate(db);
+  if (applied.length > 0) log.info({ applied }, 'database migrations applied');
+
+  const [templates, renderer] = await Promise.all([loadTemplates(config.templatesDir), createDocumentRenderer()]);
+  const apiKeys = await provisionApiKeys(db, config.apiKeys, log, overrides.announce);
+  const contracts = createContractService({
+    db,
+    store,
+    templates,
+    renderer,
+    utility: config.utility,
+    place: config.contractPlace,
+    numberPrefix: config.contractNumberPrefix,
+  });
+  const app = createApp({
+    log,
+    db,
+    store,
+    templates,
+    contracts,
+    apiKeys,
+    jsonBodyLimit: config.jsonBodyLimit,
+    publicUrl: config.publicUrl,
+  });
+  return {
+    app,
+    db,
+    store,
+    contracts,
+    async close() {
+      if (!overrides.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ROLES = ['workflow', 'utility', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const ALL_ROLES: readonly Role[] = ROLES;
+
+const apiKeys = z.string().transform((raw, ctx) => {
+  const keys: { role: Role; key: string }[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const i = entry.indexOf(':');
+    const role = entry.slice(0, i) as Role;
+    const key = entry.slice(i + 1);
+    if (i < 0 || !ROLES.includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `each entry must be role:key with role one of ${ROLES.join(', ')}` });
+      return z.NEVER;
+    }
+    if (key.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `the key for role ${role} must be at least 16 characters` });
+      return z.NEVER;
+    }
+    keys.push({ role, key });
+  }
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'no role:key entries' });
+  return keys;
+});
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://esign.example.cn' }).optional(),
+    DATA_DIR: z.string().default('./data'),
+    TEMPLATES_DIR: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    S3_ENDPOINT: z.string().optional(),
+    S3_ACCESS_KEY: z.string().optional(),
+    S3_SECRET_KEY: z.string().optional(),
+    S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_USE_SSL: bool.optional(),
+    API_KEYS: apiKeys.optional(),
+    JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb').default('1mb'),
+    UTILITY_NAME: z.string().min(2).default('三亚市示范供水有限公司'),
+    UTILITY_CREDIT_CODE: z
+      .string()
+      .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'must be an 18-character 统一社会信用代码')
+      .default('91460200MA5RC0XQ1H'),
+    UTILITY_ADDRESS: z.string().default('海南省三亚市吉阳区迎宾路 188 号'),
+    UTILITY_PHONE: z.string().default('0898-88888888'),
+    CONTRACT_PLACE: z.string().default('海南省三亚市'),
+    CONTRACT_NUMBER_PREFIX: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 capital letters').default('SYGS'),
+  })
+  .superRefine((env, ctx) => {
+    const s3 = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_BUCKET'] as const;
+    const set = s3.filter((k) => env[k]);
+    if (set.length > 0 && set.length < s3.length) {
+      for (const k of s3.filter((k) => !env[k])) {
+        ctx.addIssue({ code: 'custom', path: [k], message: `is required when ${set.join(', ')} is set` });
+      }
+    }
+    if (env.S3_ENDPOINT && !parseEndpoint(env.S3_ENDPOINT)) {
+      ctx.addIssue({ code: 'custom', path: ['S3_ENDPOINT'], message: 'must be host[:port] or an http(s):// URL' });
+    }
+  });
+
+function parseEndpoint(raw: string): { host: string; port?: number; ssl?: boolean } | undefined {
+  try {
+    const url = new URL(/^https?:\/\//.test(raw) ? raw : `http://${raw}`);
+    return {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      ssl: /^https?:\/\//.test(raw) ? url.protocol === 'https:' : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  templatesDir: string;
+  logLevel: string;
+  databaseUrl?: string;
+  s3?: { endPoint: string; port?: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string; region: string };
+  apiKeys?: { role: Role; key: string }[];
+  jsonBodyLimit: string;
+  utility: { name: string; creditCode: string; address: string; phone: string };
+  contractPlace: string;
+  contractNumberPrefix: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once at start-up; every wrong setting is named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const endpoint = e.S3_ENDPOINT ? parseEndpoint(e.S3_ENDPOINT) : undefined;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(e.DATA_DIR),
+    templatesDir: path.resolve(e.TEMPLATES_DIR ?? 'templates'),
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    s3:
+      endpoint && e.S3_ACCESS_KEY && e.S3_SECRET_KEY && e.S3_BUCKET
+        ? {
+            endPoint: endpoint.host,
+            port: endpoint.port,
+            useSSL: e.S3_USE_SSL ?? endpoint.ssl ?? false,
+            accessKey: e.S3_ACCESS_KEY,
+            secretKey: e.S3_SECRET_KEY,
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+          }
+        : undefined,
+    apiKeys: e.API_KEYS,
+    jsonBodyLimit: e.JSON_BODY_LIMIT,
+    utility: { name: e.UTILITY_NAME, creditCode: e.UTILITY_CREDIT_CODE, address: e.UTILITY_ADDRESS, phone: e.UTILITY_PHONE },
+    contractPlace: e.CONTRACT_PLACE,
+    contractNumberPrefix: e.CONTRACT_NUMBER_PREFIX,
+  };
+}

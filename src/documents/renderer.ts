@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { composeDocument } from './composeDocument.js';
+import { loadFontFace, type FontFace } from './fontFace.js';
+import { layoutDocument, type DocumentLayout, type LayoutFonts } from './layout.js';
+import { assemblePdf } from './pdfAssembler.js';
+import type { Template } from './templateRegistry.js';
+import { assertSupported } from './unsupportedCharacters.js';
+
+export interface Party {
+  name: string;
+  creditCode: string;
+  address: string;
+  phone: string;
+  legalRepresentative?: string;
+  bank?: string;
+  account?: string;
+}
+
+export interface RenderInput {
+  template: Template;
+  variables: Record<string, unknown>;
+  contractNumber: string;
+  issuedAt: Date;
+  /** The supplying utility, from service configuration. */
+  utility: Party;
+  /** 签约地点 */
+  place: string;
+}
+
+export interface DocumentRenderer {
+  render(input: RenderInput): Promise<Uint8Array>;
+  /** Layout only, for callers that check geometry (and tests). */
+  layout(input: RenderInput): DocumentLayout;
+  /** Throws UnsupportedCharacterError naming every field the font cannot draw. */
+  checkCharacters(input: Omit<RenderInput, 'template'>): void;
+}
+
+const FONT_FILES = { regular: '400Regular/NotoSerifSC_400Regular.ttf', bold: '700Bold/NotoSerifSC_700Bold.ttf' };
+
+function defaultFontDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('@expo-google-fonts/noto-serif-sc/package.json'));
+}
+
+/** Dates are written in China Standard Time whatever the server's zone. */
+function chineseDate(d: Date): string {
+  const cst = new Date(d.getTime() + 8 * 3600_000);
+  return `${cst.getUTCFullYear()}年${cst.getUTCMonth() + 1}月${cst.getUTCDate()}日`;
+}
+
+function renderContext(input: RenderInput): Record<string, unknown> {
+  return {
+    ...input.variables,
+    contract: { number: input.contractNumber, place: input.place, date: chineseDate(input.issuedAt) },
+    utility: input.utility,
+  };
+}
+
+function checkCharacters(input: Omit<RenderInput, 'template'>, faces: FontFace[]): void {
+  assertSupported(
+    { ...input.variables, contract: { number: input.contractNumber, place: input.place }, utility: input.utility },
+    faces,
+  );
+}
+
+function layoutFor(input: RenderInput, fonts: LayoutFonts): DocumentLayout {
+  checkCharacters(input, [fonts.regular, fonts.bold]);
+  const blocks = composeDocument(input.template.document, renderContext(input));
+  const layout = layoutDocument(blocks, fonts, (page, pages) => `第 ${page} 页 共 ${pages} 页　　合同编号：${input.contractNumber}`);
+  const placed = new Set(layout.pages.flatMap((p) => p.fields.map((f) => f.role)));
+  const missing = input.template.signers.filter((s) => !placed.has(s.role)).map((s) => s.role);
+  if (missing.length > 0) throw new Error(`template ${input.template.id} v${input.template.version} has no signature block for ${missing.join(', ')}`);
+  return layout;
+}
+
+/** Parses the fonts once; each render then only lays out and subsets. */
+export async function createDocumentRenderer(opts: { fontDir?: string } = {}): Promise<DocumentRenderer> {
+  const dir = opts.fontDir ?? defaultFontDir();
+  const [regular, bold] = await Promise.all([loadFontFace(join(dir, FONT_FILES.regular)), loadFontFace(join(dir, FONT_FILES.bold))]);
+  const fonts: LayoutFonts = { regular, bold };
+  return {
+    layout: (input) => layoutFor(input, fonts),
+    checkCharacters: (input) => checkCharacters(input, [regular, bold]),
+    async render(input) {
+      const layout = layoutFor(input, fonts);
+      return assemblePdf(layout, fonts, {
+        title: input.template.title,
+        subject: `${input.template.id} v${input.template.version} ${input.contractNumber}`,
+        issuedAt: input.issuedAt,
+        idSeed: JSON.stringify([input.contractNumber, input.issuedAt.toISOString(), input.template.sha256, input.variables, input.utility, input.place]),
+      });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Database } from '../storage/db/database.js';
+import type { ObjectStore } from '../storage/objects/objectStore.js';
+import type { TemplateRegistry } from '../documents/index.js';
+import type { ContractService } from '../workflow/contractService.js';
+import { DomainError } from '../workflow/errors.js';
+import { authenticate, type ApiKeyRecord } from './auth.js';
+import { errorHandler, notFoundRoute } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { contractRoutes } from './routes/contracts.js';
+import { healthRoutes } from './routes/health.js';
+import { templateRoutes } from './routes/templates.js';
+
+export interface AppDeps {
+  log: Logger;
+  db: Database;
+  store: ObjectStore;
+  templates: TemplateRegistry;
+  contracts: ContractService;
+  apiKeys: ApiKeyRecord[];
+  jsonBodyLimit: string;
+  publicUrl: string;
+}
+
+/** Signing tokens travel in URLs; they are credentials and must not reach the logs. */
+function loggableUrl(url: string): string {
+  return url.replace(/(\/signing\/)[^/?]+/, '$1[token]');
+}
+
+/** JSON bodies only: anything else on a write is a 415 that names the expected type. */
+function requireJson(req: Request, _res: Response, next: NextFunction) {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is('application/json')) {
+    throw new DomainError('unsupported_media', 'unsupported_media_type', 'Send the body as application/json');
+  }
+  next();
+}
+
+export function createApp(deps: AppDeps) {
+  const app = express();
+  const metrics = createMetrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: loggableUrl(req.url), remoteAddress: req.remoteAddress }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(metrics.middleware);
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  app.use(healthRoutes(deps.db, deps.store));
+  app.get('/metrics', metrics.handler);
+
+  const api = express.Router();
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(deps.publicUrl));
+  });
+  api.use(authenticate(deps.apiKeys));
+  api.use(requireJson);
+  api.use(express.json({ limit: deps.jsonBodyLimit }));
+  api.use('/templates', templateRoutes(deps.templates));
+  api.use('/contracts', contractRoutes(deps.contracts, metrics));
+  app.use('/api/v1', api);
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,57 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Role } from '../config.js';
+import { DomainError } from '../workflow/errors.js';
+import type { Principal } from '../workflow/contractService.js';
+
+export interface ApiKeyRecord {
+  id: string;
+  role: Role;
+  hash: string;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function apiKeyRecord(role: Role, key: string): ApiKeyRecord {
+  const hash = hashApiKey(key);
+  return { id: `key_${hash.slice(0, 12)}`, role, hash };
+}
+
+/** A fresh key: 32 random bytes, prefixed with its role so a leaked key is recognisable in a scan. */
+export function generateApiKey(role: Role): string {
+  return `wes_${role}_${randomBytes(32).toString('base64url')}`;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Bearer-key authentication; keys are looked up by their SHA-256, never kept or compared in clear. */
+export function authenticate(keys: ApiKeyRecord[]) {
+  const byHash = new Map(keys.map((k) => [k.hash, k]));
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new DomainError('unauthenticated', 'missing_api_key', 'Send an API key as "Authorization: Bearer <key>"');
+    }
+    const record = byHash.get(hashApiKey(match[1]));
+    if (!record) throw new DomainError('unauthenticated', 'invalid_api_key', 'The API key is not valid');
+    req.principal = { id: record.id, role: record.role };
+    next();
+  };
+}
+
+export function requireRole(...roles: Role[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const role = req.principal?.role as Role | undefined;
+    if (!role || !roles.includes(role)) {
+      throw new DomainError('forbidden', 'forbidden_role', `This call needs one of the roles: ${roles.join(', ')}`);
+    }
+    next();
+  };
+}

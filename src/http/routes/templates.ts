@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import type { Template, TemplateRegistry } from '../../documents/index.js';
+import { DomainError } from '../../workflow/errors.js';
+
+function templateView(t: Template) {
+  return {
+    id: t.id,
+    version: t.version,
+    title: t.title,
+    description: t.description,
+    sha256: t.sha256,
+    signers: t.signers.map((s, i) => ({ order: i + 1, role: s.role, label: s.label, autoSign: s.autoSign ?? false })),
+    schema: t.schema,
+    example: t.example,
+  };
+}
+
+export function templateRoutes(templates: TemplateRegistry): Router {
+  const r = Router();
+  r.get('/', (_req, res) => {
+    res.json({ items: templates.list().map(templateView) });
+  });
+  r.get('/:id', (req, res) => {
+    const raw = req.query.version;
+    const version = raw === undefined ? undefined : Number(raw);
+    if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
+      throw new DomainError('invalid', 'invalid_query', 'version must be a positive integer');
+    }
+    const t = templates.get(req.params.id, version);
+    if (!t) throw new DomainError('not_found', 'template_not_found', `No template ${req.params.id}; see GET /api/v1/templates`);
+    res.json(templateView(t));
+  });
+  return r;
+}

@@ -1,0 +1,56 @@
+import pg from 'pg';
+import type { Database, Queryable, QueryResult } from './database.js';
+
+// BIGINT and NUMERIC come back as strings by default; our sizes and counters fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createPgDatabase(connectionString: string, opts: { max?: number } = {}): Database {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5_000 });
+  // An idle client whose backend was terminated emits 'error' on the pool; without a listener that crashes the process.
+  pool.on('error', () => undefined);
+
+  async function query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    const res = await pool.query(sql, params as unknown[]);
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  }
+
+  return {
+    kind: 'postgres',
+    query,
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<R>(sql: string, params?: unknown[]) {
+            const res = await client.query(sql, params as unknown[]);
+            return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+          },
+          async exec(sql) {
+            await client.query(sql);
+          },
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw err;
+      } finally {
+        // A connection that cannot even roll back is dead: destroy it so the pool opens a fresh one.
+        client.release(broken ? true : undefined);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

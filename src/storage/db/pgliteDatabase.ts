@@ -1,0 +1,44 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, Queryable, QueryResult } from './database.js';
+
+/** Embedded PostgreSQL for the zero-dependency default; dataDir undefined means in memory. */
+export async function createPgliteDatabase(dataDir?: string): Promise<Database> {
+  const db = await PGlite.create(dataDir);
+  // PGlite runs one statement at a time; a transaction must hold the connection exclusively,
+  // so plain queries wait behind an open transaction instead of interleaving with it.
+  let chain: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = chain.then(fn, fn);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+  const direct = async <R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> => {
+    const res = await db.query<R>(sql, params);
+    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+  };
+
+  return {
+    kind: 'pglite',
+    query: <R>(sql: string, params?: unknown[]) => exclusive(() => direct<R>(sql, params)),
+    exec: (sql: string) => exclusive(async () => void (await db.exec(sql))),
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return exclusive(() =>
+        db.transaction(async (t) => {
+          const tx: Queryable = {
+            async query<R>(sql: string, params?: unknown[]) {
+              const res = await t.query<R>(sql, params);
+              return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+            },
+            async exec(sql) {
+              await t.exec(sql);
+            },
+          };
+          return fn(tx);
+        }),
+      );
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

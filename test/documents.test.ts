@@ -1,0 +1,246 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDocumentRenderer,
+  loadTemplates,
+  UnsupportedCharacterError,
+  type DocumentRenderer,
+  type Party,
+  type RenderInput,
+  type TemplateRegistry,
+} from '../src/documents/index.js';
+import { breakLines, NO_LINE_END, NO_LINE_START } from '../src/documents/lineBreaker.js';
+
+function toolMissing(tool: string): boolean {
+  const missing = spawnSync('which', [tool]).status !== 0;
+  if (missing) console.warn(`SKIPPED: ${tool} is not installed (apt-get install poppler-utils qpdf)`);
+  return missing;
+}
+const noQpdf = toolMissing('qpdf');
+const noPdffonts = toolMissing('pdffonts');
+const noPdftotext = toolMissing('pdftotext');
+
+const workDir = mkdtempSync(join(tmpdir(), 'documents-test-'));
+let fileNo = 0;
+function writePdf(bytes: Uint8Array): string {
+  const path = join(workDir, `doc-${++fileNo}.pdf`);
+  writeFileSync(path, bytes);
+  return path;
+}
+const pdftotext = (path: string) => execFileSync('pdftotext', [path, '-'], { encoding: 'utf8' });
+
+const utility: Party = {
+  name: '三亚中法供水有限公司',
+  creditCode: '914602006200123456',
+  address: '海南省三亚市吉阳区新风街 288 号',
+  phone: '0898-88271234',
+};
+
+let registry: TemplateRegistry;
+let renderer: DocumentRenderer;
+
+function waterInput(overrides: Record<string, unknown> = {}): RenderInput {
+  const template = registry.get('water-supply-contract')!;
+  const applicant = { ...(template.example.applicant as Record<string, unknown>), ...overrides };
+  return {
+    template,
+    variables: { ...template.example, applicant },
+    contractNumber: 'SY-GS-2025-000123',
+    issuedAt: new Date('2025-03-01T02:00:00Z'),
+    utility,
+    place: '海南省三亚市',
+  };
+}
+
+beforeAll(async () => {
+  registry = await loadTemplates(join(import.meta.dirname, '..', 'templates'));
+  renderer = await createDocumentRenderer();
+});
+
+describe('template registry', () => {
+  it('lists both templates with signers in signing order and a folder digest', () => {
+    const ids = registry.list().map((t) => `${t.id}@${t.version}`);
+    expect(ids).toEqual(expect.arrayContaining(['water-supply-contract@1', 'reliability-agreement@1']));
+    expect(registry.get('water-supply-contract')!.signers.map((s) => s.role)).toEqual(['applicant', 'utility']);
+    expect(registry.get('reliability-agreement', 1)!.signers.map((s) => s.role)).toEqual(['utility', 'customer']);
+    expect(registry.get('water-supply-contract', 99)).toBeUndefined();
+    for (const t of registry.list()) expect(t.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('accepts every example', () => {
+    for (const t of registry.list()) expect(registry.validate(t, t.example)).toEqual([]);
+  });
+
+  it('reports missing and wrongly typed variables by full path', () => {
+    const t = registry.get('water-supply-contract')!;
+    const applicant = { ...(t.example.applicant as Record<string, unknown>) };
+    delete applicant.mobile;
+    applicant.idNumber = '12345X';
+    const usage = { ...(t.example.usage as Record<string, unknown>), dailyVolume: 'a lot', category: '工业用水' };
+    const errors = registry.validate(t, { ...t.example, applicant, usage });
+    const paths = errors.map((e) => e.path);
+    expect(paths).toContain('/applicant/mobile');
+    expect(paths).toContain('/applicant/idNumber');
+    expect(paths).toContain('/usage/dailyVolume');
+    expect(paths).toContain('/usage/category');
+  });
+
+  it('requires a legal representative and an agent for an enterprise applicant', () => {
+    const t = registry.get('water-supply-contract')!;
+    const applicant = { ...(t.example.applicant as Record<string, unknown>), kind: 'enterprise' };
+    const paths = registry.validate(t, { ...t.example, applicant }).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['/applicant/legalRepresentative', '/applicant/agent']));
+  });
+});
+
+describe('line breaking (避头尾)', () => {
+  const unit = () => 10;
+  const starts = (lines: { text: string }[]) => lines.slice(1).map((l) => [...l.text][0]);
+  const ends = (lines: { text: string }[]) => lines.map((l) => [...l.text].at(-1)!);
+
+  it('never starts a line with a comma or other closing mark', () => {
+    for (const text of ['一二三四五，六七', '一二三四五。」六', '一二三四五）、六七八']) {
+      const lines = breakLines(text, unit, { width: 50 });
+      for (const c of starts(lines)) expect(NO_LINE_START.has(c)).toBe(false);
+      expect(lines.map((l) => l.text).join('')).toBe(text);
+    }
+  });
+
+  it('never ends a line with an opening mark such as 《', () => {
+    const lines = breakLines('一二三四《五六》七八', unit, { width: 50 });
+    for (const c of ends(lines)) expect(NO_LINE_END.has(c)).toBe(false);
+    expect(lines[0].text).toBe('一二三四');
+  });
+
+  it('never splits —— or ……', () => {
+    for (const text of ['一二三四——五六', '一二三四……五六']) {
+      const lines = breakLines(text, unit, { width: 50 });
+      for (const l of lines) expect(l.text).not.toMatch(/^[—…](?![—…])|(?<![—…])[—…]$/);
+      expect(lines.map((l) => l.text).join('')).toBe(text);
+    }
+  });
+
+  it('keeps Latin words whole and cuts only what cannot fit', () => {
+    expect(breakLines('abc defgh ij', unit, { width: 60 }).map((l) => l.text)).toEqual(['abc', 'defgh', 'ij']);
+    const long = breakLines('x'.repeat(23), unit, { width: 50 });
+    expect(long.map((l) => l.text.length)).toEqual([5, 5, 5, 5, 3]);
+    for (const l of long) expect(l.width).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('document renderer', () => {
+  let pdfPath: string;
+  let pdf: Uint8Array;
+
+  beforeAll(async () => {
+    pdf = await renderer.render(waterInput());
+    pdfPath = writePdf(pdf);
+  });
+
+  it('produces identical bytes for identical input', async () => {
+    expect(Buffer.compare(Buffer.from(await renderer.render(waterInput())), Buffer.from(pdf))).toBe(0);
+  });
+
+  it.skipIf(noQpdf)('passes qpdf --check', () => {
+    const out = execFileSync('qpdf', ['--check', pdfPath], { encoding: 'utf8' });
+    expect(out).toContain('No syntax or stream encoding errors');
+  });
+
+  it.skipIf(noPdffonts)('embeds every font as a subset', () => {
+    const rows = execFileSync('pdffonts', [pdfPath], { encoding: 'utf8' }).trim().split('\n').slice(2);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toMatch(/^[A-Z]{6}\+\S+\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes/);
+  });
+
+  it.skipIf(noPdftotext)('has extractable text with the variables as entered and a footer on every page', () => {
+    const text = pdftotext(pdfPath);
+    const applicant = registry.get('water-supply-contract')!.example.applicant as Record<string, string>;
+    expect(text).toContain(applicant.name);
+    expect(text).toContain(applicant.idNumber);
+    expect(text.replace(/ /g, '')).toContain(applicant.address.replace(/ /g, ''));
+    const pages = text.split('\f').filter((p) => p.trim() !== '');
+    expect(pages.length).toBeGreaterThan(1);
+    pages.forEach((page, i) => {
+      expect(page).toMatch(new RegExp(`第\\s*${i + 1}\\s*页\\s*共\\s*${pages.length}\\s*页`));
+      expect(page).toContain('SY-GS-2025-000123');
+    });
+  });
+
+  it.skipIf(noPdftotext)('draws and extracts rare characters the font has (龘, 喆)', async () => {
+    const path = writePdf(await renderer.render(waterInput({ name: '王喆龘' })));
+    expect(pdftotext(path)).toContain('王喆龘');
+  });
+
+  it('refuses a character the font lacks (𠮷), naming it and the variable path', async () => {
+    const input = waterInput({ name: '𠮷田花子' });
+    const error = await renderer.render(input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedCharacterError);
+    expect((error as UnsupportedCharacterError).characters).toEqual(['𠮷']);
+    expect((error as UnsupportedCharacterError).paths).toEqual(['/applicant/name']);
+    expect(() => renderer.checkCharacters(input)).toThrow(UnsupportedCharacterError);
+  });
+
+  it('wraps a very long address, including an unbroken run, inside the margins', async () => {
+    const address = '海南省三亚市吉阳区迎宾路 316 号凤凰水城 B 区 7 栋 1203 房（' + '临春河路与迎宾路交叉口东北侧'.repeat(8) + '）' + 'A'.repeat(160);
+    const input = waterInput({ address });
+    const layout = renderer.layout(input);
+    const right = layout.textLeft + layout.textWidth;
+    for (const page of layout.pages) {
+      for (const t of page.texts) {
+        expect(t.x).toBeGreaterThanOrEqual(layout.textLeft - 0.01);
+        expect(t.x + t.width).toBeLessThanOrEqual(right + 0.01);
+      }
+    }
+    const bytes = await renderer.render(input);
+    if (!noPdftotext) expect(pdftotext(writePdf(bytes)).replace(/\s/g, '')).toContain(address.replace(/\s/g, ''));
+  });
+
+  it('creates an empty signature field with one widget for every signer', async () => {
+    const doc = await PDFDocument.load(pdf);
+    const form = doc.getForm();
+    expect(form.getFields().map((f) => f.getName()).sort()).toEqual(['sig_applicant', 'sig_utility']);
+    const pageRefs = doc.getPages().map((p) => p.ref);
+    for (const [name, heightMm] of [['sig_applicant', 22], ['sig_utility', 30]] as const) {
+      const field = form.getSignature(name);
+      const widgets = field.acroField.getWidgets();
+      expect(widgets).toHaveLength(1);
+      const widget = widgets[0];
+      expect(widget.dict.get(PDFName.of('Subtype'))).toBe(PDFName.of('Widget'));
+      expect((widget.dict.get(PDFName.of('F')) as PDFNumber).asNumber()).toBe(4);
+      expect(field.acroField.dict.get(PDFName.of('V'))).toBeUndefined();
+      const pageRef = widget.P()!;
+      expect(pageRefs).toContain(pageRef);
+      const page = doc.getPages()[pageRefs.indexOf(pageRef)];
+      const annots = page.node.lookup(PDFName.of('Annots'), PDFArray);
+      expect(annots.asArray()).toContain(form.acroForm.dict.context.getObjectRef(widget.dict));
+      const rect = widget.getRectangle();
+      expect(rect.width).toBeCloseTo((60 * 72) / 25.4, 0);
+      expect(rect.height).toBeCloseTo((heightMm * 72) / 25.4, 0);
+      expect(rect.x).toBeGreaterThanOrEqual(0);
+      expect(rect.y + rect.height).toBeLessThanOrEqual(page.getHeight());
+    }
+    expect(form.acroForm.dict.lookup(PDFName.of('Fields'), PDFArray).size()).toBe(2);
+    expect(doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict)).toBeDefined();
+  });
+
+  it('uses a classic cross-reference table without object streams', () => {
+    const text = Buffer.from(pdf).toString('latin1');
+    expect(text).toMatch(/\nxref\n0 \d+\n/);
+    expect(text).not.toContain('/ObjStm');
+  });
+
+  it.skipIf(noQpdf || noPdftotext)('renders the reliability agreement', async () => {
+    const template = registry.get('reliability-agreement')!;
+    const path = writePdf(await renderer.render({ ...waterInput(), template, variables: template.example }));
+    expect(execFileSync('qpdf', ['--check', path], { encoding: 'utf8' })).toContain('No syntax or stream encoding errors');
+    const text = pdftotext(path);
+    expect(text).toContain('系统平均停水时间');
+    expect(text).toContain((template.example.customer as Record<string, string>).idNumber);
+    const doc = await PDFDocument.load(readFileSync(path));
+    expect(doc.getForm().getFields().map((f) => f.getName()).sort()).toEqual(['sig_customer', 'sig_utility']);
+  });
+});

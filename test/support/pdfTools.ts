@@ -1,0 +1,24 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export function hasTool(name: string): boolean {
+  return spawnSync('which', [name]).status === 0;
+}
+
+/** Writes bytes to a temp file and returns its path, for the command-line checkers. */
+export function tempFile(bytes: Uint8Array, name = 'doc.pdf'): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'esign-pdf-')), name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+export function run(cmd: string, args: string[]): { status: number; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+export function pdfText(file: string): string {
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createDocumentRenderer, loadTemplates, type Party } from '../src/documents/index.js';
+import { stats } from './stats.js';
 
 const WARMUP = 5;
 const RUNS = 50;
@@ -12,10 +13,6 @@ const utility: Party = {
   phone: '0898-88271234',
   legalRepresentative: '李明',
 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -43,8 +40,7 @@ export async function benchDocuments(): Promise<Record<string, unknown>> {
       bytes = (await renderer.render(input)).length;
       times.push(performance.now() - t0);
     }
-    times.sort((a, b) => a - b);
-    result[`${template.id}@v${template.version}`] = { medianMs: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)), bytes };
+    result[`${template.id}@v${template.version}`] = { ms: stats(times), bytes };
   }
   result.peakRssMB = round(process.resourceUsage().maxRSS / 1024);
   return result;

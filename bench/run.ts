@@ -1,13 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { benchDocuments } from './documents.js';
+import { benchSigning } from './signing.js';
 
 /** `npm run bench`: every measured figure in one JSON report, also written to bench/results/latest.json. */
 const report: Record<string, unknown> = {
   measuredAt: new Date().toISOString(),
   node: process.version,
   documents: await benchDocuments(),
+  signing: await benchSigning(),
 };
+report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 await mkdir(out, { recursive: true });
 await writeFile(`${out}latest.json`, `${JSON.stringify(report, null, 2)}\n`);

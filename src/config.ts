@@ -58,6 +58,11 @@ const schema = z
     UTILITY_ADDRESS: z.string().default('海南省三亚市吉阳区迎宾路 188 号'),
     UTILITY_PHONE: z.string().default('0898-88888888'),
     CONTRACT_PLACE: z.string().default('海南省三亚市'),
+    MASTER_KEY: z.string().optional(),
+    PKI_IMPORT_DIR: z.string().optional(),
+    PKI_IMPORT_PASSWORD: z.string().optional(),
+    SMS_WEBHOOK_URL: z.url({ message: 'must be the http(s) URL of the SMS gateway' }).optional(),
+    SIGNING_LINK_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(168),
     CONTRACT_NUMBER_PREFIX: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 capital letters').default('SYGS'),
   })
   .superRefine((env, ctx) => {
@@ -101,6 +106,11 @@ export interface Config {
   utility: { name: string; creditCode: string; address: string; phone: string };
   contractPlace: string;
   contractNumberPrefix: string;
+  masterKey?: string;
+  pkiImportDir?: string;
+  pkiImportPassword?: string;
+  smsWebhookUrl?: string;
+  signingLinkTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -144,5 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     utility: { name: e.UTILITY_NAME, creditCode: e.UTILITY_CREDIT_CODE, address: e.UTILITY_ADDRESS, phone: e.UTILITY_PHONE },
     contractPlace: e.CONTRACT_PLACE,
     contractNumberPrefix: e.CONTRACT_NUMBER_PREFIX,
+    masterKey: e.MASTER_KEY,
+    pkiImportDir: e.PKI_IMPORT_DIR ? path.resolve(e.PKI_IMPORT_DIR) : undefined,
+    pkiImportPassword: e.PKI_IMPORT_PASSWORD,
+    smsWebhookUrl: e.SMS_WEBHOOK_URL,
+    signingLinkTtlMs: e.SIGNING_LINK_TTL_HOURS * 3600_000,
   };
 }

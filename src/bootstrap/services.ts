@@ -10,6 +10,12 @@ import { createFolderStore } from '../storage/objects/folderStore.js';
 import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../workflow/contractService.js';
+import { createSigningService } from '../workflow/signingService.js';
+import { createSigningSecrets } from '../workflow/signingSecrets.js';
+import { createSigningLinks } from '../workflow/signingLinks.js';
+import { loadOrCreateMasterKey, loadOrCreatePki } from '../pki/index.js';
+import { loggingSmsGateway, webhookSmsGateway, type SmsGateway } from '../notifications/smsGateway.js';
+import { warmUpGlyphs } from '../signing/index.js';
 import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
 
@@ -33,6 +39,7 @@ export interface Overrides {
   db?: Database;
   store?: ObjectStore;
   announce?: (text: string) => void;
+  sms?: SmsGateway;
 }
 
 /** Wires every part of the service from configuration; tests pass their own database and store. */
@@ -44,6 +51,26 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
 
   const [templates, renderer] = await Promise.all([loadTemplates(config.templatesDir), createDocumentRenderer()]);
   const apiKeys = await provisionApiKeys(db, config.apiKeys, log, overrides.announce);
+
+  const masterKey = await loadOrCreateMasterKey(config.dataDir, config.masterKey);
+  if (masterKey.source === 'file') {
+    log.warn({ path: masterKey.path }, 'MASTER_KEY not set: using a development master key from DATA_DIR; set MASTER_KEY in production');
+  }
+  const pki = await loadOrCreatePki({
+    dataDir: config.dataDir,
+    masterKey: masterKey.key,
+    publicUrl: config.publicUrl,
+    utility: config.utility,
+    db,
+    importDir: config.pkiImportDir,
+    importPassword: config.pkiImportPassword,
+  });
+  warmUpGlyphs();
+  const secrets = createSigningSecrets(masterKey.key);
+  const links = createSigningLinks(secrets, config.publicUrl, config.signingLinkTtlMs);
+
+  // The two services refer to each other only through this late-bound hook.
+  let afterCreate: (id: string) => Promise<void> = async () => undefined;
   const contracts = createContractService({
     db,
     store,
@@ -52,13 +79,32 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     utility: config.utility,
     place: config.contractPlace,
     numberPrefix: config.contractNumberPrefix,
+    links,
+    afterCreate: (id) => afterCreate(id),
   });
+  const sms = overrides.sms ?? (config.smsWebhookUrl ? webhookSmsGateway(config.smsWebhookUrl) : loggingSmsGateway(log));
+  const signing = createSigningService({
+    db,
+    store,
+    pki,
+    sms,
+    secrets,
+    contracts,
+    templates,
+    log,
+    location: config.contractPlace,
+    seal: { organisation: config.utility.name, sealNumber: config.utility.creditCode },
+    exposeCodes: config.env === 'development' && !config.smsWebhookUrl,
+  });
+  afterCreate = signing.autoSignIfDue;
   const app = createApp({
     log,
     db,
     store,
     templates,
     contracts,
+    signing,
+    pki,
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,
     publicUrl: config.publicUrl,
@@ -67,7 +113,9 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     app,
     db,
     store,
+    pki,
     contracts,
+    signing,
     async close() {
       if (!overrides.db) await db.close();
     },

@@ -6,12 +6,17 @@ import type { Database } from '../storage/db/database.js';
 import type { ObjectStore } from '../storage/objects/objectStore.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import type { ContractService } from '../workflow/contractService.js';
+import type { SigningService } from '../workflow/signingService.js';
+import type { Pki } from '../pki/index.js';
 import { DomainError } from '../workflow/errors.js';
 import { authenticate, type ApiKeyRecord } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { certificateRoutes } from './routes/certificates.js';
 import { contractRoutes } from './routes/contracts.js';
+import { pkiRoutes } from './routes/pki.js';
+import { signingRoutes } from './routes/signing.js';
 import { healthRoutes } from './routes/health.js';
 import { templateRoutes } from './routes/templates.js';
 
@@ -21,6 +26,8 @@ export interface AppDeps {
   store: ObjectStore;
   templates: TemplateRegistry;
   contracts: ContractService;
+  signing: SigningService;
+  pki: Pki;
   apiKeys: ApiKeyRecord[];
   jsonBodyLimit: string;
   publicUrl: string;
@@ -70,16 +77,20 @@ export function createApp(deps: AppDeps) {
 
   app.use(healthRoutes(deps.db, deps.store));
   app.get('/metrics', metrics.handler);
+  app.use('/pki', pkiRoutes(deps.pki));
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(deps.publicUrl));
   });
+  // The signing link is the signer's credential; everything after it needs an API key.
+  api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.signing));
   api.use(authenticate(deps.apiKeys));
   api.use(requireJson);
   api.use(express.json({ limit: deps.jsonBodyLimit }));
   api.use('/templates', templateRoutes(deps.templates));
-  api.use('/contracts', contractRoutes(deps.contracts, metrics));
+  api.use('/contracts', contractRoutes(deps.contracts, deps.signing, metrics));
+  api.use('/certificates', certificateRoutes(deps.pki));
   app.use('/api/v1', api);
 
   app.use(notFoundRoute);

@@ -10,7 +10,10 @@ const standardErrors = {
   '503': errorResponse('Database or object store unavailable; retry after the Retry-After header'),
 };
 
+const jsonBody = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'Last path segment of signers[].signingUrl' };
 
 export function openApiDocument(publicUrl: string) {
   return {
@@ -20,7 +23,9 @@ export function openApiDocument(publicUrl: string) {
       version: '1.0.0',
       description:
         'Generates water supply contracts (供用水合同) and supply reliability agreements (供水可靠性管制协议) from versioned templates, ' +
-        'stores every document version, and lets the connection workflow create and follow contracts. ' +
+        'stores every document version, signs them (PAdES B-T: applicants with a one-time certificate after an SMS code, ' +
+        'the utility with its organisation certificate and red seal), and lets the connection workflow create and follow contracts. ' +
+        'PKI endpoints outside /api/v1: GET /pki/root.pem, /pki/issuing.pem, /pki/crl/issuing.crl, POST /pki/ocsp (RFC 6960), POST /pki/tsa (RFC 3161). ' +
         'Every call needs "Authorization: Bearer <API key>"; roles: workflow, utility, auditor, admin.',
     },
     servers: [{ url: `${publicUrl}/api/v1` }],
@@ -75,6 +80,7 @@ export function openApiDocument(publicUrl: string) {
           properties: {
             templateId: { type: 'string' },
             templateVersion: { type: 'integer', description: 'Defaults to the latest version' },
+            autoSign: { type: 'boolean', description: "Whether the utility signs automatically when its turn comes; default: the template's setting" },
             reference: { type: 'string', maxLength: 200, description: 'The application id in the calling workflow' },
             variables: { type: 'object', description: 'Must validate against the template schema' },
           },
@@ -91,6 +97,10 @@ export function openApiDocument(publicUrl: string) {
             status: { type: 'string' },
             signedAt: { type: ['string', 'null'], format: 'date-time' },
             certificateSerial: { type: ['string', 'null'] },
+            signingUrl: { type: 'string', description: 'Persons only, shown to roles workflow, utility, admin; its last segment is the signing token' },
+            signingUrlExpiresAt: { type: 'string', format: 'date-time' },
+            declinedAt: { type: 'string', format: 'date-time' },
+            declineReason: { type: 'string' },
           },
         },
         Contract: {
@@ -158,7 +168,7 @@ export function openApiDocument(publicUrl: string) {
               description: 'Same key and body: the same contract is returned (200, Idempotent-Replayed: true); same key, other body: 409',
             },
           ],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateContract' } } } },
+          requestBody: jsonBody({ $ref: '#/components/schemas/CreateContract' }),
           responses: {
             '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
             '200': { description: 'Replayed by Idempotency-Key', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
@@ -206,6 +216,117 @@ export function openApiDocument(publicUrl: string) {
           responses: {
             '200': { description: 'The contract', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
             '404': errorResponse('Unknown contract (contract_not_found)'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/contracts/{id}/signers/{signerId}/sign': {
+        post: {
+          summary: 'The utility signs with its organisation certificate and red seal (role utility)',
+          parameters: [idParam, { name: 'signerId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'Signed; the contract with its new document version', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
+            '404': errorResponse('Unknown contract or signer'),
+            '409': errorResponse('out_of_turn, already_signed, contract_not_signable, signer_is_person, concurrent_signature'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/signing/{token}': {
+        get: {
+          summary: 'What the signer may see: contract summary, document link, their status (no API key: the link is the credential)',
+          security: [],
+          parameters: [tokenParam],
+          responses: {
+            '200': { description: 'Signer view' },
+            '404': errorResponse('signing_link_not_found'),
+            '410': errorResponse('signing_link_expired'),
+          },
+        },
+      },
+      '/signing/{token}/document': {
+        get: {
+          summary: 'The current PDF, for the signer to read before signing',
+          security: [],
+          parameters: [tokenParam],
+          responses: { '200': { description: 'The PDF', content: { 'application/pdf': {} } }, '404': errorResponse('signing_link_not_found') },
+        },
+      },
+      '/signing/{token}/otp': {
+        post: {
+          summary: 'Send a 6-digit code by SMS (valid 5 minutes, one resend per minute)',
+          security: [],
+          parameters: [tokenParam],
+          responses: {
+            '202': {
+              description: 'Sent',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      sentTo: { type: 'string', examples: ['138****3210'] },
+                      expiresAt: { type: 'string', format: 'date-time' },
+                      resendAfterSeconds: { type: 'integer' },
+                      developmentCode: { type: 'string', description: 'Only with NODE_ENV=development and no SMS gateway' },
+                    },
+                  },
+                },
+              },
+            },
+            '409': errorResponse('out_of_turn, already_signed, already_declined, contract_not_signable'),
+            '429': errorResponse('code_recently_sent, signer_locked (retryAfterSeconds)'),
+            '503': errorResponse('sms_unavailable'),
+          },
+        },
+      },
+      '/signing/{token}/sign': {
+        post: {
+          summary: 'Sign with the code: issues a one-time event certificate, signs (PAdES B-T), destroys the key',
+          security: [],
+          parameters: [tokenParam],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['otp', 'consent'],
+            properties: { otp: { type: 'string', pattern: '^\\d{6}$' }, consent: { const: true } },
+          }),
+          responses: {
+            '200': { description: 'Signed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
+            '400': errorResponse('code_not_requested'),
+            '409': errorResponse('already_signed, code_already_used, out_of_turn, concurrent_signature'),
+            '422': errorResponse('validation_failed (otp format, consent), wrong_code (attemptsLeft), code_expired'),
+            '429': errorResponse('signer_locked after 5 wrong codes (15 minutes)'),
+            '503': errorResponse('storage_unavailable, timestamp_unavailable'),
+          },
+        },
+      },
+      '/signing/{token}/decline': {
+        post: {
+          summary: 'Decline to sign, with a reason; the contract becomes declined',
+          security: [],
+          parameters: [tokenParam],
+          requestBody: jsonBody({ type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 } } }),
+          responses: {
+            '200': { description: 'Declined', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
+            '409': errorResponse('already_signed, already_declined, contract_not_signable'),
+            '422': errorResponse('validation_failed'),
+          },
+        },
+      },
+      '/certificates/{serial}/revoke': {
+        post: {
+          summary: 'Revoke a certificate issued by the service (role admin); OCSP and the CRL reflect it at once',
+          parameters: [{ name: 'serial', in: 'path', required: true, schema: { type: 'string', description: 'hex' } }],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['reason'],
+            properties: { reason: { enum: ['keyCompromise', 'cessationOfOperation', 'superseded', 'affiliationChanged', 'unspecified'] } },
+          }),
+          responses: {
+            '200': { description: 'Revoked' },
+            '404': errorResponse('certificate_not_found'),
+            '409': errorResponse('already_revoked'),
+            '422': errorResponse('validation_failed'),
             ...standardErrors,
           },
         },

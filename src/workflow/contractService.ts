@@ -2,12 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../storage/db/database.js';
 import type { ObjectStore } from '../storage/objects/objectStore.js';
-import { contractRepository, type ContractRow, type SignerRow } from '../storage/db/contractRepository.js';
+import { contractRepository, type ContractRow } from '../storage/db/contractRepository.js';
 import type { Template, TemplateRegistry } from '../documents/index.js';
 import { UnsupportedCharacterError, type DocumentRenderer, type Party } from '../documents/index.js';
 import { DomainError } from './errors.js';
 import { contractView, type ContractView } from './contractView.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from './idempotency.js';
+import { signerIdentity } from './signerIdentity.js';
+import type { SigningLinks } from './signingLinks.js';
 
 export interface Principal {
   /** API key id or signer id: who acted, for idempotency scope and audit. */
@@ -23,6 +25,9 @@ export interface ContractServiceDeps {
   utility: Party;
   place: string;
   numberPrefix: string;
+  links: SigningLinks;
+  /** Runs after a contract is stored, e.g. the utility's automatic signature when it signs first. */
+  afterCreate?: (contractId: string) => Promise<void>;
   clock?: () => Date;
 }
 
@@ -34,6 +39,7 @@ const createInput = z.object({
     .min(1)
     .max(200),
   variables: z.record(z.string(), z.unknown(), { message: 'variables must be an object' }),
+  autoSign: z.boolean({ message: 'autoSign must be true or false' }).optional(),
 });
 
 export type CreateContractInput = z.infer<typeof createInput>;
@@ -54,13 +60,6 @@ export function documentObjectKey(sha256: string): string {
 
 function zodDetails(err: z.ZodError) {
   return err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message }));
-}
-
-/** The signer's name: the organisation for the utility, otherwise the person named in the variables. */
-function signerName(role: string, variables: Record<string, unknown>, utility: Party): string {
-  if (role === 'utility') return utility.name;
-  const party = variables[role] as { name?: unknown; agent?: { name?: unknown } } | undefined;
-  return String(party?.name ?? role);
 }
 
 export function createContractService(deps: ContractServiceDeps) {
@@ -84,6 +83,7 @@ export function createContractService(deps: ContractServiceDeps) {
         r,
         versions.filter((v) => v.contract_id === r.id),
         signers.filter((s) => s.contract_id === r.id),
+        deps.links,
       ),
     );
   }
@@ -157,17 +157,29 @@ export function createContractService(deps: ContractServiceDeps) {
       await store.put(objectKey, pdf, DOCUMENT_CONTENT_TYPE);
 
       const id = randomUUID();
-      const signers: Omit<SignerRow, 'signed_at' | 'certificate_serial'>[] = template.signers.map((s, i) => ({
-        id: randomUUID(),
-        contract_id: id,
-        position: i + 1,
-        role: s.role,
-        label: s.label,
-        kind: s.role === 'utility' ? 'organisation' : 'person',
-        name: signerName(s.role, input.variables, deps.utility),
-        field_name: `sig_${s.role}`,
-        status: 'pending',
-      }));
+      const signers = template.signers.map((spec, i) => {
+        const signerId = randomUUID();
+        const organisation = spec.role === 'utility';
+        const person = organisation ? undefined : signerIdentity(input.variables, spec.role);
+        if (!organisation && !person) {
+          throw new DomainError('unprocessable', 'signer_identity_missing', `variables.${spec.role} must name the person who signs (name, idNumber, mobile)`);
+        }
+        return {
+          id: signerId,
+          contract_id: id,
+          position: i + 1,
+          role: spec.role,
+          label: spec.label,
+          kind: organisation ? ('organisation' as const) : ('person' as const),
+          name: organisation ? deps.utility.name : person!.name,
+          field_name: `sig_${spec.role}`,
+          status: 'pending',
+          id_type: person?.idType ?? null,
+          id_number: person?.idNumber ?? null,
+          mobile: person?.mobile ?? null,
+          ...(person ? deps.links.issue(signerId, createdAt) : { token_hash: null, token_expires_at: null }),
+        };
+      });
       const result = await runIdempotent(db, idem, id, (tx) =>
         contractRepository.insert(tx, {
           contract: {
@@ -179,6 +191,7 @@ export function createContractService(deps: ContractServiceDeps) {
             reference: input.reference,
             status: 'awaiting_signatures',
             variables: input.variables,
+            auto_sign: input.autoSign ?? null,
             created_by: principal.id,
             created_at: createdAt,
           },
@@ -186,6 +199,7 @@ export function createContractService(deps: ContractServiceDeps) {
           signers,
         }),
       );
+      if (!result.replayed && deps.afterCreate) await deps.afterCreate(id);
       return { contract: await load(result.resourceId), replayed: result.replayed };
     },
 

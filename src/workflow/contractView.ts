@@ -10,6 +10,11 @@ export interface SignerView {
   status: string;
   signedAt: string | null;
   certificateSerial: string | null;
+  /** The page where a person signs; absent for the utility, which signs through the API. */
+  signingUrl?: string;
+  signingUrlExpiresAt?: string;
+  declinedAt?: string;
+  declineReason?: string;
 }
 
 export interface ContractView {
@@ -20,6 +25,8 @@ export interface ContractView {
   templateSha256: string;
   reference: string;
   status: string;
+  /** null: the template decides whether the utility signs automatically. */
+  autoSign: boolean | null;
   document: { version: number; sha256: string; size: number; url: string };
   versions: { version: number; sha256: string; size: number; reason: string; createdAt: string }[];
   signers: SignerView[];
@@ -28,7 +35,12 @@ export interface ContractView {
 }
 
 /** The public shape of a contract: what the workflow system reads; never the raw variables' ID numbers. */
-export function contractView(c: ContractRow, versions: DocumentVersionRow[], signers: SignerRow[]): ContractView {
+export function contractView(
+  c: ContractRow,
+  versions: DocumentVersionRow[],
+  signers: SignerRow[],
+  links: { urlFor(s: SignerRow): string | undefined },
+): ContractView {
   const latest = versions[versions.length - 1];
   return {
     id: c.id,
@@ -38,6 +50,7 @@ export function contractView(c: ContractRow, versions: DocumentVersionRow[], sig
     templateSha256: c.template_sha256,
     reference: c.reference,
     status: c.status,
+    autoSign: c.auto_sign,
     document: {
       version: latest.version,
       sha256: latest.sha256,
@@ -61,6 +74,10 @@ export function contractView(c: ContractRow, versions: DocumentVersionRow[], sig
       status: s.status,
       signedAt: s.signed_at ? new Date(s.signed_at).toISOString() : null,
       certificateSerial: s.certificate_serial,
+      ...(s.kind === 'person' && s.status !== 'signed' && s.status !== 'declined'
+        ? { signingUrl: links.urlFor(s), signingUrlExpiresAt: new Date(s.token_expires_at!).toISOString() }
+        : {}),
+      ...(s.declined_at ? { declinedAt: new Date(s.declined_at).toISOString(), declineReason: s.decline_reason ?? '' } : {}),
     })),
     createdAt: new Date(c.created_at).toISOString(),
     updatedAt: new Date(c.updated_at).toISOString(),

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import http from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Role } from '../../src/config.js';
-import { buildService } from '../../src/bootstrap/services.js';
+import { buildService, type Overrides } from '../../src/bootstrap/services.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
 import { startS3, type TestS3 } from './s3server.js';
 
@@ -28,12 +28,19 @@ export interface TestService {
 }
 
 /** The real service on a real port, backed by a fresh database and either s3rver or a folder store. */
-export async function startTestService(opts: { objectStore?: 'folder' | 's3'; env?: Record<string, string> } = {}): Promise<TestService> {
+export async function startTestService(
+  opts: { objectStore?: 'folder' | 's3'; env?: Record<string, string>; overrides?: Overrides } = {},
+): Promise<TestService> {
+  // Listen first so PUBLIC_URL (in certificates' OCSP and CRL URLs) is the address checkers can reach.
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'esign-test-'));
   const database = await freshDatabase();
   const s3 = opts.objectStore === 's3' ? await startS3() : undefined;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
+    PUBLIC_URL: url,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     API_KEYS: Object.entries(TEST_KEYS).map(([r, k]) => `${r}:${k}`).join(','),
@@ -43,11 +50,8 @@ export async function startTestService(opts: { objectStore?: 'folder' | 's3'; en
     ...opts.env,
   };
   const config = loadConfig(env);
-  const service = await buildService(config, pino({ level: 'silent' }), { db: database.db });
-  const server: Server = await new Promise((resolve) => {
-    const s = service.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const service = await buildService(config, pino({ level: 'silent' }), { db: database.db, ...opts.overrides });
+  server.on('request', service.app);
   return {
     url,
     database,

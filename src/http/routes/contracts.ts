@@ -1,10 +1,18 @@
 import { Router } from 'express';
 import type { ContractService } from '../../workflow/contractService.js';
+import type { ContractView } from '../../workflow/contractView.js';
+import type { SigningService } from '../../workflow/signingService.js';
 import { DomainError } from '../../workflow/errors.js';
 import { requireRole } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 
-export function contractRoutes(contracts: ContractService, metrics: Metrics): Router {
+/** Signing links are credentials for the signer: only the parties that send them see them. */
+function forRole(role: string | undefined, c: ContractView): ContractView {
+  if (role === 'workflow' || role === 'utility' || role === 'admin') return c;
+  return { ...c, signers: c.signers.map(({ signingUrl: _u, signingUrlExpiresAt: _e, ...s }) => s) };
+}
+
+export function contractRoutes(contracts: ContractService, signing: SigningService, metrics: Metrics): Router {
   const r = Router();
 
   r.post('/', requireRole('workflow', 'utility'), async (req, res) => {
@@ -16,11 +24,16 @@ export function contractRoutes(contracts: ContractService, metrics: Metrics): Ro
   });
 
   r.get('/', async (req, res) => {
-    res.json(await contracts.list(req.query));
+    const page = await contracts.list(req.query);
+    res.json({ ...page, items: page.items.map((c) => forRole(req.principal?.role, c)) });
   });
 
   r.get('/:id', async (req, res) => {
-    res.json(await contracts.get(req.params.id));
+    res.json(forRole(req.principal?.role, await contracts.get(req.params.id)));
+  });
+
+  r.post('/:id/signers/:signerId/sign', requireRole('utility'), async (req, res) => {
+    res.json(await signing.signByUtility(String(req.params.id), String(req.params.signerId)));
   });
 
   r.get('/:id/document', async (req, res) => {

@@ -10,6 +10,7 @@ export interface ContractRow {
   reference: string;
   status: string;
   variables: Record<string, unknown>;
+  auto_sign: boolean | null;
   created_by: string;
   created_at: Date;
   updated_at: Date;
@@ -37,12 +38,23 @@ export interface SignerRow {
   status: string;
   signed_at: Date | null;
   certificate_serial: string | null;
+  id_type: string | null;
+  id_number: string | null;
+  mobile: string | null;
+  token_hash: string | null;
+  token_expires_at: Date | null;
+  failed_attempts: number;
+  locked_until: Date | null;
+  declined_at: Date | null;
+  decline_reason: string | null;
 }
+
+type SignerState = 'signed_at' | 'certificate_serial' | 'failed_attempts' | 'locked_until' | 'declined_at' | 'decline_reason';
 
 export interface NewContract {
   contract: Omit<ContractRow, 'seq' | 'created_at' | 'updated_at'> & { created_at: Date };
   document: Omit<DocumentVersionRow, 'created_at'>;
-  signers: Omit<SignerRow, 'signed_at' | 'certificate_serial'>[];
+  signers: Omit<SignerRow, SignerState>[];
 }
 
 export interface ContractFilter {
@@ -63,17 +75,19 @@ export const contractRepository = {
     const k = c.contract;
     await tx.query(
       `INSERT INTO contracts (id, contract_number, template_id, template_version, template_sha256, reference, status,
-         variables, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+         variables, auto_sign, created_by, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
       [k.id, k.contract_number, k.template_id, k.template_version, k.template_sha256, k.reference, k.status,
-        JSON.stringify(k.variables), k.created_by, k.created_at],
+        JSON.stringify(k.variables), k.auto_sign, k.created_by, k.created_at],
     );
     await this.insertDocumentVersion(tx, c.document);
     for (const s of c.signers) {
       await tx.query(
-        `INSERT INTO signers (id, contract_id, position, role, label, kind, name, field_name, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [s.id, s.contract_id, s.position, s.role, s.label, s.kind, s.name, s.field_name, s.status],
+        `INSERT INTO signers (id, contract_id, position, role, label, kind, name, field_name, status,
+           id_type, id_number, mobile, token_hash, token_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [s.id, s.contract_id, s.position, s.role, s.label, s.kind, s.name, s.field_name, s.status,
+          s.id_type, s.id_number, s.mobile, s.token_hash, s.token_expires_at],
       );
     }
   },

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import './engine.js';
+import type { IssuerMaterial } from './certificateBuilder.js';
+import { REASON_CODES, type CertificateStore } from './certificateStore.js';
+import { ECDSA_SHA256_ALG_DER, OID, serialHexFromBytes, sha1, signEcdsaSha256, tlv, toArrayBuffer } from './der.js';
+
+const HASHES: Record<string, string> = { [OID.sha1]: 'sha1', [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
+const MAX_REQUESTS = 20;
+/** How long a "good" answer may be cached by relying parties. */
+const NEXT_UPDATE_MS = 60 * 60 * 1000;
+
+/** OCSPResponse with an error status and no body (RFC 6960 §4.2.1). */
+function errorResponse(status: 1 | 2 | 3 | 5 | 6): Buffer {
+  return Buffer.from([0x30, 0x03, 0x0a, 0x01, status]);
+}
+
+export function generalizedTime(d: Date): Buffer {
+  return tlv(0x18, Buffer.from(new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace(/[-:T]/g, '').replace('.000', ''), 'latin1'));
+}
+
+export interface ResponderMaterial {
+  der: Buffer;
+  key: crypto.KeyObject;
+}
+
+/**
+ * Delegated OCSP responder for one issuing CA (RFC 6960 §4.2.2.2): its certificate is
+ * issued by that CA with EKU id-kp-OCSPSigning and is sent with every response.
+ */
+export class OcspResponder {
+  private readonly issuerHashes = new Map<string, { name: Buffer; key: Buffer }>();
+  private readonly responderIdDer: Buffer;
+  private readonly certsDer: Buffer;
+
+  constructor(
+    issuer: IssuerMaterial,
+    private readonly responder: ResponderMaterial,
+    private readonly store: CertificateStore,
+  ) {
+    const nameDer = Buffer.from(issuer.cert.subject.toSchema().toBER());
+    const keyBits = issuer.cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
+    for (const [oid, alg] of Object.entries(HASHES)) {
+      this.issuerHashes.set(oid, {
+        name: crypto.createHash(alg).update(nameDer).digest(),
+        key: crypto.createHash(alg).update(keyBits).digest(),
+      });
+    }
+    const responderCert = pkijs.Certificate.fromBER(toArrayBuffer(responder.der));
+    // byKey: SHA-1 of the responder's public key BIT STRING value (RFC 6960 §4.2.1).
+    this.responderIdDer = tlv(0xa2, tlv(0x04, sha1(responderCert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)));
+    this.certsDer = tlv(0xa0, tlv(0x30, responder.der));
+  }
+
+  async respond(reqDer: Buffer): Promise<Buffer> {
+    let req: pkijs.OCSPRequest;
+    try {
+      req = pkijs.OCSPRequest.fromBER(toArrayBuffer(reqDer));
+    } catch {
+      return errorResponse(1); // malformedRequest
+    }
+    const list = req.tbsRequest.requestList;
+    if (!list.length || list.length > MAX_REQUESTS) return errorResponse(1);
+
+    const now = new Date();
+    const thisUpdate = generalizedTime(now);
+    const nextUpdate = tlv(0xa0, generalizedTime(new Date(now.getTime() + NEXT_UPDATE_MS)));
+    const singles: Buffer[] = [];
+    for (const r of list) {
+      const id = r.reqCert;
+      const certIdDer = Buffer.from(id.toSchema().toBER());
+      const ours = this.issuerHashes.get(id.hashAlgorithm.algorithmId);
+      let status: Buffer = Buffer.from([0x82, 0x00]); // unknown
+      if (
+        ours &&
+        ours.name.equals(Buffer.from(id.issuerNameHash.valueBlock.valueHexView)) &&
+        ours.key.equals(Buffer.from(id.issuerKeyHash.valueBlock.valueHexView))
+      ) {
+        const s = await this.store.status(serialHexFromBytes(id.serialNumber.valueBlock.valueHexView));
+        if (s?.status === 'good') status = Buffer.from([0x80, 0x00]);
+        else if (s?.status === 'revoked' && s.revokedAt) {
+          status = tlv(0xa1, generalizedTime(s.revokedAt), tlv(0xa0, Buffer.from([0x0a, 0x01, REASON_CODES[s.reason ?? 'unspecified']])));
+        }
+      }
+      singles.push(tlv(0x30, certIdDer, status, thisUpdate, nextUpdate));
+    }
+
+    const parts = [this.responderIdDer, generalizedTime(now), tlv(0x30, ...singles)];
+    const nonce = req.tbsRequest.requestExtensions?.find((e) => e.extnID === OID.ocspNonce);
+    if (nonce) {
+      // Echo the extension value byte for byte: clients compare it with what they sent.
+      const nonceExt = tlv(0x30, Buffer.from(new asn1js.ObjectIdentifier({ value: OID.ocspNonce }).toBER()), tlv(0x04, Buffer.from(nonce.extnValue.valueBlock.valueHexView)));
+      parts.push(tlv(0xa1, tlv(0x30, nonceExt)));
+    }
+    const tbs = tlv(0x30, ...parts);
+    const basic = tlv(0x30, tbs, ECDSA_SHA256_ALG_DER, tlv(0x03, Buffer.from([0]), signEcdsaSha256(tbs, this.responder.key)), this.certsDer);
+    const basicOid = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.ocspBasic }).toBER());
+    return tlv(0x30, Buffer.from([0x0a, 0x01, 0x00]), tlv(0xa0, tlv(0x30, basicOid, tlv(0x04, basic))));
+  }
+}

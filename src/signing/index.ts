@@ -1,0 +1,6 @@
+export { signPdfField, signPdfFieldDetailed, pdfDate, type SignResultDetail } from './signPdfField.js';
+export { SigningError, type SigningErrorCode } from './errors.js';
+export type { SigningIdentity, TimestampClient, Appearance, SignRequest, SigningTuning } from './types.js';
+export { warmUpGlyphs } from './glyphs.js';
+export { formatDisplayTime } from './appearance.js';
+export { signingCertificateV2Attribute, derSortedAttributes, OID } from './cms.js';

@@ -1,0 +1,43 @@
+import type { KeyObject } from 'node:crypto';
+
+export interface SigningIdentity {
+  privateKey: KeyObject;
+  /** DER */
+  certificate: Buffer;
+  /** DER, issuing CA first, then up to the root; embedded so verifiers can build the path offline. */
+  chain: Buffer[];
+}
+
+export interface TimestampClient {
+  /** Returns an RFC 3161 TimeStampToken (ContentInfo with SignedData), DER. */
+  timestamp(messageImprint: Buffer): Promise<Buffer>;
+  /**
+   * Upper bound of the token size in bytes, if the TSA knows it. The /Contents placeholder must be
+   * reserved before the token exists, so a TSA with a long certificate chain should say so here.
+   */
+  readonly maxTokenSize?: number;
+}
+
+export type Appearance =
+  | { kind: 'seal'; organisation: string; sealNumber: string }
+  | { kind: 'person'; name: string; caption: string; signedAt: Date };
+
+export interface SignRequest {
+  pdf: Uint8Array;
+  fieldName: string;
+  identity: SigningIdentity;
+  timestamp: TimestampClient;
+  appearance: Appearance;
+  reason?: string;
+  location?: string;
+  signingTime: Date;
+  contactInfo?: string;
+}
+
+/** Knobs that exist for tests and benchmarks, not for callers. */
+export interface SigningTuning {
+  /** Bytes reserved for the CMS (hex doubles it in the file). */
+  contentsSize?: number;
+  /** Compress the appearance stream (default true). */
+  compressAppearance?: boolean;
+}

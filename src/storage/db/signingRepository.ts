@@ -1,0 +1,116 @@
+import type { Queryable } from './database.js';
+import type { DocumentVersionRow, SignerRow } from './contractRepository.js';
+
+export interface ChallengeRow {
+  id: string;
+  signer_id: string;
+  code_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** SQL for signing: signer lookup by link, one-time codes, lock-outs, and the commit of a signature. */
+export const signingRepository = {
+  async signerByTokenHash(db: Queryable, hash: string): Promise<SignerRow | undefined> {
+    return (await db.query<SignerRow>('SELECT * FROM signers WHERE token_hash = $1', [hash])).rows[0];
+  },
+
+  async signer(db: Queryable, contractId: string, signerId: string): Promise<SignerRow | undefined> {
+    const res = await db.query<SignerRow>('SELECT * FROM signers WHERE contract_id = $1 AND id = $2', [contractId, signerId]);
+    return res.rows[0];
+  },
+
+  async latestVersion(db: Queryable, contractId: string): Promise<DocumentVersionRow> {
+    const res = await db.query<DocumentVersionRow>(
+      'SELECT * FROM document_versions WHERE contract_id = $1 ORDER BY version DESC LIMIT 1',
+      [contractId],
+    );
+    return res.rows[0];
+  },
+
+  async insertChallenge(db: Queryable, c: Omit<ChallengeRow, 'used_at'>): Promise<void> {
+    await db.query(
+      'INSERT INTO otp_challenges (id, signer_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [c.id, c.signer_id, c.code_hash, c.created_at, c.expires_at],
+    );
+  },
+
+  async latestChallenge(db: Queryable, signerId: string): Promise<ChallengeRow | undefined> {
+    const res = await db.query<ChallengeRow>(
+      'SELECT * FROM otp_challenges WHERE signer_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [signerId],
+    );
+    return res.rows[0];
+  },
+
+  async deleteChallenge(db: Queryable, id: string): Promise<void> {
+    await db.query('DELETE FROM otp_challenges WHERE id = $1', [id]);
+  },
+
+  /** Counts a wrong code atomically; the limit-th failure locks the signer and restarts the count. */
+  async recordFailure(db: Queryable, signerId: string, limit: number, lockUntil: Date): Promise<{ locked: boolean; failures: number }> {
+    const res = await db.query<{ failed_attempts: number; locked_until: Date | null }>(
+      `UPDATE signers SET
+         failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
+         locked_until    = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+       WHERE id = $1 RETURNING failed_attempts, locked_until`,
+      [signerId, limit, lockUntil],
+    );
+    const row = res.rows[0];
+    const locked = row.failed_attempts === 0;
+    return { locked, failures: locked ? limit : row.failed_attempts };
+  },
+
+  /** Marks the code used; false when a concurrent call used it first. */
+  async consumeChallenge(tx: Queryable, id: string, at: Date): Promise<boolean> {
+    const res = await tx.query('UPDATE otp_challenges SET used_at = $2 WHERE id = $1 AND used_at IS NULL', [id, at]);
+    return res.rowCount === 1;
+  },
+
+  /**
+   * Records a signature: the next document version (its primary key makes a concurrent signature of the
+   * same revision fail), the signer's state, and the contract's status. Returns false on any lost race.
+   */
+  async commitSignature(
+    tx: Queryable,
+    a: { contractId: string; signerId: string; version: Omit<DocumentVersionRow, 'created_at'>; signedAt: Date; certificateSerial: string },
+  ): Promise<boolean> {
+    const signer = await tx.query(
+      `UPDATE signers SET status = 'signed', signed_at = $2, certificate_serial = $3, failed_attempts = 0
+       WHERE id = $1 AND status NOT IN ('signed', 'declined')`,
+      [a.signerId, a.signedAt, a.certificateSerial],
+    );
+    if (signer.rowCount !== 1) return false;
+    const v = a.version;
+    const inserted = await tx.query(
+      `INSERT INTO document_versions (contract_id, version, object_key, sha256, size, reason)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [v.contract_id, v.version, v.object_key, v.sha256, v.size, v.reason],
+    );
+    if (inserted.rowCount !== 1) return false;
+    const contract = await tx.query(
+      `UPDATE contracts SET updated_at = $2, status = CASE
+         WHEN EXISTS (SELECT 1 FROM signers WHERE contract_id = $1 AND status <> 'signed') THEN 'partially_signed'
+         ELSE 'completed' END
+       WHERE id = $1 AND status IN ('awaiting_signatures', 'partially_signed')`,
+      [a.contractId, a.signedAt],
+    );
+    return contract.rowCount === 1;
+  },
+
+  async decline(tx: Queryable, contractId: string, signerId: string, reason: string, at: Date): Promise<boolean> {
+    const signer = await tx.query(
+      `UPDATE signers SET status = 'declined', declined_at = $2, decline_reason = $3
+       WHERE id = $1 AND status NOT IN ('signed', 'declined')`,
+      [signerId, at, reason],
+    );
+    if (signer.rowCount !== 1) return false;
+    const contract = await tx.query(
+      `UPDATE contracts SET status = 'declined', updated_at = $2
+       WHERE id = $1 AND status IN ('awaiting_signatures', 'partially_signed')`,
+      [contractId, at],
+    );
+    return contract.rowCount === 1;
+  },
+};

@@ -1,0 +1,358 @@
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Database } from '../storage/db/database.js';
+import type { ObjectStore } from '../storage/objects/objectStore.js';
+import { contractRepository, type ContractRow, type SignerRow } from '../storage/db/contractRepository.js';
+import { signingRepository } from '../storage/db/signingRepository.js';
+import type { TemplateRegistry } from '../documents/index.js';
+import type { Pki, SigningIdentity } from '../pki/index.js';
+import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
+import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
+import { DomainError } from './errors.js';
+import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
+import { maskMobile } from './signerIdentity.js';
+import type { SigningSecrets } from './signingSecrets.js';
+
+export interface SigningPolicy {
+  codeTtlMs: number;
+  resendAfterMs: number;
+  maxFailures: number;
+  lockMs: number;
+}
+
+export const DEFAULT_SIGNING_POLICY: SigningPolicy = {
+  codeTtlMs: 5 * 60_000,
+  resendAfterMs: 60_000,
+  maxFailures: 5,
+  lockMs: 15 * 60_000,
+};
+
+export interface SigningServiceDeps {
+  db: Database;
+  store: ObjectStore;
+  pki: Pki;
+  sms: SmsGateway;
+  secrets: SigningSecrets;
+  contracts: ContractService;
+  templates: TemplateRegistry;
+  log: Logger;
+  location: string;
+  /** What the utility's red seal shows: its name on the arc and a seal number. */
+  seal: { organisation: string; sealNumber: string };
+  /** Development only: return the one-time code in the response when no SMS gateway is configured. */
+  exposeCodes: boolean;
+  policy?: SigningPolicy;
+  clock?: () => Date;
+}
+
+const SIGNABLE_CONTRACT = new Set(['awaiting_signatures', 'partially_signed']);
+
+const signInput = z.object({
+  otp: z.string({ message: 'otp is required: the 6-digit code sent by SMS' }).regex(/^\d{6}$/, 'otp must be the 6-digit code sent by SMS'),
+  consent: z.literal(true, { message: 'consent must be true: the signer agrees to sign electronically' }),
+});
+const declineInput = z.object({
+  reason: z.string({ message: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) {
+    throw new DomainError(
+      'unprocessable',
+      'validation_failed',
+      r.error.issues.map((i) => i.message).join('; '),
+      r.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })),
+    );
+  }
+  return r.data;
+}
+
+const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
+  new DomainError('conflict', code, message, undefined, extra);
+
+/** PAdES signing of contracts by their parties, one incremental revision per signature. */
+export function createSigningService(deps: SigningServiceDeps) {
+  const { db, store, pki, secrets, log } = deps;
+  const policy = deps.policy ?? DEFAULT_SIGNING_POLICY;
+  const now = deps.clock ?? (() => new Date());
+  const timestampClient = { timestamp: (imprint: Buffer) => pki.timestamp(imprint) };
+
+  async function contractOf(id: string): Promise<ContractRow> {
+    const c = await contractRepository.get(db, id);
+    if (!c) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+    return c;
+  }
+
+  async function byToken(token: string): Promise<{ signer: SignerRow; contract: ContractRow }> {
+    const signer = /^[\w-]{20,100}$/.test(token)
+      ? await signingRepository.signerByTokenHash(db, secrets.tokenHash(token))
+      : undefined;
+    if (!signer) throw new DomainError('not_found', 'signing_link_not_found', 'This signing link is not valid; ask the utility for a new one');
+    if (signer.token_expires_at && new Date(signer.token_expires_at) <= now()) {
+      throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+    }
+    return { signer, contract: await contractOf(signer.contract_id) };
+  }
+
+  /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
+  async function assertCanAct(contract: ContractRow, signer: SignerRow): Promise<void> {
+    if (signer.status === 'signed') throw conflict('already_signed', 'This party has already signed', { status: signer.status });
+    if (signer.status === 'declined') throw conflict('already_declined', 'This party has declined to sign', { status: signer.status });
+    if (!SIGNABLE_CONTRACT.has(contract.status)) {
+      throw conflict('contract_not_signable', `The contract is ${contract.status}; it can no longer be signed`, { status: contract.status });
+    }
+    const all = await contractRepository.signers(db, [contract.id]);
+    const waitingFor = all.find((s) => s.position < signer.position && s.status !== 'signed');
+    if (waitingFor) {
+      throw conflict('out_of_turn', `It is not this party's turn: ${waitingFor.label} (${waitingFor.role}) signs first`, {
+        waitingFor: waitingFor.role,
+      });
+    }
+  }
+
+  function assertNotLocked(signer: SignerRow): void {
+    if (signer.locked_until && new Date(signer.locked_until) > now()) {
+      const retryAfter = Math.ceil((new Date(signer.locked_until).getTime() - now().getTime()) / 1000);
+      throw new DomainError('too_many', 'signer_locked', `Too many wrong codes; try again in ${Math.ceil(retryAfter / 60)} minutes`, undefined, {
+        retryAfterSeconds: retryAfter,
+      });
+    }
+  }
+
+  /** Signs the latest revision and records it; any lost race is a 409 and leaves nothing half-done. */
+  async function applySignature(
+    contract: ContractRow,
+    signer: SignerRow,
+    identity: SigningIdentity & { serial: string },
+    appearance: Appearance,
+    signedAt: Date,
+    beforeCommit?: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<boolean>,
+  ): Promise<void> {
+    const latest = await signingRepository.latestVersion(db, contract.id);
+    const current = await store.get(latest.object_key);
+    if (!current) throw new DomainError('unavailable', 'document_missing', 'The current document version is missing from storage');
+    let signed: Uint8Array;
+    try {
+      signed = await signPdfField({
+        pdf: current,
+        fieldName: signer.field_name,
+        identity,
+        timestamp: timestampClient,
+        appearance,
+        signingTime: signedAt,
+        reason: `${signer.label}签署`,
+        location: deps.location,
+      });
+    } catch (err) {
+      if (err instanceof SigningError && err.code === 'field_already_signed') throw conflict('already_signed', 'This party has already signed');
+      if (err instanceof SigningError && err.code === 'timestamp_failed') {
+        throw new DomainError('unavailable', 'timestamp_unavailable', 'The timestamp authority did not answer; retry the call');
+      }
+      throw err;
+    }
+    const sha256 = createHash('sha256').update(signed).digest('hex');
+    const objectKey = documentObjectKey(sha256);
+    await store.put(objectKey, signed, DOCUMENT_CONTENT_TYPE);
+    const committed = await db.transaction(async (tx) => {
+      if (beforeCommit && !(await beforeCommit(tx))) return false;
+      const ok = await signingRepository.commitSignature(tx, {
+        contractId: contract.id,
+        signerId: signer.id,
+        version: {
+          contract_id: contract.id,
+          version: latest.version + 1,
+          object_key: objectKey,
+          sha256,
+          size: signed.byteLength,
+          reason: `signed:${signer.role}`,
+        },
+        signedAt,
+        certificateSerial: identity.serial,
+      });
+      // Undo the signer/contract updates of a lost race so nothing half-done is committed.
+      if (!ok) throw conflict('concurrent_signature', 'Another signature was recorded at the same time; reload and try again');
+      return true;
+    });
+    if (!committed) throw conflict('code_already_used', 'This code has already been used; request a new one');
+  }
+
+  let organisation: (SigningIdentity & { serial: string }) | undefined;
+  function organisationIdentity(): SigningIdentity & { serial: string } {
+    const id = pki.organisationIdentity();
+    if (organisation?.certificate !== id.certificate) {
+      organisation = { ...id, serial: new X509Certificate(id.certificate).serialNumber.toLowerCase() };
+    }
+    return organisation;
+  }
+
+  async function signAsUtility(contract: ContractRow, signer: SignerRow): Promise<void> {
+    if (signer.kind !== 'organisation') {
+      throw conflict('signer_is_person', 'This signer is a person and signs with their signing link and SMS code');
+    }
+    await assertCanAct(contract, signer);
+    await applySignature(contract, signer, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
+  }
+
+  /** The utility signs by itself when its turn comes, if the template or the contract asks for it. */
+  async function autoSignIfDue(contractId: string): Promise<void> {
+    const contract = await contractOf(contractId);
+    if (!SIGNABLE_CONTRACT.has(contract.status)) return;
+    const signers = await contractRepository.signers(db, [contractId]);
+    const next = signers.find((s) => s.status !== 'signed');
+    if (!next || next.kind !== 'organisation') return;
+    const template = deps.templates.get(contract.template_id, contract.template_version);
+    const spec = template?.signers.find((s) => s.role === next.role);
+    if (!(contract.auto_sign ?? spec?.autoSign ?? false)) return;
+    try {
+      await signAsUtility(contract, next);
+    } catch (err) {
+      // The caller's own action already succeeded; the utility can still sign through the API later.
+      log.warn({ err, contractId }, 'automatic utility signature failed');
+    }
+  }
+
+  return {
+    autoSignIfDue,
+
+    async view(token: string) {
+      const { signer, contract } = await byToken(token);
+      const v = contract.variables as Record<string, any>;
+      const c = await deps.contracts.get(contract.id);
+      const template = deps.templates.get(contract.template_id, contract.template_version);
+      const all = c.signers;
+      const waitingFor = all.find((s) => s.order < signer.position && s.status !== 'signed');
+      return {
+        contract: {
+          id: contract.id,
+          contractNumber: contract.contract_number,
+          title: template?.title ?? contract.template_id,
+          status: contract.status,
+          documentUrl: `/api/v1/signing/${token}/document`,
+          document: { version: c.document.version, sha256: c.document.sha256 },
+          summary: {
+            siteAddress: v.site?.address,
+            usageCategory: v.usage?.category,
+            meters: Array.isArray(v.meters) ? v.meters.map((m: any) => ({ location: m.location, diameterDN: m.diameterDN, type: m.type })) : undefined,
+            term: v.term ?? v.period,
+          },
+        },
+        signer: {
+          id: signer.id,
+          role: signer.role,
+          label: signer.label,
+          name: signer.name,
+          status: signer.status,
+          mobile: signer.mobile ? maskMobile(signer.mobile) : undefined,
+          signedAt: signer.signed_at ? new Date(signer.signed_at).toISOString() : null,
+        },
+        yourTurn: !waitingFor && SIGNABLE_CONTRACT.has(contract.status) && signer.status !== 'signed' && signer.status !== 'declined',
+        waitingFor: waitingFor?.role ?? null,
+        linkExpiresAt: signer.token_expires_at ? new Date(signer.token_expires_at).toISOString() : null,
+      };
+    },
+
+    async document(token: string) {
+      const { contract } = await byToken(token);
+      return deps.contracts.document(contract.id);
+    },
+
+    async sendCode(token: string) {
+      const { signer, contract } = await byToken(token);
+      await assertCanAct(contract, signer);
+      assertNotLocked(signer);
+      const at = now();
+      const last = await signingRepository.latestChallenge(db, signer.id);
+      if (last && at.getTime() - new Date(last.created_at).getTime() < policy.resendAfterMs) {
+        const retryAfter = Math.ceil((new Date(last.created_at).getTime() + policy.resendAfterMs - at.getTime()) / 1000);
+        throw new DomainError('too_many', 'code_recently_sent', `A code was sent moments ago; you can ask again in ${retryAfter} s`, undefined, {
+          retryAfterSeconds: retryAfter,
+        });
+      }
+      const id = randomUUID();
+      const code = secrets.newCode();
+      const expiresAt = new Date(at.getTime() + policy.codeTtlMs);
+      await signingRepository.insertChallenge(db, { id, signer_id: signer.id, code_hash: secrets.codeHash(id, code), created_at: at, expires_at: expiresAt });
+      try {
+        await deps.sms.send({ mobile: signer.mobile!, code, contractId: contract.id, signerId: signer.id });
+      } catch (err) {
+        // A code that never left the building must neither count against the resend wait nor be usable.
+        await signingRepository.deleteChallenge(db, id);
+        if (err instanceof SmsGatewayError) {
+          throw new DomainError('unavailable', 'sms_unavailable', 'The code could not be sent by SMS right now; try again shortly');
+        }
+        throw err;
+      }
+      return {
+        sentTo: maskMobile(signer.mobile!),
+        expiresAt: expiresAt.toISOString(),
+        resendAfterSeconds: Math.ceil(policy.resendAfterMs / 1000),
+        ...(deps.exposeCodes ? { developmentCode: code } : {}),
+      };
+    },
+
+    async signWithCode(token: string, body: unknown) {
+      const input = parse(signInput, body);
+      const { signer, contract } = await byToken(token);
+      await assertCanAct(contract, signer);
+      assertNotLocked(signer);
+      const at = now();
+      const challenge = await signingRepository.latestChallenge(db, signer.id);
+      if (!challenge) throw new DomainError('invalid', 'code_not_requested', 'Request a code first (POST …/otp)');
+      if (challenge.used_at) throw conflict('code_already_used', 'This code has already been used; request a new one');
+      if (new Date(challenge.expires_at) <= at) {
+        throw new DomainError('unprocessable', 'code_expired', 'The code has expired; request a new one');
+      }
+      if (!secrets.codeMatches(challenge.id, input.otp, challenge.code_hash)) {
+        const { locked, failures } = await signingRepository.recordFailure(db, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
+        if (locked) {
+          throw new DomainError('too_many', 'signer_locked', `Too many wrong codes; try again in ${Math.round(policy.lockMs / 60_000)} minutes`, undefined, {
+            retryAfterSeconds: Math.ceil(policy.lockMs / 1000),
+          });
+        }
+        throw new DomainError('unprocessable', 'wrong_code', `The code is not correct; ${policy.maxFailures - failures} attempts left`, undefined, {
+          attemptsLeft: policy.maxFailures - failures,
+        });
+      }
+      const identity = await pki.issueEventCertificate(
+        { name: signer.name, idType: signer.id_type ?? 'other', idNumber: signer.id_number ?? '', mobile: signer.mobile ?? undefined },
+        { contractId: contract.id, signerId: signer.id },
+      );
+      try {
+        await applySignature(
+          contract,
+          signer,
+          identity,
+          { kind: 'person', name: signer.name, caption: '电子签名', signedAt: at },
+          at,
+          (tx) => signingRepository.consumeChallenge(tx, challenge.id, at),
+        );
+      } finally {
+        // The one-time key exists only for this signature: drop the only reference to it.
+        (identity as Partial<SigningIdentity>).privateKey = undefined;
+      }
+      await autoSignIfDue(contract.id);
+      return deps.contracts.get(contract.id);
+    },
+
+    async decline(token: string, body: unknown) {
+      const { reason } = parse(declineInput, body);
+      const { signer, contract } = await byToken(token);
+      await assertCanAct(contract, signer);
+      const ok = await db.transaction((tx) => signingRepository.decline(tx, contract.id, signer.id, reason, now()));
+      if (!ok) throw conflict('contract_not_signable', 'The contract changed meanwhile; reload it');
+      return deps.contracts.get(contract.id);
+    },
+
+    async signByUtility(contractId: string, signerId: string) {
+      const contract = await contractOf(contractId);
+      const signer = await signingRepository.signer(db, contractId, signerId);
+      if (!signer) throw new DomainError('not_found', 'signer_not_found', `Contract ${contractId} has no signer ${signerId}`);
+      await signAsUtility(contract, signer);
+      return deps.contracts.get(contractId);
+    },
+  };
+}
+
+export type SigningService = ReturnType<typeof createSigningService>;

@@ -1,0 +1,257 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/storage/db/database.js';
+import { migrate } from '../src/storage/db/migrate.js';
+import { createPgDatabase } from '../src/storage/db/pgDatabase.js';
+import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { loadOrCreateMasterKey, loadOrCreatePki, parseMasterKey, PkiError, type Pki } from '../src/pki/index.js';
+import { toPem } from '../src/pki/der.js';
+
+const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+const UTILITY = { name: '某某市自来水有限公司', creditCode: '91310000132211870X' };
+const PUBLIC_URL = 'https://esign.example.cn';
+
+function openssl(args: string[], opts: { cwd: string; input?: Buffer }): { code: number; out: string } {
+  const r = spawnSync('openssl', args, { cwd: opts.cwd, input: opts.input });
+  return { code: r.status ?? -1, out: `${r.stdout?.toString() ?? ''}${r.stderr?.toString() ?? ''}` };
+}
+
+interface Backend {
+  name: string;
+  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const db = await createPgliteDatabase();
+      return { db, cleanup: () => db.close() };
+    },
+  },
+];
+if (process.env.DATABASE_URL) {
+  backends.push({
+    name: 'postgres',
+    async open() {
+      // A scratch database of our own so parallel suites sharing the server never collide.
+      const admin = createPgDatabase(process.env.DATABASE_URL!);
+      const name = `pki_test_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(process.env.DATABASE_URL!);
+      url.pathname = `/${name}`;
+      const db = createPgDatabase(url.toString());
+      return {
+        db,
+        async cleanup() {
+          await db.close();
+          await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+          await admin.close();
+        },
+      };
+    },
+  });
+}
+
+describe('master key', () => {
+  it('accepts 32 bytes as hex or base64 and rejects anything else clearly', () => {
+    const k = crypto.randomBytes(32);
+    expect(parseMasterKey(k.toString('hex')).equals(k)).toBe(true);
+    expect(parseMasterKey(k.toString('base64')).equals(k)).toBe(true);
+    expect(() => parseMasterKey('short')).toThrow(/32 bytes/);
+    expect(() => parseMasterKey(crypto.randomBytes(16).toString('base64'))).toThrow(PkiError);
+  });
+
+  it('generates DATA_DIR/master.key (0600) once, and the env value wins', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pki-mk-'));
+    try {
+      const first = await loadOrCreateMasterKey(dir);
+      expect(first.generated).toBe(true);
+      expect(first.source).toBe('file');
+      expect(statSync(path.join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+      const second = await loadOrCreateMasterKey(dir);
+      expect(second.generated).toBe(false);
+      expect(second.key.equals(first.key)).toBe(true);
+      const env = crypto.randomBytes(32);
+      const fromEnv = await loadOrCreateMasterKey(dir, env.toString('base64'));
+      expect(fromEnv.source).toBe('env');
+      expect(fromEnv.key.equals(env)).toBe(true);
+      await expect(loadOrCreateMasterKey(dir, 'not-a-key')).rejects.toMatchObject({ code: 'master_key_invalid' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+for (const backend of backends) {
+  describe(`PKI on ${backend.name}`, () => {
+    let work: string;
+    let dataDir: string;
+    let masterKey: Buffer;
+    let db: Database;
+    let cleanup: () => Promise<void>;
+    let pki: Pki;
+
+    beforeAll(async () => {
+      work = mkdtempSync(path.join(os.tmpdir(), 'pki-test-'));
+      dataDir = path.join(work, 'data');
+      masterKey = crypto.randomBytes(32);
+      ({ db, cleanup } = await backend.open());
+      await migrate(db);
+      pki = await loadOrCreatePki({ dataDir, masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db });
+      writeFileSync(path.join(work, 'root.pem'), pki.rootPem());
+      writeFileSync(path.join(work, 'issuing.pem'), pki.issuingPem());
+    });
+    afterAll(async () => {
+      await cleanup?.();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('chains organisation and event certificates to the root (openssl verify)', async ({ skip }) => {
+      const org = pki.organisationIdentity();
+      const ev = await pki.issueEventCertificate({ name: '张三', idType: 'resident_id', idNumber: '11010519491231002X', mobile: '13800138000' }, { contractId: 'c-1', signerId: 's-1' });
+      expect(ev.chain.map((c) => c.toString('hex'))).toEqual(org.chain.map((c) => c.toString('hex')));
+      // The key must belong to the certificate.
+      expect(new crypto.X509Certificate(ev.certificate).checkPrivateKey(ev.privateKey)).toBe(true);
+      expect(await pki.certificateStatus(ev.serial)).toBe('good');
+      const row = await db.query<{ kind: string; contract_id: string; signer_id: string }>('SELECT kind, contract_id, signer_id FROM certificates WHERE serial = $1', [ev.serial]);
+      expect(row.rows[0]).toEqual({ kind: 'event', contract_id: 'c-1', signer_id: 's-1' });
+
+      writeFileSync(path.join(work, 'org.pem'), toPem(org.certificate));
+      writeFileSync(path.join(work, 'event.pem'), toPem(ev.certificate));
+      if (!HAS_OPENSSL) return skip('openssl binary missing');
+      const v = openssl(['verify', '-CAfile', 'root.pem', '-untrusted', 'issuing.pem', 'org.pem', 'event.pem'], { cwd: work });
+      expect(v.out).toContain('org.pem: OK');
+      expect(v.out).toContain('event.pem: OK');
+      expect(v.code).toBe(0);
+
+      const text = openssl(['x509', '-in', 'event.pem', '-noout', '-text', '-nameopt', 'utf8,sep_comma_plus_space'], { cwd: work }).out;
+      expect(text).toMatch(/Subject: .*serialNumber=11010519491231002X, CN=张三/);
+      expect(text).not.toContain('13800138000');
+      expect(text).toContain(`URI:${PUBLIC_URL}/pki/crl/issuing.crl`);
+      expect(text).toContain(`OCSP - URI:${PUBLIC_URL}/pki/ocsp`);
+      expect(text).toMatch(/Key Usage: critical\s+Digital Signature, Non Repudiation/);
+      expect(text).toContain('Authority Key Identifier');
+      expect(text).toContain('Subject Key Identifier');
+
+      const orgText = openssl(['x509', '-in', 'org.pem', '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space'], { cwd: work }).out;
+      expect(orgText).toContain(`O=${UTILITY.name}`);
+      expect(orgText).toContain(`serialNumber=${UTILITY.creditCode}`);
+      expect(orgText).toContain(`CN=${UTILITY.name}`);
+    });
+
+    it('TSA certificate has a critical timeStamping EKU, OCSP certificate has OCSPSigning + nocheck', async ({ skip }) => {
+      if (!HAS_OPENSSL) return skip('openssl binary missing');
+      const tsaPem = readFileSync(path.join(dataDir, 'pki', 'tsa.pem'));
+      const text = openssl(['x509', '-noout', '-text'], { cwd: work, input: tsaPem }).out;
+      expect(text).toMatch(/X509v3 Extended Key Usage: critical\s+Time Stamping/);
+      const ocspText = openssl(['x509', '-noout', '-text'], { cwd: work, input: readFileSync(path.join(dataDir, 'pki', 'ocsp.pem')) }).out;
+      expect(ocspText).toMatch(/Extended Key Usage:\s+OCSP Signing/);
+      expect(ocspText).toContain('OCSP No Check');
+      const rootText = openssl(['x509', '-noout', '-text'], { cwd: work, input: Buffer.from(pki.rootPem()) }).out;
+      expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+      expect(rootText).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
+      const issuingText = openssl(['x509', '-noout', '-text'], { cwd: work, input: Buffer.from(pki.issuingPem()) }).out;
+      expect(issuingText).toContain('CA:TRUE, pathlen:0');
+    });
+
+    it('answers an openssl RFC 3161 request that openssl ts -verify accepts', async ({ skip }) => {
+      if (!HAS_OPENSSL) return skip('openssl binary missing');
+      writeFileSync(path.join(work, 'data.txt'), '供水合同 内容');
+      writeFileSync(path.join(work, 'tsa_chain.pem'), readFileSync(path.join(dataDir, 'pki', 'tsa.pem'), 'utf8') + pki.issuingPem());
+      for (const nonce of [true, false]) {
+        const q = openssl(['ts', '-query', '-data', 'data.txt', '-sha256', '-cert', ...(nonce ? [] : ['-no_nonce']), '-out', 'req.tsq'], { cwd: work });
+        expect(q.code, q.out).toBe(0);
+        writeFileSync(path.join(work, 'resp.tsr'), await pki.respondTsa(readFileSync(path.join(work, 'req.tsq'))));
+        const v = openssl(['ts', '-verify', '-in', 'resp.tsr', '-queryfile', 'req.tsq', '-CAfile', 'root.pem', '-untrusted', 'tsa_chain.pem'], { cwd: work });
+        expect(v.out).toContain('Verification: OK');
+      }
+      // The in-process token covers the same digest and verifies as a token.
+      const digest = crypto.createHash('sha256').update(readFileSync(path.join(work, 'data.txt'))).digest();
+      writeFileSync(path.join(work, 'token.der'), await pki.timestamp(digest));
+      const v = openssl(['ts', '-verify', '-token_in', '-in', 'token.der', '-digest', digest.toString('hex'), '-CAfile', 'root.pem', '-untrusted', 'tsa_chain.pem'], { cwd: work });
+      expect(v.out).toContain('Verification: OK');
+      // Garbage gets a rejection response, not an exception.
+      writeFileSync(path.join(work, 'bad.tsr'), await pki.respondTsa(Buffer.from('nonsense')));
+      const r = openssl(['ts', '-reply', '-in', 'bad.tsr', '-text'], { cwd: work });
+      expect(r.out).toMatch(/Status: Rejected/i);
+    });
+
+    it('OCSP says good, then revoked with reason; the CRL lists the serial and verifies', async ({ skip }) => {
+      const ev = await pki.issueEventCertificate({ name: '李四', idType: 'resident_id', idNumber: '110105194912310021' }, { contractId: 'c-2', signerId: 's-2' });
+      writeFileSync(path.join(work, 'leaf.pem'), toPem(ev.certificate));
+      if (!HAS_OPENSSL) return skip('openssl binary missing');
+      const check = async (nonce: boolean) => {
+        const q = openssl(['ocsp', '-issuer', 'issuing.pem', '-cert', 'leaf.pem', '-reqout', 'req.der', ...(nonce ? [] : ['-no_nonce'])], { cwd: work });
+        expect(q.code, q.out).toBe(0);
+        writeFileSync(path.join(work, 'resp.der'), await pki.respondOcsp(readFileSync(path.join(work, 'req.der'))));
+        // -reqin (without -cert, which would make a new request with a new nonce) checks the echoed nonce.
+        const withReq = openssl(['ocsp', '-respin', 'resp.der', '-reqin', 'req.der', '-CAfile', 'root.pem', '-verify_other', 'issuing.pem', '-resp_text'], { cwd: work }).out;
+        expect(withReq).toContain('Response verify OK');
+        expect(withReq).not.toMatch(/Nonce Verify error|WARNING: no nonce/);
+        return openssl(['ocsp', '-respin', 'resp.der', '-issuer', 'issuing.pem', '-cert', 'leaf.pem', '-no_nonce', '-CAfile', 'root.pem', '-verify_other', 'issuing.pem', '-resp_text'], { cwd: work }).out;
+      };
+      let out = await check(true);
+      expect(out).toContain('Response verify OK');
+      expect(out).toContain('leaf.pem: good');
+      out = await check(false);
+      expect(out).toContain('Response verify OK');
+      expect(out).toContain('leaf.pem: good');
+
+      const { revokedAt } = await pki.revoke(ev.serial.toUpperCase(), 'keyCompromise');
+      expect(revokedAt).toBeInstanceOf(Date);
+      await expect(pki.revoke(ev.serial, 'keyCompromise')).rejects.toMatchObject({ code: 'already_revoked' });
+      await expect(pki.revoke('1234abcd', 'superseded')).rejects.toMatchObject({ code: 'certificate_not_found' });
+      await expect(pki.revoke(ev.serial, 'because')).rejects.toMatchObject({ code: 'bad_request' });
+      expect(await pki.certificateStatus(ev.serial)).toBe('revoked');
+      expect(await pki.certificateStatus('abcdef')).toBe('unknown');
+
+      out = await check(true);
+      expect(out).toContain('Response verify OK');
+      expect(out).toContain('leaf.pem: revoked');
+      expect(out).toMatch(/Reason: keyCompromise/);
+
+      writeFileSync(path.join(work, 'crl.der'), await pki.crlDer());
+      const crl = openssl(['crl', '-inform', 'DER', '-in', 'crl.der', '-text', '-noout', '-CAfile', 'issuing.pem'], { cwd: work });
+      expect(crl.out).toContain('verify OK');
+      expect(crl.out.replace(/:/g, '').toLowerCase()).toContain(`serial number ${ev.serial}`);
+      expect(crl.out).toContain('Key Compromise');
+      const pemCrl = toPem(readFileSync(path.join(work, 'crl.der')), 'X509 CRL');
+      writeFileSync(path.join(work, 'crl.pem'), pemCrl);
+      const v = openssl(['verify', '-crl_check', '-CAfile', 'root.pem', '-untrusted', 'issuing.pem', '-CRLfile', 'crl.pem', 'leaf.pem'], { cwd: work });
+      expect(v.out).toMatch(/certificate revoked/);
+
+      // Malformed requests get malformedRequest, not an exception.
+      expect((await pki.respondOcsp(Buffer.from('junk'))).toString('hex')).toBe('30030a0101');
+    });
+
+    it('keeps private keys encrypted at rest; a wrong master key fails clearly', async () => {
+      const dir = path.join(dataDir, 'pki');
+      for (const f of readdirSync(dir)) {
+        const text = readFileSync(path.join(dir, f), 'utf8');
+        expect(text).not.toMatch(/PRIVATE KEY/);
+        if (f.endsWith('.pem')) expect(text).toMatch(/BEGIN CERTIFICATE/);
+        if (f.endsWith('.key.sealed.json')) expect(statSync(path.join(dir, f)).mode & 0o777).toBe(0o600);
+      }
+      await expect(
+        loadOrCreatePki({ dataDir, masterKey: crypto.randomBytes(32), publicUrl: PUBLIC_URL, utility: UTILITY, db }),
+      ).rejects.toMatchObject({ code: 'key_decrypt_failed', message: expect.stringMatching(/wrong MASTER_KEY/) });
+    });
+
+    it('a restart with the same data dir loads the same hierarchy', async () => {
+      const again = await loadOrCreatePki({ dataDir, masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db });
+      expect(again.rootPem()).toBe(pki.rootPem());
+      expect(again.issuingPem()).toBe(pki.issuingPem());
+      expect(again.organisationIdentity().certificate.equals(pki.organisationIdentity().certificate)).toBe(true);
+    });
+
+    it('rejects bad event subjects', async () => {
+      await expect(pki.issueEventCertificate({ name: '', idType: 'x', idNumber: '1' }, { contractId: 'c', signerId: 's' })).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(pki.issueEventCertificate({ name: 'a', idType: 'x', idNumber: '1 2\n' }, { contractId: 'c', signerId: 's' })).rejects.toMatchObject({ code: 'bad_request' });
+    });
+  });
+}

@@ -1,0 +1,307 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from './support/harness.js';
+import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
+import { hasTool, run, runAsync, tempFile } from './support/pdfTools.js';
+import { nssDbTrusting, pdfsig } from './support/checkers.js';
+
+const tools = { pdfsig: hasTool('pdfsig') && hasTool('certutil'), mutool: hasTool('mutool'), qpdf: hasTool('qpdf'), openssl: hasTool('openssl') };
+
+let svc: TestService;
+let sms: SmsReceiver;
+
+async function exampleOf(templateId: string) {
+  return (await (await svc.call('workflow', 'GET', `/api/v1/templates/${templateId}`)).json()).example as Record<string, any>;
+}
+
+async function createContract(templateId = 'water-supply-contract', extra: Record<string, unknown> = {}) {
+  const res = await svc.call('workflow', 'POST', '/api/v1/contracts', {
+    templateId,
+    reference: `SIGN-${Math.random().toString(36).slice(2)}`,
+    variables: await exampleOf(templateId),
+    ...extra,
+  });
+  expect(res.status).toBe(201);
+  return res.json();
+}
+
+const tokenOf = (signer: { signingUrl: string }) => signer.signingUrl.split('/').pop()!;
+const signing = (token: string, action = '', body?: unknown) =>
+  svc.call(null, action ? 'POST' : 'GET', `/api/v1/signing/${token}${action ? `/${action}` : ''}`, body);
+
+async function signAsApplicant(token: string, signerId: string) {
+  expect((await signing(token, 'otp', {})).status).toBe(202);
+  const res = await signing(token, 'sign', { otp: sms.codeFor(signerId), consent: true });
+  return res;
+}
+
+async function download(url: string): Promise<Buffer> {
+  return Buffer.from(await (await svc.call('auditor', 'GET', url)).arrayBuffer());
+}
+
+beforeAll(async () => {
+  sms = await startSmsReceiver();
+  svc = await startTestService({ objectStore: 's3', env: { SMS_WEBHOOK_URL: sms.url } });
+});
+afterAll(async () => {
+  await svc?.stop();
+  await sms?.stop();
+});
+
+describe('signing a water supply contract end to end', () => {
+  let contract: any;
+  let finalPdf: Buffer;
+
+  it('gives the applicant a signing link showing only their contract', async () => {
+    contract = await createContract();
+    const applicant = contract.signers[0];
+    expect(applicant.signingUrl).toMatch(/\/sign\/[\w-]{40,}$/);
+    expect(contract.signers[1].signingUrl).toBeUndefined();
+    const view = await (await signing(tokenOf(applicant))).json();
+    expect(view.contract.contractNumber).toBe(contract.contractNumber);
+    expect(view.signer).toMatchObject({ role: 'applicant', status: 'pending', mobile: '138****3210' });
+    expect(view.yourTurn).toBe(true);
+    expect(JSON.stringify(view)).not.toContain('460200198803152423');
+    const auditorView = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}`)).json();
+    expect(auditorView.signers[0].signingUrl).toBeUndefined();
+  });
+
+  it('refuses the utility out of turn', async () => {
+    const res = await svc.call('utility', 'POST', `/api/v1/contracts/${contract.id}/signers/${contract.signers[1].id}/sign`);
+    expect(res.status).toBe(409);
+    expect((await res.json()).error.code).toBe('out_of_turn');
+  });
+
+  it('sends a code by SMS, throttles resends, and rejects wrong codes and missing consent', async () => {
+    const token = tokenOf(contract.signers[0]);
+    const sent = await signing(token, 'otp', {});
+    expect(sent.status).toBe(202);
+    const body = await sent.json();
+    expect(body.sentTo).toBe('138****3210');
+    expect(body.developmentCode).toBeUndefined();
+    const code = sms.codeFor(contract.signers[0].id);
+    expect(code).toMatch(/^\d{6}$/);
+    expect(sms.messages.at(-1)).toMatchObject({ mobile: '13876543210', contractId: contract.id });
+
+    const again = await signing(token, 'otp', {});
+    expect(again.status).toBe(429);
+    expect((await again.json()).error.code).toBe('code_recently_sent');
+
+    const wrong = await signing(token, 'sign', { otp: code === '000000' ? '111111' : '000000', consent: true });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.json()).toMatchObject({ error: { code: 'wrong_code', attemptsLeft: 4 } });
+
+    const noConsent = await signing(token, 'sign', { otp: code, consent: false });
+    expect(noConsent.status).toBe(422);
+    expect((await noConsent.json()).error.details[0].path).toBe('/consent');
+  });
+
+  it('signs the applicant with a one-time certificate, then the utility signs automatically', async () => {
+    const token = tokenOf(contract.signers[0]);
+    const res = await signing(token, 'sign', { otp: sms.codeFor(contract.signers[0].id), consent: true });
+    expect(res.status).toBe(200);
+    const after = await res.json();
+    expect(after.status).toBe('completed');
+    expect(after.signers.map((s: any) => s.status)).toEqual(['signed', 'signed']);
+    expect(after.signers[0].certificateSerial).toMatch(/^[0-9a-f]+$/);
+    expect(after.versions.map((v: any) => v.reason)).toEqual(['generated', 'signed:applicant', 'signed:utility']);
+    contract = after;
+
+    const reuse = await signing(token, 'sign', { otp: sms.codeFor(contract.signers[0].id), consent: true });
+    expect(reuse.status).toBe(409);
+    expect((await reuse.json()).error.code).toBe('already_signed');
+  });
+
+  it('keeps every earlier revision as a byte prefix of the next', async () => {
+    const versions = await Promise.all(contract.versions.map((v: any) => download(`/api/v1/contracts/${contract.id}/document?version=${v.version}`)));
+    for (let i = 1; i < versions.length; i++) {
+      expect(versions[i].subarray(0, versions[i - 1].length).equals(versions[i - 1])).toBe(true);
+      expect(createHash('sha256').update(versions[i]).digest('hex')).toBe(contract.versions[i].sha256);
+    }
+    finalPdf = versions.at(-1)!;
+    writeFileSync(path.join(svc.dataDir, 'completed.pdf'), finalPdf);
+  });
+
+  it('satisfies pdfsig: both signatures valid and trusted, the last covering the whole file', async () => {
+    if (!tools.pdfsig) return console.warn('pdfsig/certutil missing: not checked');
+    const root = await (await svc.call(null, 'GET', '/pki/root.pem')).text();
+    const sigs = await pdfsig(tempFile(finalPdf), nssDbTrusting(root));
+    expect(sigs).toHaveLength(2);
+    for (const s of sigs) {
+      expect(s.valid, s.block).toBe(true);
+      expect(s.trusted, s.block).toBe(true);
+    }
+    expect(sigs[0].signerName).toBe('陈冬梅');
+    expect(sigs[1].signerName).toContain('三亚市示范供水有限公司');
+    expect(sigs[1].totalDocumentSigned).toBe(true);
+    expect(sigs[0].block).toContain('ETSI.CAdES.detached');
+  });
+
+  it('satisfies mutool and qpdf', async () => {
+    const file = tempFile(finalPdf);
+    if (tools.qpdf) expect(run('qpdf', ['--check', file]).out).toContain('No syntax or stream encoding errors found');
+    if (!tools.mutool) return console.warn('mutool missing: not checked');
+    const out = run('mutool', ['sign', '-v', file]).out;
+    // mutool has no trust store (it reports our root as "self-signed in chain"); it judges integrity.
+    const blocks = out.split(/^Verifying signature \d+:$/m).slice(1);
+    expect(blocks, out).toHaveLength(2);
+    expect(out).not.toMatch(/Digest error|signature is not valid|invalidated/i);
+    expect(blocks[0]).toContain('陈冬梅');
+    expect(blocks[0]).toContain('The signature is valid but there have been edits since signing.');
+    expect(blocks[1]).toContain('三亚市示范供水有限公司');
+    expect(blocks[1]).toContain('The document is unchanged since signing.');
+  });
+});
+
+describe('PKI endpoints checked with openssl', () => {
+  it('time-stamps a query that openssl ts verifies', async () => {
+    if (!tools.openssl) return console.warn('openssl missing');
+    const dir = path.dirname(tempFile(Buffer.from('hello water'), 'data.txt'));
+    const data = path.join(dir, 'data.txt');
+    expect(run('openssl', ['ts', '-query', '-data', data, '-sha256', '-cert', '-out', path.join(dir, 'q.tsq')]).status).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const reply = await fetch(`${svc.url}/pki/tsa`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: readFileSync(path.join(dir, 'q.tsq')),
+    });
+    expect(reply.status).toBe(200);
+    writeFileSync(path.join(dir, 'r.tsr'), Buffer.from(await reply.arrayBuffer()));
+    writeFileSync(path.join(dir, 'root.pem'), await (await fetch(`${svc.url}/pki/root.pem`)).text());
+    writeFileSync(path.join(dir, 'issuing.pem'), await (await fetch(`${svc.url}/pki/issuing.pem`)).text());
+    const verify = run('openssl', ['ts', '-verify', '-in', path.join(dir, 'r.tsr'), '-queryfile', path.join(dir, 'q.tsq'),
+      '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem')]);
+    expect(verify.out).toContain('Verification: OK');
+  });
+
+  it('answers OCSP good for a live event certificate and revoked after revocation; the CRL lists it', async () => {
+    if (!tools.openssl) return console.warn('openssl missing');
+    const c = await createContract('water-supply-contract', { autoSign: false });
+    const applicant = c.signers[0];
+    expect((await signAsApplicant(tokenOf(applicant), applicant.id)).status).toBe(200);
+    const signed = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}`)).json();
+    const serial = signed.signers[0].certificateSerial;
+    expect(signed.status).toBe('partially_signed');
+
+    // The event certificate as embedded in the signed PDF: openssl pkcs7 prints the certificates of the CMS.
+    const pdf = await download(signed.document.url);
+    const sigHex = /\/Contents\s*<([0-9a-fA-F]+)>/g;
+    const matches = [...pdf.toString('latin1').matchAll(sigHex)];
+    const cms = Buffer.from(matches.at(-1)![1], 'hex');
+    const dir = path.dirname(tempFile(cms, 'sig.der'));
+    const certs = run('openssl', ['pkcs7', '-inform', 'DER', '-in', path.join(dir, 'sig.der'), '-print_certs']).out;
+    const leaf = certs.split(/(?=subject=)/).find((b) => b.includes('陈冬梅') || b.includes('\\E9\\99\\88'))!;
+    writeFileSync(path.join(dir, 'leaf.pem'), leaf.slice(leaf.indexOf('-----BEGIN')));
+    writeFileSync(path.join(dir, 'root.pem'), await (await fetch(`${svc.url}/pki/root.pem`)).text());
+    writeFileSync(path.join(dir, 'issuing.pem'), await (await fetch(`${svc.url}/pki/issuing.pem`)).text());
+    const ocsp = async () =>
+      (await runAsync('openssl', ['ocsp', '-issuer', path.join(dir, 'issuing.pem'), '-cert', path.join(dir, 'leaf.pem'),
+        '-url', `${svc.url}/pki/ocsp`, '-CAfile', path.join(dir, 'root.pem'), '-verify_other', path.join(dir, 'issuing.pem')])).out;
+    expect(await ocsp()).toMatch(/leaf\.pem: good/);
+
+    const revoke = await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' });
+    expect(revoke.status).toBe(200);
+    expect((await svc.call('utility', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' })).status).toBe(403);
+    expect((await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' })).status).toBe(409);
+    expect((await svc.call('admin', 'POST', '/api/v1/certificates/abcdef/revoke', { reason: 'keyCompromise' })).status).toBe(404);
+    expect((await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'because' })).status).toBe(422);
+    expect(await ocsp()).toMatch(/leaf\.pem: revoked/);
+
+    writeFileSync(path.join(dir, 'crl.der'), Buffer.from(await (await fetch(`${svc.url}/pki/crl/issuing.crl`)).arrayBuffer()));
+    const crl = run('openssl', ['crl', '-inform', 'DER', '-in', path.join(dir, 'crl.der'), '-noout', '-text']).out;
+    expect(crl.replace(/:/g, '').toLowerCase()).toContain(serial.replace(/^0+/, ''));
+  });
+});
+
+describe('signing rules', () => {
+  it('locks the signer after five wrong codes', async () => {
+    const c = await createContract();
+    const token = tokenOf(c.signers[0]);
+    expect((await signing(token, 'otp', {})).status).toBe(202);
+    const wrongCode = sms.codeFor(c.signers[0].id) === '999999' ? '999998' : '999999';
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await signing(token, 'sign', { otp: wrongCode, consent: true })).status);
+    expect(statuses).toEqual([422, 422, 422, 422, 429]);
+    const locked = await signing(token, 'sign', { otp: sms.codeFor(c.signers[0].id), consent: true });
+    expect(locked.status).toBe(429);
+    expect((await locked.json()).error.code).toBe('signer_locked');
+  });
+
+  it('records a decline and refuses signatures afterwards', async () => {
+    const c = await createContract();
+    const token = tokenOf(c.signers[0]);
+    expect((await signing(token, 'decline', {})).status).toBe(422);
+    const declined = await signing(token, 'decline', { reason: '用水地址有误' });
+    expect(declined.status).toBe(200);
+    const body = await declined.json();
+    expect(body.status).toBe('declined');
+    expect(body.signers[0]).toMatchObject({ status: 'declined', declineReason: '用水地址有误' });
+    const sign = await signing(token, 'otp', {});
+    expect(sign.status).toBe(409);
+  });
+
+  it('answers unknown and malformed links with 404', async () => {
+    expect((await signing('x'.repeat(43))).status).toBe(404);
+    expect((await signing('short')).status).toBe(404);
+    const res = await signing('x'.repeat(43), 'sign', { otp: '123456', consent: true });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('signing_link_not_found');
+  });
+
+  it('signs the reliability agreement for the utility first, automatically, then the customer', async () => {
+    const c = await createContract('reliability-agreement');
+    expect(c.status).toBe('partially_signed');
+    expect(c.signers.map((s: any) => [s.role, s.status])).toEqual([
+      ['utility', 'signed'],
+      ['customer', 'pending'],
+    ]);
+    const customer = c.signers[1];
+    const res = await signAsApplicant(tokenOf(customer), customer.id);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe('completed');
+  });
+
+  it('lets only one of two racing utility signatures win, without forking the document', async () => {
+    const c = await createContract('water-supply-contract', { autoSign: false });
+    expect((await signAsApplicant(tokenOf(c.signers[0]), c.signers[0].id)).status).toBe(200);
+    const route = `/api/v1/contracts/${c.id}/signers/${c.signers[1].id}/sign`;
+    const results = await Promise.all([svc.call('utility', 'POST', route), svc.call('utility', 'POST', route)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const final = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}`)).json();
+    expect(final.status).toBe('completed');
+    expect(final.versions).toHaveLength(3);
+  });
+
+  it('fails cleanly with 503 when storage is down mid-signing, and a retry succeeds', async () => {
+    const c = await createContract('water-supply-contract', { autoSign: false });
+    expect((await signAsApplicant(tokenOf(c.signers[0]), c.signers[0].id)).status).toBe(200);
+    const route = `/api/v1/contracts/${c.id}/signers/${c.signers[1].id}/sign`;
+    await svc.s3!.pause();
+    let down: Response;
+    try {
+      down = await svc.call('utility', 'POST', route);
+    } finally {
+      await svc.s3!.resume();
+    }
+    expect(down.status).toBe(503);
+    const mid = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}`)).json();
+    expect(mid.versions).toHaveLength(2);
+    expect(mid.signers[1].status).toBe('pending');
+    const retry = await svc.call('utility', 'POST', route);
+    expect(retry.status).toBe(200);
+    expect((await retry.json()).status).toBe('completed');
+  });
+
+  it('reports an unreachable SMS gateway as 503 and lets the signer ask again', async () => {
+    const c = await createContract();
+    const token = tokenOf(c.signers[0]);
+    sms.failNext(1);
+    const failed = await signing(token, 'otp', {});
+    expect(failed.status).toBe(503);
+    expect((await failed.json()).error.code).toBe('sms_unavailable');
+    expect((await signing(token, 'otp', {})).status).toBe(202);
+    expect(sms.codeFor(c.signers[0].id)).toMatch(/^\d{6}$/);
+  });
+});

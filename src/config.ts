@@ -32,7 +32,7 @@ const apiKeys = z.string().transform((raw, ctx) => {
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ message: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://esign.example.cn' }).optional(),
     DATA_DIR: z.string().default('./data'),
@@ -64,19 +64,19 @@ const schema = z
     SMS_WEBHOOK_URL: z.url({ message: 'must be the http(s) URL of the SMS gateway' }).optional(),
     SIGNING_LINK_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(168),
     CONTRACT_NUMBER_PREFIX: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 capital letters').default('SYGS'),
-  })
-  .superRefine((env, ctx) => {
-    const s3 = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_BUCKET'] as const;
-    const set = s3.filter((k) => env[k]);
-    if (set.length > 0 && set.length < s3.length) {
-      for (const k of s3.filter((k) => !env[k])) {
-        ctx.addIssue({ code: 'custom', path: [k], message: `is required when ${set.join(', ')} is set` });
-      }
-    }
-    if (env.S3_ENDPOINT && !parseEndpoint(env.S3_ENDPOINT)) {
-      ctx.addIssue({ code: 'custom', path: ['S3_ENDPOINT'], message: 'must be host[:port] or an http(s):// URL' });
-    }
   });
+
+/** Checks across settings; run on the raw environment so they are reported alongside field errors. */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const s3 = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_BUCKET'] as const;
+  const set = s3.filter((k) => env[k]);
+  if (set.length > 0 && set.length < s3.length) {
+    for (const k of s3.filter((k) => !env[k])) problems.push(`${k}: is required when ${set.join(', ')} is set`);
+  }
+  if (env.S3_ENDPOINT && !parseEndpoint(env.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be host[:port] or an http(s):// URL');
+  return problems;
+}
 
 function parseEndpoint(raw: string): { host: string; port?: number; ssl?: boolean } | undefined {
   try {
@@ -123,9 +123,11 @@ export class ConfigError extends Error {
 /** Reads and validates the environment once at start-up; every wrong setting is named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const endpoint = e.S3_ENDPOINT ? parseEndpoint(e.S3_ENDPOINT) : undefined;
   return {

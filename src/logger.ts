@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /** JSON logs; credentials and personal data are redacted wherever they could appear. */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino({
     level,
     redact: {
@@ -18,5 +18,5 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination ?? pino.destination(1));
 }

@@ -40,6 +40,8 @@ export interface Overrides {
   store?: ObjectStore;
   announce?: (text: string) => void;
   sms?: SmsGateway;
+  /** Tests move time forward to expire codes and links. */
+  clock?: () => Date;
 }
 
 /** Wires every part of the service from configuration; tests pass their own database and store. */
@@ -81,6 +83,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     numberPrefix: config.contractNumberPrefix,
     links,
     afterCreate: (id) => afterCreate(id),
+    clock: overrides.clock,
   });
   const sms = overrides.sms ?? (config.smsWebhookUrl ? webhookSmsGateway(config.smsWebhookUrl) : loggingSmsGateway(log));
   const signing = createSigningService({
@@ -95,6 +98,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     location: config.contractPlace,
     seal: { organisation: config.utility.name, sealNumber: config.utility.creditCode },
     exposeCodes: config.env === 'development' && !config.smsWebhookUrl,
+    clock: overrides.clock,
   });
   afterCreate = signing.autoSignIfDue;
   const app = createApp({

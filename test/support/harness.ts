@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type Role } from '../../src/config.js';
 import { buildService, type Overrides } from '../../src/bootstrap/services.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
@@ -29,7 +29,7 @@ export interface TestService {
 
 /** The real service on a real port, backed by a fresh database and either s3rver or a folder store. */
 export async function startTestService(
-  opts: { objectStore?: 'folder' | 's3'; env?: Record<string, string>; overrides?: Overrides } = {},
+  opts: { objectStore?: 'folder' | 's3'; env?: Record<string, string>; overrides?: Overrides; log?: Logger } = {},
 ): Promise<TestService> {
   // Listen first so PUBLIC_URL (in certificates' OCSP and CRL URLs) is the address checkers can reach.
   const server = http.createServer();
@@ -50,7 +50,7 @@ export async function startTestService(
     ...opts.env,
   };
   const config = loadConfig(env);
-  const service = await buildService(config, pino({ level: 'silent' }), { db: database.db, ...opts.overrides });
+  const service = await buildService(config, opts.log ?? pino({ level: 'silent' }), { db: database.db, ...opts.overrides });
   server.on('request', service.app);
   return {
     url,

@@ -197,6 +197,10 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   // Service and organisation certificates: imported, else stored (still valid, from this CA, same subject), else freshly issued.
   async function serviceIdentity(kind: 'ocsp' | 'tsa' | 'organisation'): Promise<StoredMaterial> {
     const imp = imported.identities[kind];
+    // RFC 6960 §4.2.2.2: a delegated responder is only trusted when the CA it answers for issued it.
+    if (imp && kind === 'ocsp' && !issuedBy(imp.der, issuing)) {
+      throw new PkiError('import_invalid', `${imp.source} is not issued by the issuing CA (required for a delegated OCSP responder)`);
+    }
     if (imp) return { der: imp.der, key: imp.key, chain: imp.chain.length ? imp.chain : defaultChain, imported: true };
     const expectedSubject = nameToString(buildName(subjectOf(kind)));
     const stored = await disk.load(kind);

@@ -1,6 +1,6 @@
 // Appearance streams (/AP /N) for signature widgets. Everything is vector paths, so the form
 // XObject needs no /Resources and renders identically in every viewer.
-import { formatNumber as f } from './cos.js';
+import { formatNumber as f } from '../pdf/cos.js';
 import { glyph, textWidthEm, unitsPerEm, type FontWeight } from './glyphs.js';
 import type { Appearance } from './types.js';
 

@@ -1,8 +1,8 @@
 // Locates a signature field by fully qualified name (§12.7.3.2: parent names joined with ".")
 // and the widget that shows it.
-import { getName, getNumber, isDict, textString, type PdfDict, type PdfValue } from './cos.js';
+import { getName, getNumber, isDict, textString, type PdfDict, type PdfValue } from '../pdf/cos.js';
 import { SigningError } from './errors.js';
-import type { PdfReader } from './pdfReader.js';
+import type { PdfReader } from '../pdf/pdfReader.js';
 
 export interface LocatedField {
   catalogNum: number;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
-import { formatNumber } from './cos.js';
+import { formatNumber } from '../pdf/cos.js';
 
 export type FontWeight = 'regular' | 'bold';
 

@@ -1,7 +1,7 @@
 // Appends one revision (ISO 32000-1 §7.5.6). The original bytes are never touched, so every
 // earlier signature's ByteRange still hashes to the same value.
-import { formatNumber, serialize, type PdfDict, type PdfValue } from './cos.js';
-import type { PdfReader } from './pdfReader.js';
+import { formatNumber, serialize, type PdfDict, type PdfValue } from '../pdf/cos.js';
+import type { PdfReader } from '../pdf/pdfReader.js';
 
 export class RevisionWriter {
   private readonly chunks: Buffer[] = [];

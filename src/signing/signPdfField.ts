@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { appearanceStream, DISPLAY_UTC_OFFSET_MINUTES } from './appearance.js';
 import { buildPadesCms, prepareIdentity, type CmsTimings } from './cms.js';
-import { dict, encodeTextString, name, num, ref, serialize, type PdfDict, type PdfValue } from './cos.js';
+import { dict, encodeTextString, name, num, ref, serialize, type PdfDict, type PdfValue } from '../pdf/cos.js';
+import { PdfFormatError } from '../pdf/errors.js';
 import { SigningError } from './errors.js';
 import { locateSignatureField, sigFlags, widgetSize } from './fields.js';
 import { RevisionWriter } from './incremental.js';
-import { PdfReader } from './pdfReader.js';
+import { PdfReader } from '../pdf/pdfReader.js';
 import type { SignRequest, SigningTuning } from './types.js';
 
 /** Typical RFC 3161 token with a two-certificate TSA chain is 3–5 KB; reserve generously. */
@@ -28,6 +29,21 @@ export async function signPdfField(req: SignRequest, tuning: SigningTuning = {})
 }
 
 export async function signPdfFieldDetailed(req: SignRequest, tuning: SigningTuning = {}): Promise<SignResultDetail> {
+  try {
+    return await signInner(req, tuning);
+  } catch (e) {
+    throw e instanceof PdfFormatError ? toSigningError(e) : e;
+  }
+}
+
+/** Callers of the signing API rely on SigningError codes; the PDF layer has its own. */
+function toSigningError(e: PdfFormatError): SigningError {
+  const code = e.code === 'malformed_pdf' ? 'malformed_pdf' : 'unsupported_pdf';
+  const message = e.code === 'encrypted_pdf' ? 'encrypted PDFs cannot be signed incrementally by this service' : e.message;
+  return new SigningError(code, message, { cause: e });
+}
+
+async function signInner(req: SignRequest, tuning: SigningTuning): Promise<SignResultDetail> {
   const input = Buffer.from(req.pdf.buffer, req.pdf.byteOffset, req.pdf.byteLength);
   if (input.toString('latin1', 0, 5) !== '%PDF-') throw new SigningError('malformed_pdf', 'not a PDF (no %PDF- header)');
   if (!(req.signingTime instanceof Date) || Number.isNaN(req.signingTime.getTime())) {

@@ -1,10 +1,15 @@
 // Minimal PDF object model (ISO 32000-1 §7.3), enough to read and re-serialise the few dictionaries a
-// signature touches. Strings keep their raw bytes so that re-serialised objects differ from the
-// original only in the entries we change.
-import { SigningError } from './errors.js';
+// signature touches and to compare objects across revisions. Strings keep their raw bytes so that
+// re-serialised objects differ from the original only in the entries we change.
+import { DEFAULT_LIMITS, PdfFormatError } from './errors.js';
 
 export type PdfValue = PdfDict | PdfArray | PdfName | PdfNum | PdfStr | PdfRef | PdfBool | PdfNull;
-export interface PdfDict { type: 'dict'; map: Map<string, PdfValue> }
+export interface PdfDict {
+  type: 'dict';
+  map: Map<string, PdfValue>;
+  /** Byte span [start, end) of each value in the parsed buffer; only when the parser tracks spans. */
+  spans?: Map<string, [number, number]>;
+}
 export interface PdfArray { type: 'array'; items: PdfValue[] }
 export interface PdfName { type: 'name'; name: string }
 export interface PdfNum { type: 'num'; value: number; raw: string }
@@ -49,12 +54,19 @@ for (const c of '()<>[]{}/%') DELIM[c.charCodeAt(0)] = 1;
 
 export class CosParser {
   pos: number;
-  constructor(readonly buf: Buffer, pos = 0) {
+  /** Set to record value spans in dictionaries (the verifier locates /Contents by byte). */
+  trackSpans = false;
+  private depth = 0;
+  constructor(
+    readonly buf: Buffer,
+    pos = 0,
+    private readonly maxDepth = DEFAULT_LIMITS.maxDepth,
+  ) {
     this.pos = pos;
   }
 
   fail(msg: string): never {
-    throw new SigningError('malformed_pdf', `${msg} at byte ${this.pos}`);
+    throw new PdfFormatError('malformed_pdf', `${msg} at byte ${this.pos}`);
   }
 
   skipWs(): void {
@@ -71,6 +83,11 @@ export class CosParser {
       break;
     }
     this.pos = p;
+  }
+
+  /** Whitespace only: "%%EOF" is a comment to skipWs but a marker to the revision reader. */
+  skipWsNoComments(): void {
+    while (this.pos < this.buf.length && WS[this.buf[this.pos]]) this.pos++;
   }
 
   /** Regular-character run (keywords, numbers). */
@@ -124,19 +141,20 @@ export class CosParser {
       case 0x2f /* / */: return this.nameToken();
       case 0x28 /* ( */: return this.literalString();
       case 0x3c /* < */:
-        if (b[this.pos + 1] === 0x3c) return this.dictionary();
+        if (b[this.pos + 1] === 0x3c) return this.nested(() => this.dictionary());
         return this.hexString();
-      case 0x5b /* [ */: {
-        this.pos++;
-        const items: PdfValue[] = [];
-        for (;;) {
-          this.skipWs();
-          if (b[this.pos] === 0x5d) { this.pos++; break; }
-          if (this.pos >= b.length) this.fail('unterminated array');
-          items.push(this.value());
-        }
-        return { type: 'array', items };
-      }
+      case 0x5b /* [ */:
+        return this.nested(() => {
+          this.pos++;
+          const items: PdfValue[] = [];
+          for (;;) {
+            this.skipWs();
+            if (b[this.pos] === 0x5d) { this.pos++; break; }
+            if (this.pos >= b.length) this.fail('unterminated array');
+            items.push(this.value());
+          }
+          return { type: 'array', items };
+        });
     }
     const w = this.word();
     if (w === '') this.fail(`unexpected character "${String.fromCharCode(c)}"`);
@@ -156,6 +174,18 @@ export class CosParser {
     return { type: 'num', value: Number(w), raw: w };
   }
 
+  // Deeply nested containers would otherwise overflow the JS stack on hostile input.
+  private nested<T>(f: () => T): T {
+    if (++this.depth > this.maxDepth) {
+      throw new PdfFormatError('too_complex', `objects nested deeper than ${this.maxDepth} at byte ${this.pos}`);
+    }
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private nameToken(): PdfName {
     const b = this.buf;
     let p = this.pos + 1;
@@ -171,14 +201,22 @@ export class CosParser {
     const b = this.buf;
     this.pos += 2;
     const map = new Map<string, PdfValue>();
+    const spans = this.trackSpans ? new Map<string, [number, number]>() : undefined;
     for (;;) {
       this.skipWs();
       if (b[this.pos] === 0x3e && b[this.pos + 1] === 0x3e) { this.pos += 2; break; }
       if (b[this.pos] !== 0x2f) this.fail('expected name key in dictionary');
       const key = this.nameToken().name;
-      map.set(key, this.value());
+      if (spans) {
+        this.skipWs();
+        const start = this.pos;
+        map.set(key, this.value());
+        spans.set(key, [start, this.pos]);
+      } else {
+        map.set(key, this.value());
+      }
     }
-    return { type: 'dict', map };
+    return spans ? { type: 'dict', map, spans } : { type: 'dict', map };
   }
 
   private literalString(): PdfStr {

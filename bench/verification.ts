@@ -1,0 +1,59 @@
+// Verification speed per signature on our two-signature contract, beside `pdfsig -nocert` on the
+// same file in the same run (a spawned process per call, wall time).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { makeGenuine } from '../test/helpers/attackCorpus.js';
+import { verifyPdf } from '../src/verification/index.js';
+import { stats, timeEach } from './stats.js';
+
+export async function benchVerification(opts: { iterations?: number; pdfsigIterations?: number } = {}): Promise<Record<string, unknown>> {
+  const iterations = opts.iterations ?? 300;
+  const pdfsigIterations = opts.pdfsigIterations ?? 30;
+  const g = await makeGenuine();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'esign-bench-verify-'));
+  try {
+    const pdf = g.twoSignatures;
+    const revocation = g.revocationSource();
+    const verifyOpts = { trustAnchors: [g.rootDer], revocation };
+    const first = await verifyPdf(pdf, verifyOpts);
+    if (first.verdict !== 'valid') throw new Error(`bench fixture is ${first.verdict}`);
+    const n = first.signatures.length;
+    await timeEach(30, () => verifyPdf(pdf, verifyOpts));
+    const perFile = await timeEach(iterations, () => verifyPdf(pdf, verifyOpts));
+    const perSignature = perFile.map((ms) => ms / n);
+
+    const file = path.join(dir, 'contract.pdf');
+    writeFileSync(file, pdf);
+    let pdfsig: Record<string, unknown> = { skipped: 'pdfsig not installed' };
+    if (spawnSync('sh', ['-c', 'command -v pdfsig']).status === 0) {
+      const call = async () => {
+        const r = spawnSync('pdfsig', ['-nocert', file], { encoding: 'utf8' });
+        if (!/Signature is Valid/.test(r.stdout)) throw new Error(`pdfsig: ${r.stdout}${r.stderr}`);
+      };
+      await timeEach(3, call);
+      const ms = await timeEach(pdfsigIterations, call);
+      pdfsig = { note: 'pdfsig -nocert, spawned per call (wall time, whole file)', perFileMs: stats(ms), perSignatureMs: stats(ms.map((x) => x / n)) };
+    }
+    return {
+      contractPdfBytes: pdf.length,
+      signatures: n,
+      verifyPdf: {
+        note: 'verifyPdf incl. CMS, chain, timestamp, local revocation source, revision diff; in-process',
+        perFileMs: stats(perFile),
+        perSignatureMs: stats(perSignature),
+      },
+      pdfsig,
+      targetPerSignatureMs: 5,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await g.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await benchVerification(), null, 2));
+}

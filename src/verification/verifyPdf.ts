@@ -1,0 +1,247 @@
+// verifyPdf: discovery → byte ranges → CMS → coverage → later revisions → level → verdict.
+import { createHash } from 'node:crypto';
+import { getName, textString, type PdfDict } from '../pdf/cos.js';
+import type { PdfReader } from '../pdf/pdfReader.js';
+import { checkByteRange } from './byteRange.js';
+import { CmsFormatError, verifyCms, type CmsVerifyResult } from './cms/index.js';
+import { coverageOf } from './coverage.js';
+import { findSignatureFields, unreachableSignatureDictionaries, type SignatureField } from './discovery.js';
+import { readDss } from './dss.js';
+import { analyseRevision, type RevisionVerdict } from './modifications.js';
+import { openPdf } from './openPdf.js';
+import { padesLevel } from './padesLevel.js';
+import type { Modification, RegistryMatch, SignatureReport, VerificationReport, VerifyOptions } from './types.js';
+import { judge, KNOWN_SUBFILTERS } from './verdictPolicy.js';
+
+/** Beyond this many signatures the file is more likely an attack on the verifier than a contract. */
+const MAX_SIGNATURES = 64;
+
+export interface VerifyPolicyOptions {
+  /** Default 'require' (unknown revocation ⇒ indeterminate); the offline CLI uses 'best_effort'. */
+  revocationPolicy?: 'require' | 'best_effort';
+}
+
+export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
+  const reader = openPdf(pdf);
+  const validationTime = opts.validationTime ?? new Date();
+  const warnings = [...reader.structureWarnings];
+  const latest = reader.atRevision(reader.revisions.length - 1);
+  const scan = findSignatureFields(latest);
+  warnings.push(...scan.warnings);
+  if (scan.signatures.length > MAX_SIGNATURES) {
+    warnings.push(`${scan.signatures.length} signatures: only the first ${MAX_SIGNATURES} were verified`);
+    scan.signatures.length = MAX_SIGNATURES;
+  }
+  const reachable = new Set(scan.signatures.map((s) => s.sigNum).filter((n): n is number => n !== null));
+  const orphans = unreachableSignatureDictionaries(latest, reachable);
+  if (orphans.length) warnings.push(`signature dictionaries not reachable from the AcroForm (ignored): objects ${orphans.join(', ')}`);
+
+  const sha256 = createHash('sha256').update(pdf).digest('hex');
+  const dss = readDss(latest);
+  if (dss) warnings.push(...dss.warnings);
+  const revisionCache = new Map<number, RevisionVerdict>();
+  const revisionVerdict = (i: number) => {
+    let v = revisionCache.get(i);
+    if (!v) revisionCache.set(i, (v = analyseRevision(reader, i)));
+    return v;
+  };
+  const dssRevision = firstDssRevision(reader);
+
+  const reports: SignatureReport[] = [];
+  const docTimestampRevisions: number[] = [];
+  const cmsResults: Array<CmsVerifyResult | undefined> = [];
+  for (const field of scan.signatures) {
+    const { report, cms } = await verifyOne(reader, field, opts, validationTime, dss, revisionVerdict);
+    reports.push(report);
+    cmsResults.push(cms);
+    if (field.type === 'document_timestamp' && report.integrity.status === 'ok' && report.coverage.signedRevision !== null) {
+      docTimestampRevisions.push(report.coverage.signedRevision);
+    }
+  }
+
+  const fileMatch = await registryLookup(opts, pdf, sha256, reports);
+  const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[] };
+  reports.forEach((r, i) => {
+    const cms = cmsResults[i];
+    if (cms && r.type === 'signature') {
+      r.padesLevel = padesLevel({ subFilter: r.subFilter, cms, dssRevision, docTimestampRevisions, signedRevision: r.coverage.signedRevision });
+    }
+    const { verdict, reasons } = judge(r, { ...policy, structural: structuralOf(r), cmsVerified: !!cms });
+    r.verdict = verdict;
+    r.reasons = reasons;
+    if (policy.revocationPolicy === 'best_effort' && r.revocation.status === 'unknown') {
+      r.weaknesses.push('revocation status could not be checked');
+    }
+  });
+
+  const verdict: VerificationReport['verdict'] = !reports.length
+    ? 'no_signatures'
+    : reports.some((r) => r.verdict === 'invalid')
+      ? 'invalid'
+      : reports.some((r) => r.verdict === 'indeterminate')
+        ? 'indeterminate'
+        : 'valid';
+  return {
+    verdict,
+    sha256,
+    size: pdf.length,
+    revisions: reader.revisions.length,
+    validationTime: validationTime.toISOString(),
+    signatures: reports,
+    registered: fileMatch,
+    warnings,
+  };
+}
+
+const STRUCTURAL = new WeakMap<SignatureReport, string[]>();
+function structuralOf(r: SignatureReport): string[] {
+  return STRUCTURAL.get(r) ?? [];
+}
+
+async function verifyOne(
+  reader: PdfReader,
+  field: SignatureField,
+  opts: VerifyOptions,
+  validationTime: Date,
+  dss: ReturnType<typeof readDss>,
+  revisionVerdict: (i: number) => RevisionVerdict,
+): Promise<{ report: SignatureReport; cms?: CmsVerifyResult }> {
+  const sig = field.sig;
+  const subFilter = getName(sig, 'SubFilter') ?? null;
+  const claimed = pdfDate(sig);
+  const structural: string[] = [];
+  const weaknesses: string[] = [];
+  if (subFilter === 'adbe.pkcs7.sha1') weaknesses.push('adbe.pkcs7.sha1: the CMS signs a SHA-1 digest of the document');
+  else if (subFilter === null) weaknesses.push('no /SubFilter');
+  else if (!KNOWN_SUBFILTERS.has(subFilter)) weaknesses.push(`unknown SubFilter ${subFilter}`);
+
+  const br = field.error
+    ? { ok: false as const, byteRange: null, reasons: [field.error] }
+    : checkByteRange(reader.atRevision(reader.revisions.length - 1), field.sigNum, sig);
+  const byteRange = br.ok ? br.region.byteRange : br.byteRange;
+  if (!br.ok) structural.push(...br.reasons);
+  const coverage = coverageOf(reader, byteRange);
+  if (coverage.kind === 'partial' && byteRange && br.ok) {
+    const after = coverage.bytesAfter ? `; ${coverage.bytesAfter} bytes follow the signed range` : '';
+    structural.push(`coverage_partial: the signed range ends at byte ${byteRange[2] + byteRange[3]}, which is not the end of a revision${after}`);
+  }
+
+  const modificationsAfter = { allowed: [] as Modification[], disallowed: [] as Modification[] };
+  if (coverage.signedRevision !== null) {
+    for (let i = coverage.signedRevision + 1; i < reader.revisions.length; i++) {
+      const v = revisionVerdict(i);
+      modificationsAfter.allowed.push(...v.allowed);
+      modificationsAfter.disallowed.push(...v.disallowed);
+    }
+    if (reader.trailingBytes > 0 && coverage.kind !== 'entire_file') {
+      modificationsAfter.disallowed.push({
+        revision: reader.revisions.length - 1,
+        objectNumber: null,
+        what: 'trailing_data',
+        rule: 'not_allowed',
+        detail: `${reader.trailingBytes} bytes after the last %%EOF belong to no revision`,
+      });
+    }
+  }
+
+  let cms: CmsVerifyResult | undefined;
+  if (br.ok) {
+    try {
+      cms = await verifyCms(br.region.cms, br.region.signedBytes, {
+        trustAnchors: opts.trustAnchors,
+        validationTime,
+        extraCertificates: dss?.certs,
+        embeddedCrls: dss?.crls,
+        embeddedOcsps: dss?.ocsps,
+        revocation: opts.revocation,
+        allowOnline: opts.allowOnline,
+        claimedSigningTime: claimed ? new Date(claimed) : undefined,
+      });
+    } catch (e) {
+      if (!(e instanceof CmsFormatError)) throw e;
+      structural.push(`${e.code}: ${e.message}`);
+    }
+  }
+  if (cms) {
+    weaknesses.push(...cms.weaknesses);
+    if (cms.signingCertificateAttribute === 'missing' && field.type === 'signature') weaknesses.push('no signing-certificate attribute: the signer certificate is not bound to the signature');
+    if (cms.digestAlgorithm === 'SHA-1' || cms.digestAlgorithm === 'MD5') weaknesses.push(`${cms.digestAlgorithm} digest`);
+  }
+
+  const unknown = (reason: string) => ({ status: 'unknown' as const, reason });
+  const report: SignatureReport = {
+    fieldName: field.fieldName,
+    objectNumber: field.sigNum,
+    type: field.type,
+    signer: cms?.signer ? cms.signer.subject : null,
+    issuer: cms?.signer ? cms.signer.issuer : null,
+    certificateSerial: cms?.signer?.serial ?? null,
+    subFilter,
+    padesLevel: null,
+    digestAlgorithm: cms?.digestAlgorithm ?? null,
+    signatureAlgorithm: cms?.signatureAlgorithm ?? null,
+    signingTime: cms ? { value: cms.signingTime.value ?? null, source: cms.signingTime.source } : { value: claimed, source: claimed ? 'claimed' : 'none' },
+    claimedSigningTime: claimed,
+    integrity: cms?.integrity ?? { status: 'failed', reason: 'the signature could not be checked: see reasons' },
+    coverage,
+    chain: cms?.chain ?? { ...unknown('signature not verified'), trusted: false, path: [] },
+    revocation: cms?.revocation ?? { status: 'unknown', source: 'none', reason: 'signature not verified' },
+    timestamp: cms?.timestamp ?? { present: false },
+    signingCertificateAttribute: cms?.signingCertificateAttribute ?? null,
+    modificationsAfter,
+    weaknesses: [...new Set(weaknesses)],
+    registered: { matched: false },
+    verdict: 'indeterminate',
+    reasons: [],
+  };
+  STRUCTURAL.set(report, structural);
+  return { report, cms };
+}
+
+/** /M as ISO 8601, or null: a claim by the signing software, shown but never trusted. */
+function pdfDate(sig: PdfDict): string | null {
+  const m = sig.map.get('M');
+  if (m?.type !== 'str') return null;
+  const s = textString(m);
+  const r = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(\d{2})?'?(\d{2})?'?)?/.exec(s);
+  if (!r) return null;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', se = '00', sign, oh = '00', om = '00'] = r;
+  const off = !sign || sign === 'Z' || sign === 'z' ? 'Z' : `${sign}${oh}:${om}`;
+  const t = new Date(`${y}-${mo}-${d}T${h}:${mi}:${se}${off}`);
+  return Number.isNaN(t.getTime()) ? null : t.toISOString();
+}
+
+function firstDssRevision(reader: PdfReader): number | null {
+  for (let i = 0; i < reader.revisions.length; i++) {
+    try {
+      const d = readDss(reader.atRevision(i));
+      if (d && (d.crls.length || d.ocsps.length)) return i;
+    } catch {
+      // an unreadable DSS earlier simply does not count
+    }
+  }
+  return null;
+}
+
+/** Is this file, or the revision a signature covers, a document version this service issued? */
+async function registryLookup(opts: VerifyOptions, pdf: Buffer, sha256: string, reports: SignatureReport[]): Promise<RegistryMatch> {
+  if (!opts.registry) return { matched: false };
+  const revisionHash = new Map<number, string>();
+  for (const r of reports) {
+    const end = r.coverage.byteRange ? r.coverage.byteRange[2] + r.coverage.byteRange[3] : -1;
+    if (r.coverage.signedRevision !== null && end > 0 && end <= pdf.length && !revisionHash.has(end)) {
+      revisionHash.set(end, createHash('sha256').update(pdf.subarray(0, end)).digest('hex'));
+    }
+  }
+  const wanted = [...new Set([sha256, ...revisionHash.values()])];
+  const rows = await opts.registry.lookup(wanted);
+  const bySha = new Map(rows.map((r) => [r.sha256.toLowerCase(), r]));
+  for (const r of reports) {
+    const end = r.coverage.byteRange ? r.coverage.byteRange[2] + r.coverage.byteRange[3] : -1;
+    const h = revisionHash.get(end);
+    const hit = h ? bySha.get(h) : undefined;
+    r.registered = hit ? { matched: true, scope: 'signed_revision', sha256: hit.sha256, contractId: hit.contractId, version: hit.version } : { matched: false };
+  }
+  const f = bySha.get(sha256);
+  return f ? { matched: true, scope: 'file', sha256, contractId: f.contractId, version: f.version } : { matched: false };
+}

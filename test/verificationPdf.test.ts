@@ -1,0 +1,305 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PdfReader } from '../src/pdf/pdfReader.js';
+import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verification/index.js';
+import { appendRevision, buildAttacks, makeGenuine, type Genuine } from './helpers/attackCorpus.js';
+
+const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+const CLI = join(process.cwd(), 'bin', 'esign-verify.mjs');
+const cli = (args: string[], cwd = process.cwd()) => {
+  const r = spawnSync('node', [CLI, ...args], { encoding: 'utf8', cwd, env: { ...process.env, DATA_DIR: '/nonexistent' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+let g: Genuine;
+let dir: string;
+beforeAll(async () => {
+  g = await makeGenuine();
+  dir = mkdtempSync(join(tmpdir(), 'esign-verify-test-'));
+}, 120_000);
+afterAll(async () => {
+  await g?.close();
+});
+
+const sig = (r: VerificationReport, field: string) => r.signatures.find((s) => s.fieldName === field)!;
+
+describe('genuine two-signature contract', () => {
+  it('is valid: both signatures B-T, entire_revision then entire_file, only allowed changes after the first', async () => {
+    const r = await verifyPdf(g.twoSignatures, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    expect(r.verdict).toBe('valid');
+    expect(r.revisions).toBe(3);
+    const [a, u] = [sig(r, 'sig_applicant'), sig(r, 'sig_utility')];
+    expect(a.verdict).toBe('valid');
+    expect(u.verdict).toBe('valid');
+    expect(a.coverage).toMatchObject({ kind: 'entire_revision', signedRevision: 1 });
+    expect(a.coverage.bytesAfter).toBeGreaterThan(0);
+    expect(u.coverage).toMatchObject({ kind: 'entire_file', signedRevision: 2, bytesAfter: 0 });
+    expect(a.padesLevel).toBe('B-T');
+    expect(u.padesLevel).toBe('B-T');
+    expect(a.modificationsAfter.disallowed).toEqual([]);
+    expect(a.modificationsAfter.allowed.map((m) => m.what)).toEqual(expect.arrayContaining(['signature_field_filled', 'signature_dictionary', 'signature_appearance']));
+    expect(a.signer?.commonName).toBeTruthy();
+    expect(u.signer?.organisation).toBeTruthy();
+    expect(a.digestAlgorithm).toBe('SHA-256');
+    expect(a.signingTime.source).toBe('timestamp');
+    expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('reports registered versions from the registry', async () => {
+    const { createHash } = await import('node:crypto');
+    const v2 = createHash('sha256').update(g.oneSignature).digest('hex');
+    const registry = { lookup: async (h: string[]) => (h.includes(v2) ? [{ sha256: v2, contractId: 'c-1', version: 2 }] : []) };
+    const r = await verifyPdf(g.twoSignatures, { trustAnchors: [g.rootDer], revocation: g.revocationSource(), registry });
+    expect(sig(r, 'sig_applicant').registered).toMatchObject({ matched: true, scope: 'signed_revision', contractId: 'c-1', version: 2 });
+    expect(r.registered.matched).toBe(false);
+  });
+
+  it('without a trust anchor: indeterminate and untrusted, never invalid', async () => {
+    const r = await verifyPdf(g.twoSignatures, { trustAnchors: [] });
+    expect(r.verdict).toBe('indeterminate');
+    for (const s of r.signatures) {
+      expect(s.verdict).toBe('indeterminate');
+      expect(s.chain.trusted).toBe(false);
+      expect(s.reasons.join()).toMatch(/untrusted/);
+    }
+  });
+
+  it('revocation: unknown is indeterminate by default, a stated weakness under best_effort', async () => {
+    const strict = await verifyPdf(g.twoSignatures, { trustAnchors: [g.rootDer] });
+    expect(strict.verdict).toBe('indeterminate');
+    expect(strict.signatures[0].reasons.join()).toMatch(/revocation_unknown/);
+    const lenient = await verifyPdf(g.twoSignatures, { trustAnchors: [g.rootDer], revocationPolicy: 'best_effort' });
+    expect(lenient.verdict).toBe('valid');
+    expect(lenient.signatures[0].weaknesses.join()).toMatch(/revocation/);
+  });
+});
+
+describe('attacks on the genuine contract', () => {
+  it('catches every attack with the right reason, never valid', async () => {
+    const attacks = buildAttacks(g);
+    expect(attacks.length).toBeGreaterThanOrEqual(17);
+    for (const a of attacks) {
+      const r = await verifyPdf(a.pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+      const s = sig(r, a.expect.signature ?? 'sig_utility');
+      expect(r.verdict, a.name).toBe(a.expect.verdict);
+      expect(s?.verdict, a.name).toBe(a.expect.verdict);
+      expect(s.reasons.join(' | '), a.name).toMatch(a.expect.reason);
+    }
+  });
+
+  it('second signature broken, first fine: the report says which', async () => {
+    const a = buildAttacks(g).find((x) => x.name === 'second signature digest wrong')!;
+    const r = await verifyPdf(a.pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    expect(r.verdict).toBe('invalid');
+    expect(sig(r, 'sig_applicant').verdict).toBe('valid');
+    expect(sig(r, 'sig_utility').verdict).toBe('invalid');
+    expect(sig(r, 'sig_utility').integrity.status).toBe('failed');
+  });
+
+  it('names the objects a disallowed revision touched (page content, shadow repoint)', async () => {
+    const attacks = buildAttacks(g);
+    const ia = attacks.find((x) => x.name === 'page content redefined in a new revision')!;
+    const r = await verifyPdf(ia.pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    for (const s of r.signatures) {
+      expect(s.coverage.kind).toBe('entire_revision');
+      expect(s.modificationsAfter.disallowed.some((m) => m.what === 'page_content' && typeof m.objectNumber === 'number')).toBe(true);
+    }
+    const shadow = attacks.find((x) => x.name.startsWith('shadow'))!;
+    const rs = await verifyPdf(shadow.pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    expect(sig(rs, 'sig_utility').modificationsAfter.disallowed).toEqual([expect.objectContaining({ what: 'xref_repoint', rule: 'not_allowed' })]);
+  });
+
+  it('an allowed later revision: a DSS added to the catalog keeps both signatures valid', async () => {
+    const reader = new PdfReader(g.twoSignatures);
+    const root = reader.trailer.map.get('Root') as { type: 'ref'; num: number; gen: number };
+    const catalog = reader.resolveDict(root)!;
+    const { serialize } = await import('../src/pdf/cos.js');
+    const dssNum = reader.size;
+    const certNum = dssNum + 1;
+    const cat = { type: 'dict' as const, map: new Map(catalog.map) };
+    cat.map.set('DSS', { type: 'ref', num: dssNum, gen: 0 });
+    const der = g.rootDer.toString('latin1');
+    const pdf = appendRevision(g.twoSignatures, [
+      [certNum, `<</Length ${g.rootDer.length}>>\nstream\n${der}\nendstream`],
+      [dssNum, `<</Certs [${certNum} 0 R]>>`],
+      [root.num, serialize(cat)],
+    ]);
+    const r = await verifyPdf(pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    expect(r.verdict).toBe('valid');
+    expect(sig(r, 'sig_utility').modificationsAfter.allowed.map((m) => m.what)).toEqual(expect.arrayContaining(['catalog_dss', 'dss', 'dss_data']));
+  });
+});
+
+describe('certificates', () => {
+  it('revoked event certificate: revoked after signing → indeterminate; revoked before signing → invalid', async () => {
+    const ev = await g.issueEvent();
+    const signed = await g.signApplicant(ev);
+    const { revokedAt } = await g.pki.revoke(ev.serial, 'keyCompromise');
+    const at = new Map([[ev.serial.toLowerCase().replace(/^0+/, ''), revokedAt]]);
+    const after = await verifyPdf(signed, { trustAnchors: [g.rootDer], revocation: g.revocationSource(at) });
+    expect(after.verdict).toBe('indeterminate');
+    expect(after.signatures[0].reasons.join()).toMatch(/revoked_after_signing/);
+
+    const before = new Map([[ev.serial.toLowerCase().replace(/^0+/, ''), new Date(Date.now() - 3_600_000)]]);
+    const r = await verifyPdf(signed, { trustAnchors: [g.rootDer], revocation: g.revocationSource(before) });
+    expect(r.verdict).toBe('invalid');
+    expect(r.signatures[0].reasons.join()).toMatch(/certificate_revoked/);
+  });
+
+  it('a self-signed certificate carrying the applicant\'s name is not trusted', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const d = mkdtempSync(join(tmpdir(), 'selfsigned-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(d, 'k.pem'), '-out', join(d, 'c.pem'), '-days', '2', '-subj', '/CN=陈冬梅/serialNumber=460200198803152423/C=CN', '-utf8'], { stdio: 'ignore' });
+    void generateKeyPairSync;
+    const { createPrivateKey } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const certPem = readFileSync(join(d, 'c.pem'), 'utf8');
+    const certificate = Buffer.from(certPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const signed = await g.signApplicant({ privateKey: createPrivateKey(readFileSync(join(d, 'k.pem'))), certificate, chain: [] });
+    const r = await verifyPdf(signed, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    expect(r.verdict).not.toBe('valid');
+    expect(r.signatures[0].chain.trusted).toBe(false);
+  });
+});
+
+describe('unusable input', () => {
+  const cases: Array<[string, () => Buffer, string]> = [
+    ['empty', () => Buffer.alloc(0), 'empty_file'],
+    ['garbage', () => Buffer.from('this is not a pdf at all'), 'not_a_pdf'],
+    ['PNG named .pdf', () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100)]), 'not_a_pdf'],
+    ['truncated', () => g.twoSignatures.subarray(0, Math.floor(g.twoSignatures.length / 2)), 'truncated_pdf'],
+    ['encrypted', () => Buffer.from(g.unsigned.toString('latin1').replace('trailer\n<<', 'trailer\n<<\n/Encrypt 1 0 R'), 'latin1'), 'encrypted_pdf'],
+    ['broken xref', () => Buffer.from(g.unsigned.toString('latin1').replace(/startxref\s+\d+/, 'startxref\n17'), 'latin1'), 'malformed_pdf'],
+    ['deeply nested', () => Buffer.from(`%PDF-1.7\n1 0 obj\n${'['.repeat(5000)}\nendobj\nxref\n0 2\n0000000000 65535 f\r\n0000000009 00000 n\r\ntrailer\n<</Size 2 /Root 1 0 R>>\nstartxref\n${9 + 8 + 5001 + 8}\n%%EOF\n`), 'malformed_pdf|too_complex'],
+  ];
+  for (const [name, make, code] of cases) {
+    it(`${name} → PdfInputError ${code}`, async () => {
+      const err = await verifyPdf(make(), { trustAnchors: [] }).catch((e) => e);
+      expect(err).toBeInstanceOf(PdfInputError);
+      expect(err.code).toMatch(new RegExp(`^(${code})$`));
+    });
+  }
+
+  it('an unsigned PDF has no signatures', async () => {
+    const r = await verifyPdf(g.unsigned, { trustAnchors: [g.rootDer] });
+    expect(r.verdict).toBe('no_signatures');
+    expect(r.signatures).toEqual([]);
+  });
+});
+
+describe('interoperability with other signers', () => {
+  let caPem: string;
+  let p12: string;
+  let nss: string;
+  beforeAll(() => {
+    const d = mkdtempSync(join(tmpdir(), 'interop-'));
+    const cnf = join(d, 'req.cnf');
+    writeFileSync(cnf, '[req]\ndistinguished_name=dn\n[dn]\n[x_root]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n[x_leaf]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+    const o = (args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'ignore' });
+    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Interop Root', '-extensions', 'x_root', '-config', cnf]);
+    o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=Interop Signer/O=Other Tool', '-config', cnf]);
+    o(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '30', '-extfile', cnf, '-extensions', 'x_leaf']);
+    o(['pkcs12', '-export', '-inkey', 'leaf.key', '-in', 'leaf.pem', '-certfile', 'ca.pem', '-name', 'signer', '-out', 'leaf.p12', '-passout', 'pass:pw']);
+    caPem = join(d, 'ca.pem');
+    p12 = join(d, 'leaf.p12');
+    nss = join(d, 'nss');
+    if (has('certutil')) {
+      execFileSync('mkdir', [nss]);
+      execFileSync('certutil', ['-N', '-d', `sql:${nss}`, '--empty-password']);
+      execFileSync('pk12util', ['-i', p12, '-d', `sql:${nss}`, '-W', 'pw'], { stdio: 'ignore' });
+    }
+  });
+  const anchor = () => {
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const pem = readFileSync(caPem, 'utf8');
+    return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  };
+
+  it.skipIf(!has('pdfsig') || !has('pk12util'))('pdfsig -add-signature: valid with its root, indeterminate without', async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage();
+    page.drawText('plain', { x: 50, y: 700, font: await doc.embedFont(StandardFonts.Helvetica) });
+    const plain = join(dir, 'plain.pdf');
+    writeFileSync(plain, await doc.save({ useObjectStreams: false }));
+    const out = join(dir, 'pdfsig.pdf');
+    execFileSync('pdfsig', ['-add-signature', '-nssdir', `sql:${nss}`, '-nick', 'signer', plain, out], { stdio: 'ignore' });
+    const pdf = (await import('node:fs')).readFileSync(out);
+    const ok = await verifyPdf(pdf, { trustAnchors: [anchor()], revocationPolicy: 'best_effort' });
+    expect(ok.verdict).toBe('valid');
+    expect(ok.signatures[0].subFilter).toBe('adbe.pkcs7.detached');
+    const no = await verifyPdf(pdf, { trustAnchors: [] });
+    expect(no.verdict).toBe('indeterminate');
+  });
+
+  // mutool (1.21 on Debian) digests with SHA-1: integrity and chain check out, but the policy will not
+  // call a SHA-1 signature valid, so it is indeterminate with the weakness named.
+  it.skipIf(!has('mutool'))('mutool sign: integrity ok and trusted with its root (SHA-1 → indeterminate), untrusted without', async () => {
+    const reader = new PdfReader(g.unsigned);
+    const cat = reader.resolveDict(reader.trailer.map.get('Root'))!;
+    const af = reader.resolveDict(cat.map.get('AcroForm'))!;
+    const fields = reader.resolve(af.map.get('Fields'));
+    const first = fields?.type === 'array' ? fields.items[0] : undefined;
+    const inFile = join(dir, 'contract.pdf');
+    writeFileSync(inFile, g.unsigned);
+    const out = join(dir, 'mutool.pdf');
+    execFileSync('mutool', ['sign', '-s', p12, '-P', 'pw', '-o', out, inFile, String((first as { num: number }).num)], { stdio: 'ignore' });
+    const pdf = (await import('node:fs')).readFileSync(out);
+    const ok = await verifyPdf(pdf, { trustAnchors: [anchor()], revocationPolicy: 'best_effort' });
+    expect(ok.signatures.length).toBe(1);
+    const s = ok.signatures[0];
+    expect(s.integrity.status).toBe('ok');
+    expect(s.chain).toMatchObject({ status: 'ok', trusted: true });
+    if (s.digestAlgorithm === 'SHA-1') {
+      expect(ok.verdict).toBe('indeterminate');
+      expect(s.reasons).toEqual([expect.stringMatching(/weak_digest/)]);
+      expect(s.weaknesses.join()).toMatch(/SHA-1/);
+    } else {
+      expect(ok.verdict, JSON.stringify(s.reasons)).toBe('valid');
+    }
+    const no = await verifyPdf(pdf, { trustAnchors: [] });
+    expect(no.verdict).toBe('indeterminate');
+    expect(no.signatures[0].chain.trusted).toBe(false);
+  });
+});
+
+describe('esign-verify CLI', () => {
+  it('exit codes: 0 genuine with --trust, 1 tampered, 2 PNG, 3 unsigned; --json equals verifyPdf', async () => {
+    const root = join(dir, 'root.pem');
+    writeFileSync(root, toPem(g.rootDer));
+    const genuine = join(dir, 'genuine.pdf');
+    writeFileSync(genuine, g.twoSignatures);
+    const tampered = join(dir, 'tampered.pdf');
+    writeFileSync(tampered, buildAttacks(g).find((a) => a.name.startsWith('page content'))!.pdf);
+    const png = join(dir, 'image.pdf');
+    writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]));
+    const unsigned = join(dir, 'unsigned.pdf');
+    writeFileSync(unsigned, g.unsigned);
+
+    const ok = cli([genuine, '--trust', root]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/VALID/);
+    expect(cli([tampered, '--trust', root]).code).toBe(1);
+    expect(cli([png]).code).toBe(2);
+    expect(cli([unsigned, '--trust', root]).code).toBe(3);
+    expect(cli([]).code).toBe(2);
+
+    const at = new Date().toISOString();
+    const j = cli([genuine, '--trust', root, '--json', '--at', at], tmpdir());
+    expect(j.code).toBe(0);
+    const parsed = JSON.parse(j.out);
+    const lib = await verifyPdf(g.twoSignatures, { trustAnchors: [g.rootDer], validationTime: new Date(at), revocationPolicy: 'best_effort' });
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(lib)));
+  });
+
+  it.skipIf(!has('npx'))('runs as npx esign-verify', () => {
+    const genuine = join(dir, 'genuine.pdf');
+    const r = spawnSync('npx', ['esign-verify', genuine, '--trust', join(dir, 'root.pem')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
+});

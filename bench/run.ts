@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { benchDocuments } from './documents.js';
 import { benchSigning } from './signing.js';
+import { benchVerification } from './verification.js';
+import { benchWorkflow } from './workflow.js';
 
 /** `npm run bench`: every measured figure in one JSON report, also written to bench/results/latest.json. */
 const report: Record<string, unknown> = {
@@ -9,6 +11,8 @@ const report: Record<string, unknown> = {
   node: process.version,
   documents: await benchDocuments(),
   signing: await benchSigning(),
+  verification: await benchVerification(),
+  workflow: await benchWorkflow(),
 };
 report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 const out = fileURLToPath(new URL('./results/', import.meta.url));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const bool = z
@@ -63,6 +64,15 @@ const schema = z
     PKI_IMPORT_PASSWORD: z.string().optional(),
     SMS_WEBHOOK_URL: z.url({ message: 'must be the http(s) URL of the SMS gateway' }).optional(),
     SIGNING_LINK_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(168),
+    DEADLINE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(2),
+    PRIORITY_DEADLINE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(1),
+    CALENDAR_OVERRIDES: z.string().optional(),
+    EXPIRY_SWEEP_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+    WEBHOOK_DISPATCH: bool.default(true),
+    VERIFY_MAX_MB: z.coerce.number().positive().max(1024).default(50),
+    TRUST_ANCHORS: z.string().optional(),
+    VERIFY_REQUIRE_REVOCATION: bool.default(false),
+    VERIFY_ONLINE: bool.default(false),
     CONTRACT_NUMBER_PREFIX: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 capital letters').default('SYGS'),
   });
 
@@ -111,6 +121,13 @@ export interface Config {
   pkiImportPassword?: string;
   smsWebhookUrl?: string;
   signingLinkTtlMs: number;
+  deadlines: { workingDays: number; priorityWorkingDays: number };
+  calendarOverrides: string;
+  verify: { maxBytes: number; trustAnchorFiles: string[]; requireRevocation: boolean; allowOnline: boolean };
+  /** 0 turns the background expiry sweep off (tests call it directly). */
+  expirySweepMs: number;
+  /** false: this instance only queues webhook deliveries; another instance (or a test) sends them. */
+  webhookDispatch: boolean;
 }
 
 export class ConfigError extends Error {
@@ -161,5 +178,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pkiImportPassword: e.PKI_IMPORT_PASSWORD,
     smsWebhookUrl: e.SMS_WEBHOOK_URL,
     signingLinkTtlMs: e.SIGNING_LINK_TTL_HOURS * 3600_000,
+    deadlines: { workingDays: e.DEADLINE_WORKING_DAYS, priorityWorkingDays: e.PRIORITY_DEADLINE_WORKING_DAYS },
+    calendarOverrides: path.resolve(e.CALENDAR_OVERRIDES ?? fileURLToPath(new URL('./workflow/calendar/overrides.json', import.meta.url))),
+    expirySweepMs: e.EXPIRY_SWEEP_SECONDS * 1000,
+    verify: {
+      maxBytes: Math.round(e.VERIFY_MAX_MB * 1_048_576),
+      trustAnchorFiles: (e.TRUST_ANCHORS ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(f)),
+      requireRevocation: e.VERIFY_REQUIRE_REVOCATION,
+      allowOnline: e.VERIFY_ONLINE,
+    },
+    webhookDispatch: e.WEBHOOK_DISPATCH,
   };
 }

@@ -74,7 +74,7 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     });
     expect(c.contractNumber).toMatch(/^SYGS-\d{4}-\d{6}$/);
     expect(c.signers.map((s: any) => [s.order, s.role, s.status])).toEqual([
-      [1, 'applicant', 'pending'],
+      [1, 'applicant', 'notified'],
       [2, 'utility', 'pending'],
     ]);
     expect(c.signers[0].name).toBe(variables.applicant.name);

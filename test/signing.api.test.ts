@@ -61,7 +61,8 @@ describe('signing a water supply contract end to end', () => {
     expect(contract.signers[1].signingUrl).toBeUndefined();
     const view = await (await signing(tokenOf(applicant))).json();
     expect(view.contract.contractNumber).toBe(contract.contractNumber);
-    expect(view.signer).toMatchObject({ role: 'applicant', status: 'pending', mobile: '138****3210' });
+    // Opening the link marks the signer as having viewed the contract.
+    expect(view.signer).toMatchObject({ role: 'applicant', status: 'viewed', mobile: '138****3210' });
     expect(view.yourTurn).toBe(true);
     expect(JSON.stringify(view)).not.toContain('460200198803152423');
     const auditorView = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}`)).json();
@@ -255,7 +256,7 @@ describe('signing rules', () => {
     expect(c.status).toBe('partially_signed');
     expect(c.signers.map((s: any) => [s.role, s.status])).toEqual([
       ['utility', 'signed'],
-      ['customer', 'pending'],
+      ['customer', 'notified'],
     ]);
     const customer = c.signers[1];
     const res = await signAsApplicant(tokenOf(customer), customer.id);
@@ -288,7 +289,7 @@ describe('signing rules', () => {
     expect(down.status).toBe(503);
     const mid = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}`)).json();
     expect(mid.versions).toHaveLength(2);
-    expect(mid.signers[1].status).toBe('pending');
+    expect(mid.signers[1].status).toBe('notified');
     const retry = await svc.call('utility', 'POST', route);
     expect(retry.status).toBe(200);
     expect((await retry.json()).status).toBe('completed');

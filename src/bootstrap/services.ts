@@ -11,11 +11,17 @@ import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../workflow/contractService.js';
 import { createSigningService } from '../workflow/signingService.js';
+import { createEvidenceService } from '../workflow/evidence.js';
+import { createVerificationService } from '../workflow/verificationService.js';
+import { loadTrustAnchors } from './trustAnchors.js';
 import { createSigningSecrets } from '../workflow/signingSecrets.js';
 import { createSigningLinks } from '../workflow/signingLinks.js';
 import { loadOrCreateMasterKey, loadOrCreatePki } from '../pki/index.js';
 import { loggingSmsGateway, webhookSmsGateway, type SmsGateway } from '../notifications/smsGateway.js';
 import { warmUpGlyphs } from '../signing/index.js';
+import { createWorkingCalendar, loadCalendarOverrides } from '../workflow/calendar/workingCalendar.js';
+import { createWebhookService } from '../workflow/webhookService.js';
+import { createWebhookDispatcher } from '../workflow/webhookDelivery.js';
 import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
 
@@ -71,6 +77,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const secrets = createSigningSecrets(masterKey.key);
   const links = createSigningLinks(secrets, config.publicUrl, config.signingLinkTtlMs);
 
+  const calendar = createWorkingCalendar(loadCalendarOverrides(config.calendarOverrides), (msg) => log.warn(msg));
   // The two services refer to each other only through this late-bound hook.
   let afterCreate: (id: string) => Promise<void> = async () => undefined;
   const contracts = createContractService({
@@ -82,6 +89,8 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     place: config.contractPlace,
     numberPrefix: config.contractNumberPrefix,
     links,
+    calendar,
+    deadlines: config.deadlines,
     afterCreate: (id) => afterCreate(id),
     clock: overrides.clock,
   });
@@ -101,6 +110,19 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     clock: overrides.clock,
   });
   afterCreate = signing.autoSignIfDue;
+  const verification = createVerificationService({
+    db,
+    pki,
+    contracts,
+    extraTrustAnchors: await loadTrustAnchors(config.verify.trustAnchorFiles),
+    requireRevocation: config.verify.requireRevocation,
+    allowOnline: config.verify.allowOnline,
+    clock: overrides.clock,
+  });
+  const evidence = createEvidenceService({ db, contracts, templates, renderer, pki, utility: config.utility, clock: overrides.clock });
+  const webhooks = createWebhookService({ db, masterKey: masterKey.key });
+  const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, log: log.child({ component: 'webhooks' }) });
+  if (config.webhookDispatch) webhookDispatcher.start();
   const app = createApp({
     log,
     db,
@@ -108,11 +130,28 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     templates,
     contracts,
     signing,
+    evidence,
+    verification,
+    verifyMaxBytes: config.verify.maxBytes,
+    calendar,
     pki,
+    webhooks,
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,
     publicUrl: config.publicUrl,
   });
+  const timers: NodeJS.Timeout[] = [];
+  if (config.expirySweepMs > 0) {
+    timers.push(
+      setInterval(() => {
+        contracts.expireOverdue().then(
+          (n) => n > 0 && log.info({ expired: n }, 'contracts past their deadline expired'),
+          (err) => log.warn({ err }, 'expiry sweep failed; it runs again later'),
+        );
+      }, config.expirySweepMs).unref(),
+    );
+  }
+
   return {
     app,
     db,
@@ -120,7 +159,11 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     pki,
     contracts,
     signing,
+    webhooks,
+    webhookDispatcher,
     async close() {
+      for (const t of timers) clearInterval(t);
+      await webhookDispatcher.stop();
       if (!overrides.db) await db.close();
     },
   };

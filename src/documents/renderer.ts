@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { composeDocument } from './composeDocument.js';
 import { loadFontFace, type FontFace } from './fontFace.js';
 import { layoutDocument, type DocumentLayout, type LayoutFonts } from './layout.js';
-import { assemblePdf } from './pdfAssembler.js';
+import type { ResolvedBlock } from './documentModel.js';
+import { assemblePdf, type PdfMetadata } from './pdfAssembler.js';
 import type { Template } from './templateRegistry.js';
 import { assertSupported } from './unsupportedCharacters.js';
 
@@ -34,6 +35,17 @@ export interface DocumentRenderer {
   layout(input: RenderInput): DocumentLayout;
   /** Throws UnsupportedCharacterError naming every field the font cannot draw. */
   checkCharacters(input: Omit<RenderInput, 'template'>): void;
+  /**
+   * Lays out and writes blocks the service composed itself (reports such as the evidence report),
+   * with the same fonts, page geometry and signature fields as contracts. A character the fonts
+   * cannot draw is written as [U+XXXX] instead of being refused: a report must not fail on data.
+   */
+  renderBlocks(blocks: ResolvedBlock[], options: RenderBlocksOptions): Promise<Uint8Array>;
+}
+
+export interface RenderBlocksOptions {
+  footer: (page: number, pages: number) => string;
+  meta: PdfMetadata;
 }
 
 const FONT_FILES = { regular: '400Regular/NotoSerifSC_400Regular.ttf', bold: '700Bold/NotoSerifSC_700Bold.ttf' };
@@ -74,6 +86,29 @@ function layoutFor(input: RenderInput, fonts: LayoutFonts): DocumentLayout {
   return layout;
 }
 
+function escapeText(text: string, faces: FontFace[]): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    out += cp === 0x0a || cp === 0x0d || faces.every((f) => f.has(cp)) ? ch : `[U+${cp.toString(16).toUpperCase().padStart(4, '0')}]`;
+  }
+  return out;
+}
+
+/** Replaces undrawable characters in every text of the blocks. */
+function escapeBlocks(blocks: ResolvedBlock[], faces: FontFace[]): ResolvedBlock[] {
+  const e = (t: string) => escapeText(t, faces);
+  return blocks.map((b): ResolvedBlock => {
+    switch (b.kind) {
+      case 'title': case 'paragraph': case 'heading': return { ...b, text: e(b.text) };
+      case 'clause': return { ...b, number: e(b.number), text: e(b.text) };
+      case 'table': return { ...b, header: b.header?.map(e), rows: b.rows.map((r) => r.map(e)) };
+      case 'signatures': return { ...b, parties: b.parties.map((p) => ({ ...p, caption: e(p.caption), lines: p.lines.map(e) })) };
+      case 'spacer': return b;
+    }
+  });
+}
+
 /** Parses the fonts once; each render then only lays out and subsets. */
 export async function createDocumentRenderer(opts: { fontDir?: string } = {}): Promise<DocumentRenderer> {
   const dir = opts.fontDir ?? defaultFontDir();
@@ -90,6 +125,11 @@ export async function createDocumentRenderer(opts: { fontDir?: string } = {}): P
         issuedAt: input.issuedAt,
         idSeed: JSON.stringify([input.contractNumber, input.issuedAt.toISOString(), input.template.sha256, input.variables, input.utility, input.place]),
       });
+    },
+    async renderBlocks(blocks, options) {
+      const faces = [regular, bold];
+      const layout = layoutDocument(escapeBlocks(blocks, faces), fonts, (page, pages) => escapeText(options.footer(page, pages), faces));
+      return assemblePdf(layout, fonts, options.meta);
     },
   };
 }

@@ -17,8 +17,15 @@ import { certificateRoutes } from './routes/certificates.js';
 import { contractRoutes } from './routes/contracts.js';
 import { pkiRoutes } from './routes/pki.js';
 import { signingRoutes } from './routes/signing.js';
+import { statsRoutes } from './routes/stats.js';
+import { verifyRoutes } from './routes/verify.js';
+import type { VerificationService } from '../workflow/verificationService.js';
+import type { EvidenceService } from '../workflow/evidence.js';
+import type { WorkingCalendar } from '../workflow/calendar/workingCalendar.js';
 import { healthRoutes } from './routes/health.js';
 import { templateRoutes } from './routes/templates.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { WebhookService } from '../workflow/webhookService.js';
 
 export interface AppDeps {
   log: Logger;
@@ -27,7 +34,12 @@ export interface AppDeps {
   templates: TemplateRegistry;
   contracts: ContractService;
   signing: SigningService;
+  evidence: EvidenceService;
+  verification: VerificationService;
+  verifyMaxBytes: number;
+  calendar: WorkingCalendar;
   pki: Pki;
+  webhooks: WebhookService;
   apiKeys: ApiKeyRecord[];
   jsonBodyLimit: string;
   publicUrl: string;
@@ -84,13 +96,17 @@ export function createApp(deps: AppDeps) {
     res.json(openApiDocument(deps.publicUrl));
   });
   // The signing link is the signer's credential; everything after it needs an API key.
-  api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.signing));
+  api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.db, deps.signing, deps.contracts));
   api.use(authenticate(deps.apiKeys));
+  // A PDF body, not JSON: mounted before the JSON-only guard.
+  api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes));
   api.use(requireJson);
   api.use(express.json({ limit: deps.jsonBodyLimit }));
   api.use('/templates', templateRoutes(deps.templates));
-  api.use('/contracts', contractRoutes(deps.contracts, deps.signing, metrics));
-  api.use('/certificates', certificateRoutes(deps.pki));
+  api.use('/contracts', contractRoutes({ ...deps, metrics }));
+  api.use('/certificates', certificateRoutes(deps.pki, deps.contracts));
+  api.use('/stats', statsRoutes(deps.db, deps.calendar));
+  api.use('/webhooks', webhookRoutes(deps.webhooks));
   app.use('/api/v1', api);
 
   app.use(notFoundRoute);

@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Role } from '../config.js';
 import { DomainError } from '../workflow/errors.js';
-import type { Principal } from '../workflow/contractService.js';
+
+export interface Principal {
+  /** The API key's id (never the key): recorded as the actor of what it does. */
+  id: string;
+  role: Role;
+}
 
 export interface ApiKeyRecord {
   id: string;

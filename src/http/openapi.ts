@@ -1,3 +1,5 @@
+import { WEBHOOK_EVENT_TYPES } from '../workflow/auditTrail.js';
+
 /** The API contract, served at /api/v1/openapi.json. Kept beside the routes so they change together. */
 const errorResponse = (description: string) => ({
   description,
@@ -12,6 +14,7 @@ const standardErrors = {
 
 const jsonBody = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 
+const WEBHOOK_EVENTS = [...WEBHOOK_EVENT_TYPES];
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'Last path segment of signers[].signingUrl' };
 
@@ -83,6 +86,45 @@ export function openApiDocument(publicUrl: string) {
             autoSign: { type: 'boolean', description: "Whether the utility signs automatically when its turn comes; default: the template's setting" },
             reference: { type: 'string', maxLength: 200, description: 'The application id in the calling workflow' },
             variables: { type: 'object', description: 'Must validate against the template schema' },
+          },
+        },
+        Webhook: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            url: { type: 'string', format: 'uri' },
+            events: { type: 'array', items: { enum: WEBHOOK_EVENTS } },
+            secret: { type: 'string', description: 'Only in the 201 answer to POST /webhooks: keep it, it is never shown again' },
+            secretHint: { type: 'string', examples: ['…x9Qk'], description: 'Last 4 characters of the secret' },
+            createdBy: { type: 'string', description: 'The API key id that registered it' },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        WebhookDelivery: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            eventId: { type: 'string', format: 'uuid', description: 'Sent as Webhook-Id; the same on every retry' },
+            eventType: { enum: WEBHOOK_EVENTS },
+            contractId: { type: ['string', 'null'] },
+            status: { enum: ['pending', 'delivered', 'failed'] },
+            lastStatusCode: { type: ['integer', 'null'] },
+            lastError: { type: ['string', 'null'] },
+            nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+            deliveredAt: { type: ['string', 'null'], format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+            attempts: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  at: { type: 'string', format: 'date-time' },
+                  statusCode: { type: ['integer', 'null'] },
+                  error: { type: ['string', 'null'] },
+                  durationMs: { type: 'integer' },
+                },
+              },
+            },
           },
         },
         Signer: {
@@ -310,6 +352,86 @@ export function openApiDocument(publicUrl: string) {
             '200': { description: 'Declined', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
             '409': errorResponse('already_signed, already_declined, contract_not_signable'),
             '422': errorResponse('validation_failed'),
+          },
+        },
+      },
+      '/webhooks': {
+        post: {
+          summary: 'Register a webhook receiver (roles workflow, admin); the secret is in this answer only',
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 }, description: 'Replays answer 200 with the webhook, without its secret' },
+          ],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['url', 'events'],
+            properties: {
+              url: { type: 'string', format: 'uri', description: 'http:// or https://' },
+              events: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: WEBHOOK_EVENTS } },
+              secret: { type: 'string', minLength: 16, maxLength: 256, description: 'Default: 32 random bytes, base64url' },
+            },
+          }),
+          responses: {
+            '201': { description: 'Registered', content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } },
+            '200': { description: 'Replayed by Idempotency-Key (no secret)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } },
+            '409': errorResponse('idempotency_key_reused'),
+            '422': errorResponse('validation_failed: url, events or secret, each in details'),
+            ...standardErrors,
+          },
+        },
+        get: {
+          summary: 'Registered webhooks (roles workflow, admin); secrets appear only as secretHint',
+          responses: {
+            '200': {
+              description: 'Webhooks',
+              content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Webhook' } } } } } },
+            },
+            ...standardErrors,
+          },
+        },
+      },
+      '/webhooks/{id}': {
+        get: {
+          summary: 'One webhook (roles workflow, admin)',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The webhook', content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } },
+            '404': errorResponse('webhook_not_found'),
+            ...standardErrors,
+          },
+        },
+        delete: {
+          summary: 'Delete a webhook (roles workflow, admin): no new deliveries, its queued deliveries are given up',
+          parameters: [idParam],
+          responses: { '204': { description: 'Deleted' }, '404': errorResponse('webhook_not_found'), ...standardErrors },
+        },
+      },
+      '/webhooks/{id}/deliveries': {
+        get: {
+          summary: 'Delivery log, newest first, with every attempt (roles workflow, admin)',
+          parameters: [
+            idParam,
+            { name: 'status', in: 'query', schema: { enum: ['pending', 'delivered', 'failed'] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+          ],
+          responses: {
+            '200': {
+              description: 'A page of deliveries',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      items: { type: 'array', items: { $ref: '#/components/schemas/WebhookDelivery' } },
+                      nextCursor: { type: ['string', 'null'] },
+                    },
+                  },
+                },
+              },
+            },
+            '400': errorResponse('invalid_query'),
+            '404': errorResponse('webhook_not_found'),
+            ...standardErrors,
           },
         },
       },

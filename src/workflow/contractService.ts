@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Database } from '../storage/db/database.js';
+import type { Database, Queryable } from '../storage/db/database.js';
 import type { ObjectStore } from '../storage/objects/objectStore.js';
 import { contractRepository, type ContractRow } from '../storage/db/contractRepository.js';
 import type { Template, TemplateRegistry } from '../documents/index.js';
@@ -10,12 +10,13 @@ import { contractView, type ContractView } from './contractView.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from './idempotency.js';
 import { signerIdentity } from './signerIdentity.js';
 import type { SigningLinks } from './signingLinks.js';
-
-export interface Principal {
-  /** API key id or signer id: who acted, for idempotency scope and audit. */
-  id: string;
-  role: string;
-}
+import type { RequestContext } from './requestContext.js';
+import { appendEvent, eventView, verifyChain } from './auditTrail.js';
+import { eventRepository } from '../storage/db/eventRepository.js';
+import type { WorkingCalendar } from './calendar/workingCalendar.js';
+import type { DeadlinePolicy } from './deadlines.js';
+import { assertContractTransition, CONTRACT_STATUSES, contractSourcesOf, OPEN_CONTRACT, signerSourcesOf } from './lifecycle.js';
+import { SYSTEM } from './requestContext.js';
 
 export interface ContractServiceDeps {
   db: Database;
@@ -26,6 +27,8 @@ export interface ContractServiceDeps {
   place: string;
   numberPrefix: string;
   links: SigningLinks;
+  calendar: WorkingCalendar;
+  deadlines: DeadlinePolicy;
   /** Runs after a contract is stored, e.g. the utility's automatic signature when it signs first. */
   afterCreate?: (contractId: string) => Promise<void>;
   clock?: () => Date;
@@ -40,15 +43,22 @@ const createInput = z.object({
     .max(200),
   variables: z.record(z.string(), z.unknown(), { message: 'variables must be an object' }),
   autoSign: z.boolean({ message: 'autoSign must be true or false' }).optional(),
+  priority: z.boolean({ message: 'priority must be true or false (绿色通道)' }).optional(),
+  deadlineWorkingDays: z.number().int().min(1, 'deadlineWorkingDays must be at least 1').max(60).optional(),
 });
 
 export type CreateContractInput = z.infer<typeof createInput>;
 
 const listInput = z.object({
   reference: z.string().min(1).max(200).optional(),
-  status: z.string().min(1).max(40).optional(),
+  status: z.enum(CONTRACT_STATUSES).optional(),
+  sla: z.enum(['on_track', 'at_risk', 'overdue', 'met', 'missed']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^\d+$/, 'cursor must be a value returned as nextCursor').optional(),
+  cursor: z.string().regex(/^[01]\.\d+$/, 'cursor must be a value returned as nextCursor').optional(),
+});
+
+const voidInput = z.object({
+  reason: z.string({ message: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500),
 });
 
 export const DOCUMENT_CONTENT_TYPE = 'application/pdf';
@@ -84,6 +94,8 @@ export function createContractService(deps: ContractServiceDeps) {
         versions.filter((v) => v.contract_id === r.id),
         signers.filter((s) => s.contract_id === r.id),
         deps.links,
+        deps.calendar,
+        now(),
       ),
     );
   }
@@ -115,11 +127,86 @@ export function createContractService(deps: ContractServiceDeps) {
     }
   }
 
+  /** The next signer's turn has come: the workflow is told so it can send them their link. */
+  async function notifySigner(
+    tx: Queryable,
+    signer: { id: string; contract_id: string; role: string; kind: string },
+    ctx: RequestContext,
+    at: Date,
+    document: { version: number; sha256: string },
+  ): Promise<void> {
+    if (!(await contractRepository.markSignerNotified(tx, signer.id, signerSourcesOf('notified'), at))) return;
+    await appendEvent(tx, {
+      contractId: signer.contract_id, type: 'signer.notified', ctx, at, document,
+      data: { signerId: signer.id, role: signer.role, kind: signer.kind },
+    });
+  }
+
   return {
     get: load,
+    notifySigner,
+
+    async void(ctx: RequestContext, id: string, body: unknown): Promise<ContractView> {
+      const parsed = voidInput.safeParse(body ?? {});
+      if (!parsed.success) {
+        throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, zodDetails(parsed.error));
+      }
+      const contract = await contractRepository.get(db, id);
+      if (!contract) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+      assertContractTransition(contract.status, 'voided');
+      const at = now();
+      await db.transaction(async (tx) => {
+        if (!(await contractRepository.close(tx, id, 'voided', contractSourcesOf('voided'), at, parsed.data.reason))) {
+          const current = await contractRepository.get(tx, id);
+          assertContractTransition(current!.status, 'voided');
+        }
+        const latest = (await contractRepository.documentVersions(tx, [id])).at(-1)!;
+        await appendEvent(tx, {
+          contractId: id, type: 'contract.voided', ctx, at,
+          document: { version: latest.version, sha256: latest.sha256 }, data: { reason: parsed.data.reason },
+        });
+      });
+      return load(id);
+    },
+
+    /** Expires open contracts past their deadline; safe to run on every instance at once. */
+    async expireOverdue(limit = 100): Promise<number> {
+      const at = now();
+      return db.transaction(async (tx) => {
+        const overdue = await contractRepository.lockOverdue(tx, at, OPEN_CONTRACT, limit);
+        for (const c of overdue) {
+          await contractRepository.close(tx, c.id, 'expired', contractSourcesOf('expired'), at, 'deadline passed');
+          await appendEvent(tx, {
+            contractId: c.id, type: 'contract.expired', ctx: SYSTEM, at,
+            data: { deadline: new Date(c.deadline).toISOString() },
+          });
+        }
+        return overdue.length;
+      });
+    },
+
+    async events(id: string) {
+      const contract = await contractRepository.get(db, id);
+      if (!contract) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+      const events = await eventRepository.chain(db, id);
+      return { contractId: id, chain: verifyChain(events), events: events.map(eventView) };
+    },
+
+    /** A revoked certificate goes into the chain of the contract it was issued for (or the global chain). */
+    async recordRevocation(ctx: RequestContext, serial: string, reason: string, at: Date): Promise<void> {
+      const owner = await db.query<{ contract_id: string | null }>('SELECT contract_id FROM certificates WHERE serial = $1', [serial]);
+      await db.transaction((tx) =>
+        appendEvent(tx, { contractId: owner.rows[0]?.contract_id ?? null, type: 'certificate.revoked', ctx, at, data: { serial, reason } }).then(() => undefined),
+      );
+    },
+
+    /** Records that someone fetched a document version (audit only). */
+    async recordDownload(ctx: RequestContext, id: string, doc: { version: number; sha256: string }): Promise<void> {
+      await db.transaction((tx) => appendEvent(tx, { contractId: id, type: 'document.downloaded', ctx, at: now(), document: doc }).then(() => undefined));
+    },
 
     async create(
-      principal: Principal,
+      ctx: RequestContext,
       body: unknown,
       idempotencyKey?: string,
     ): Promise<{ contract: ContractView; replayed: boolean }> {
@@ -142,7 +229,7 @@ export function createContractService(deps: ContractServiceDeps) {
       let idem;
       if (idempotencyKey !== undefined) {
         validateIdempotencyKey(idempotencyKey);
-        idem = { principal: principal.id, key: idempotencyKey, operation: 'contracts.create', requestHash: requestHash('contracts.create', body) };
+        idem = { principal: ctx.actor.id, key: idempotencyKey, operation: 'contracts.create', requestHash: requestHash('contracts.create', body) };
         const earlier = await replayedResource(db, idem);
         if (earlier) return { contract: await load(earlier), replayed: true };
       }
@@ -157,6 +244,8 @@ export function createContractService(deps: ContractServiceDeps) {
       await store.put(objectKey, pdf, DOCUMENT_CONTENT_TYPE);
 
       const id = randomUUID();
+      const workingDays = input.deadlineWorkingDays ?? (input.priority ? deps.deadlines.priorityWorkingDays : deps.deadlines.workingDays);
+      const deadline = deps.calendar.deadlineAfter(createdAt, workingDays);
       const signers = template.signers.map((spec, i) => {
         const signerId = randomUUID();
         const organisation = spec.role === 'utility';
@@ -177,11 +266,11 @@ export function createContractService(deps: ContractServiceDeps) {
           id_type: person?.idType ?? null,
           id_number: person?.idNumber ?? null,
           mobile: person?.mobile ?? null,
-          ...(person ? deps.links.issue(signerId, createdAt) : { token_hash: null, token_expires_at: null }),
+          ...(person ? deps.links.issue(signerId, createdAt, deadline) : { token_hash: null, token_expires_at: null }),
         };
       });
-      const result = await runIdempotent(db, idem, id, (tx) =>
-        contractRepository.insert(tx, {
+      const result = await runIdempotent(db, idem, id, async (tx) => {
+        await contractRepository.insert(tx, {
           contract: {
             id,
             contract_number: contractNumber,
@@ -192,13 +281,22 @@ export function createContractService(deps: ContractServiceDeps) {
             status: 'awaiting_signatures',
             variables: input.variables,
             auto_sign: input.autoSign ?? null,
-            created_by: principal.id,
+            priority: input.priority ?? false,
+            deadline_working_days: workingDays,
+            deadline,
+            created_by: ctx.actor.id,
             created_at: createdAt,
           },
           document: { contract_id: id, version: 1, object_key: objectKey, sha256, size: pdf.byteLength, reason: 'generated' },
           signers,
-        }),
-      );
+        });
+        const document = { version: 1, sha256 };
+        await appendEvent(tx, {
+          contractId: id, type: 'contract.created', ctx, at: createdAt, document,
+          data: { contractNumber, templateId: template.id, templateVersion: template.version, reference: input.reference, priority: input.priority ?? false },
+        });
+        await notifySigner(tx, signers[0], ctx, createdAt, document);
+      });
       if (!result.replayed && deps.afterCreate) await deps.afterCreate(id);
       return { contract: await load(result.resourceId), replayed: result.replayed };
     },
@@ -209,14 +307,20 @@ export function createContractService(deps: ContractServiceDeps) {
         throw new DomainError('invalid', 'invalid_query', 'The list query is not valid', zodDetails(parsed.error));
       }
       const q = parsed.data;
+      const at = now();
+      const [p, seq] = q.cursor ? q.cursor.split('.') : [];
       const rows = await contractRepository.list(db, {
         reference: q.reference,
         status: q.status,
-        afterSeq: q.cursor ? Number(q.cursor) : undefined,
+        sla: q.sla,
+        now: at,
+        todayEnd: deps.calendar.deadlineAfter(at, 0),
+        after: q.cursor ? { priority: p === '1', seq: Number(seq) } : undefined,
         limit: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);
-      const nextCursor = rows.length > q.limit ? String(page[page.length - 1].seq) : null;
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > q.limit ? `${last.priority ? 1 : 0}.${last.seq}` : null;
       return { items: await views(page), nextCursor };
     },
 

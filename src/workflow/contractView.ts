@@ -1,4 +1,6 @@
 import type { ContractRow, DocumentVersionRow, SignerRow } from '../storage/db/contractRepository.js';
+import type { WorkingCalendar } from './calendar/workingCalendar.js';
+import { deadlineView, type DeadlineView } from './deadlines.js';
 
 export interface SignerView {
   id: string;
@@ -8,6 +10,8 @@ export interface SignerView {
   kind: 'person' | 'organisation';
   name: string;
   status: string;
+  notifiedAt: string | null;
+  viewedAt: string | null;
   signedAt: string | null;
   certificateSerial: string | null;
   /** The page where a person signs; absent for the utility, which signs through the API. */
@@ -25,6 +29,14 @@ export interface ContractView {
   templateSha256: string;
   reference: string;
   status: string;
+  priority: boolean;
+  deadline: string;
+  deadlineWorkingDays: number;
+  workingDaysElapsed: number;
+  sla: DeadlineView['sla'];
+  completedAt: string | null;
+  closedAt: string | null;
+  closeReason: string | null;
   /** null: the template decides whether the utility signs automatically. */
   autoSign: boolean | null;
   document: { version: number; sha256: string; size: number; url: string };
@@ -34,13 +46,18 @@ export interface ContractView {
   updatedAt: string;
 }
 
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
 /** The public shape of a contract: what the workflow system reads; never the raw variables' ID numbers. */
 export function contractView(
   c: ContractRow,
   versions: DocumentVersionRow[],
   signers: SignerRow[],
   links: { urlFor(s: SignerRow): string | undefined },
+  calendar: WorkingCalendar,
+  now: Date,
 ): ContractView {
+  const d = deadlineView(calendar, c, now);
   const latest = versions[versions.length - 1];
   return {
     id: c.id,
@@ -50,6 +67,14 @@ export function contractView(
     templateSha256: c.template_sha256,
     reference: c.reference,
     status: c.status,
+    priority: c.priority,
+    deadline: d.deadline,
+    deadlineWorkingDays: d.workingDays,
+    workingDaysElapsed: d.workingDaysElapsed,
+    sla: d.sla,
+    completedAt: iso(c.completed_at),
+    closedAt: iso(c.closed_at),
+    closeReason: c.close_reason,
     autoSign: c.auto_sign,
     document: {
       version: latest.version,
@@ -72,7 +97,9 @@ export function contractView(
       kind: s.kind,
       name: s.name,
       status: s.status,
-      signedAt: s.signed_at ? new Date(s.signed_at).toISOString() : null,
+      notifiedAt: iso(s.notified_at),
+      viewedAt: iso(s.viewed_at),
+      signedAt: iso(s.signed_at),
       certificateSerial: s.certificate_serial,
       ...(s.kind === 'person' && s.status !== 'signed' && s.status !== 'declined'
         ? { signingUrl: links.urlFor(s), signingUrlExpiresAt: new Date(s.token_expires_at!).toISOString() }

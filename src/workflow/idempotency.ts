@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '../storage/db/database.js';
 import { idempotencyRepository } from '../storage/db/idempotencyRepository.js';
+import { canonicalJson } from './canonicalJson.js';
 import { DomainError } from './errors.js';
 
 export interface IdempotencyContext {
@@ -8,18 +9,6 @@ export interface IdempotencyContext {
   key: string;
   operation: string;
   requestHash: string;
-}
-
-/** JSON with object keys sorted, so the same body always hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function requestHash(operation: string, body: unknown): string {
@@ -81,4 +70,31 @@ export async function runIdempotent(
     }
     throw err;
   }
+}
+
+/**
+ * Idempotency for actions on an existing resource (sign, void, decline): a repeated key with the same
+ * request returns the resource as it is now instead of acting twice; the domain's own guards
+ * (already signed, not open) make a concurrent duplicate fail safely before the key is recorded.
+ */
+export async function idempotentAction<T>(
+  db: Database,
+  ctx: { principal: string; key?: string; operation: string; body: unknown },
+  act: () => Promise<{ resourceId: string; result: T }>,
+  replay: (resourceId: string) => Promise<T>,
+): Promise<T> {
+  if (ctx.key === undefined) return (await act()).result;
+  validateIdempotencyKey(ctx.key);
+  const idem = { principal: ctx.principal, key: ctx.key, operation: ctx.operation, requestHash: requestHash(ctx.operation, ctx.body ?? null) };
+  const earlier = await replayedResource(db, idem);
+  if (earlier) return replay(earlier);
+  const { resourceId, result } = await act();
+  try {
+    await db.transaction((tx) =>
+      idempotencyRepository.insert(tx, idem.principal, idem.key, { operation: idem.operation, request_hash: idem.requestHash, resource_id: resourceId }),
+    );
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+  return result;
 }

@@ -4,9 +4,10 @@ import type { SigningSecrets } from './signingSecrets.js';
 /** Links that let a person sign without an API key: the token is derived, only its hash is stored. */
 export function createSigningLinks(secrets: SigningSecrets, publicUrl: string, ttlMs: number) {
   return {
-    issue(signerId: string, from: Date): { token_hash: string; token_expires_at: Date } {
+    /** A link never dies before the contract's deadline: a holiday must not strand a signer. */
+    issue(signerId: string, from: Date, deadline: Date): { token_hash: string; token_expires_at: Date } {
       // Whole seconds, so the expiry survives a round trip through timestamptz unchanged.
-      const expires = new Date(Math.floor((from.getTime() + ttlMs) / 1000) * 1000);
+      const expires = new Date(Math.floor(Math.max(from.getTime() + ttlMs, deadline.getTime()) / 1000) * 1000);
       return { token_hash: secrets.tokenHash(secrets.linkToken(signerId, expires)), token_expires_at: expires };
     },
     urlFor(signer: Pick<SignerRow, 'id' | 'token_expires_at' | 'kind'>): string | undefined {

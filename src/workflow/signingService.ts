@@ -12,6 +12,10 @@ import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js
 import { DomainError } from './errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
 import { maskMobile } from './signerIdentity.js';
+import { appendEvent } from './auditTrail.js';
+import { contractSourcesOf, isOpen, signerSourcesOf } from './lifecycle.js';
+import type { RequestContext } from './requestContext.js';
+import type { Queryable } from '../storage/db/database.js';
 import type { SigningSecrets } from './signingSecrets.js';
 
 export interface SigningPolicy {
@@ -46,7 +50,6 @@ export interface SigningServiceDeps {
   clock?: () => Date;
 }
 
-const SIGNABLE_CONTRACT = new Set(['awaiting_signatures', 'partially_signed']);
 
 const signInput = z.object({
   otp: z.string({ message: 'otp is required: the 6-digit code sent by SMS' }).regex(/^\d{6}$/, 'otp must be the 6-digit code sent by SMS'),
@@ -96,11 +99,15 @@ export function createSigningService(deps: SigningServiceDeps) {
     return { signer, contract: await contractOf(signer.contract_id) };
   }
 
+  /** What a signer does is recorded as theirs, from the address the request came from. */
+  const asSigner = (ctx: RequestContext, signer: SignerRow): RequestContext => ({ ...ctx, actor: { type: 'signer', id: signer.id, role: signer.role } });
+  const AUTO_SIGN: RequestContext = { actor: { type: 'system', id: 'auto-sign', role: 'utility' } };
+
   /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
   async function assertCanAct(contract: ContractRow, signer: SignerRow): Promise<void> {
     if (signer.status === 'signed') throw conflict('already_signed', 'This party has already signed', { status: signer.status });
     if (signer.status === 'declined') throw conflict('already_declined', 'This party has declined to sign', { status: signer.status });
-    if (!SIGNABLE_CONTRACT.has(contract.status)) {
+    if (!isOpen(contract.status)) {
       throw conflict('contract_not_signable', `The contract is ${contract.status}; it can no longer be signed`, { status: contract.status });
     }
     const all = await contractRepository.signers(db, [contract.id]);
@@ -123,12 +130,13 @@ export function createSigningService(deps: SigningServiceDeps) {
 
   /** Signs the latest revision and records it; any lost race is a 409 and leaves nothing half-done. */
   async function applySignature(
+    ctx: RequestContext,
     contract: ContractRow,
     signer: SignerRow,
-    identity: SigningIdentity & { serial: string },
+    identity: SigningIdentity & { serial: string; eventCertificate?: boolean },
     appearance: Appearance,
     signedAt: Date,
-    beforeCommit?: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<boolean>,
+    beforeCommit?: (tx: Queryable) => Promise<boolean>,
   ): Promise<void> {
     const latest = await signingRepository.latestVersion(db, contract.id);
     const current = await store.get(latest.object_key);
@@ -155,24 +163,36 @@ export function createSigningService(deps: SigningServiceDeps) {
     const sha256 = createHash('sha256').update(signed).digest('hex');
     const objectKey = documentObjectKey(sha256);
     await store.put(objectKey, signed, DOCUMENT_CONTENT_TYPE);
+    const document = { version: latest.version + 1, sha256 };
     const committed = await db.transaction(async (tx) => {
       if (beforeCommit && !(await beforeCommit(tx))) return false;
-      const ok = await signingRepository.commitSignature(tx, {
+      const outcome = await signingRepository.commitSignature(tx, {
         contractId: contract.id,
         signerId: signer.id,
-        version: {
-          contract_id: contract.id,
-          version: latest.version + 1,
-          object_key: objectKey,
-          sha256,
-          size: signed.byteLength,
-          reason: `signed:${signer.role}`,
-        },
+        version: { contract_id: contract.id, version: document.version, object_key: objectKey, sha256, size: signed.byteLength, reason: `signed:${signer.role}` },
         signedAt,
         certificateSerial: identity.serial,
+        signerFrom: signerSourcesOf('signed'),
+        contractFrom: contractSourcesOf('completed'),
       });
-      // Undo the signer/contract updates of a lost race so nothing half-done is committed.
-      if (!ok) throw conflict('concurrent_signature', 'Another signature was recorded at the same time; reload and try again');
+      // Throwing rolls back the signer/contract updates of a lost race, so nothing half-done is committed.
+      if (!outcome) throw conflict('concurrent_signature', 'Another change was recorded at the same time; reload and try again');
+      if (identity.eventCertificate) {
+        await appendEvent(tx, {
+          contractId: contract.id, type: 'certificate.issued', ctx, at: signedAt,
+          data: { signerId: signer.id, serial: identity.serial, kind: 'event', subject: signer.name },
+        });
+      }
+      await appendEvent(tx, {
+        contractId: contract.id, type: 'signer.signed', ctx, at: signedAt, document,
+        data: { signerId: signer.id, role: signer.role, certificateSerial: identity.serial },
+      });
+      if (outcome.status === 'completed') {
+        await appendEvent(tx, { contractId: contract.id, type: 'contract.completed', ctx, at: signedAt, document });
+      } else {
+        const next = (await contractRepository.signers(tx, [contract.id])).find((s) => s.status !== 'signed');
+        if (next) await deps.contracts.notifySigner(tx, next, ctx, signedAt, document);
+      }
       return true;
     });
     if (!committed) throw conflict('code_already_used', 'This code has already been used; request a new one');
@@ -187,18 +207,18 @@ export function createSigningService(deps: SigningServiceDeps) {
     return organisation;
   }
 
-  async function signAsUtility(contract: ContractRow, signer: SignerRow): Promise<void> {
+  async function signAsUtility(ctx: RequestContext, contract: ContractRow, signer: SignerRow): Promise<void> {
     if (signer.kind !== 'organisation') {
       throw conflict('signer_is_person', 'This signer is a person and signs with their signing link and SMS code');
     }
     await assertCanAct(contract, signer);
-    await applySignature(contract, signer, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
+    await applySignature(ctx, contract, signer, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
   }
 
   /** The utility signs by itself when its turn comes, if the template or the contract asks for it. */
   async function autoSignIfDue(contractId: string): Promise<void> {
     const contract = await contractOf(contractId);
-    if (!SIGNABLE_CONTRACT.has(contract.status)) return;
+    if (!isOpen(contract.status)) return;
     const signers = await contractRepository.signers(db, [contractId]);
     const next = signers.find((s) => s.status !== 'signed');
     if (!next || next.kind !== 'organisation') return;
@@ -206,7 +226,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     const spec = template?.signers.find((s) => s.role === next.role);
     if (!(contract.auto_sign ?? spec?.autoSign ?? false)) return;
     try {
-      await signAsUtility(contract, next);
+      await signAsUtility(AUTO_SIGN, contract, next);
     } catch (err) {
       // The caller's own action already succeeded; the utility can still sign through the API later.
       log.warn({ err, contractId }, 'automatic utility signature failed');
@@ -216,8 +236,16 @@ export function createSigningService(deps: SigningServiceDeps) {
   return {
     autoSignIfDue,
 
-    async view(token: string) {
-      const { signer, contract } = await byToken(token);
+    async view(ctx: RequestContext, token: string) {
+      const found = await byToken(token);
+      const { contract } = found;
+      let { signer } = found;
+      const at = now();
+      await db.transaction(async (tx) => {
+        await signingRepository.markViewed(tx, signer.id, signerSourcesOf('viewed'), at);
+        await appendEvent(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
+      });
+      signer = (await signingRepository.signer(db, contract.id, signer.id))!;
       const v = contract.variables as Record<string, any>;
       const c = await deps.contracts.get(contract.id);
       const template = deps.templates.get(contract.template_id, contract.template_version);
@@ -247,18 +275,20 @@ export function createSigningService(deps: SigningServiceDeps) {
           mobile: signer.mobile ? maskMobile(signer.mobile) : undefined,
           signedAt: signer.signed_at ? new Date(signer.signed_at).toISOString() : null,
         },
-        yourTurn: !waitingFor && SIGNABLE_CONTRACT.has(contract.status) && signer.status !== 'signed' && signer.status !== 'declined',
+        yourTurn: !waitingFor && isOpen(contract.status) && signer.status !== 'signed' && signer.status !== 'declined',
         waitingFor: waitingFor?.role ?? null,
         linkExpiresAt: signer.token_expires_at ? new Date(signer.token_expires_at).toISOString() : null,
       };
     },
 
-    async document(token: string) {
-      const { contract } = await byToken(token);
-      return deps.contracts.document(contract.id);
+    async document(ctx: RequestContext, token: string) {
+      const { contract, signer } = await byToken(token);
+      const doc = await deps.contracts.document(contract.id);
+      await deps.contracts.recordDownload(asSigner(ctx, signer), contract.id, doc);
+      return doc;
     },
 
-    async sendCode(token: string) {
+    async sendCode(ctx: RequestContext, token: string) {
       const { signer, contract } = await byToken(token);
       await assertCanAct(contract, signer);
       assertNotLocked(signer);
@@ -273,7 +303,13 @@ export function createSigningService(deps: SigningServiceDeps) {
       const id = randomUUID();
       const code = secrets.newCode();
       const expiresAt = new Date(at.getTime() + policy.codeTtlMs);
-      await signingRepository.insertChallenge(db, { id, signer_id: signer.id, code_hash: secrets.codeHash(id, code), created_at: at, expires_at: expiresAt });
+      await db.transaction(async (tx) => {
+        await signingRepository.insertChallenge(tx, { id, signer_id: signer.id, code_hash: secrets.codeHash(id, code), created_at: at, expires_at: expiresAt });
+        await appendEvent(tx, {
+          contractId: contract.id, type: 'signer.code_sent', ctx: asSigner(ctx, signer), at,
+          data: { signerId: signer.id, challengeId: id, to: maskMobile(signer.mobile!) },
+        });
+      });
       try {
         await deps.sms.send({ mobile: signer.mobile!, code, contractId: contract.id, signerId: signer.id });
       } catch (err) {
@@ -292,7 +328,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       };
     },
 
-    async signWithCode(token: string, body: unknown) {
+    async signWithCode(ctx: RequestContext, token: string, body: unknown) {
       const input = parse(signInput, body);
       const { signer, contract } = await byToken(token);
       await assertCanAct(contract, signer);
@@ -305,7 +341,14 @@ export function createSigningService(deps: SigningServiceDeps) {
         throw new DomainError('unprocessable', 'code_expired', 'The code has expired; request a new one');
       }
       if (!secrets.codeMatches(challenge.id, input.otp, challenge.code_hash)) {
-        const { locked, failures } = await signingRepository.recordFailure(db, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
+        const { locked, failures } = await db.transaction(async (tx) => {
+          const result = await signingRepository.recordFailure(tx, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
+          await appendEvent(tx, {
+            contractId: contract.id, type: result.locked ? 'signer.locked' : 'signer.code_failed', ctx: asSigner(ctx, signer), at,
+            data: { signerId: signer.id, challengeId: challenge.id, failures: result.failures },
+          });
+          return result;
+        });
         if (locked) {
           throw new DomainError('too_many', 'signer_locked', `Too many wrong codes; try again in ${Math.round(policy.lockMs / 60_000)} minutes`, undefined, {
             retryAfterSeconds: Math.ceil(policy.lockMs / 1000),
@@ -321,9 +364,10 @@ export function createSigningService(deps: SigningServiceDeps) {
       );
       try {
         await applySignature(
+          asSigner(ctx, signer),
           contract,
           signer,
-          identity,
+          { ...identity, eventCertificate: true },
           { kind: 'person', name: signer.name, caption: '电子签名', signedAt: at },
           at,
           (tx) => signingRepository.consumeChallenge(tx, challenge.id, at),
@@ -336,20 +380,29 @@ export function createSigningService(deps: SigningServiceDeps) {
       return deps.contracts.get(contract.id);
     },
 
-    async decline(token: string, body: unknown) {
+    async decline(ctx: RequestContext, token: string, body: unknown) {
       const { reason } = parse(declineInput, body);
       const { signer, contract } = await byToken(token);
       await assertCanAct(contract, signer);
-      const ok = await db.transaction((tx) => signingRepository.decline(tx, contract.id, signer.id, reason, now()));
-      if (!ok) throw conflict('contract_not_signable', 'The contract changed meanwhile; reload it');
+      const at = now();
+      const who = asSigner(ctx, signer);
+      await db.transaction(async (tx) => {
+        const ok = await signingRepository.decline(tx, {
+          contractId: contract.id, signerId: signer.id, reason, at,
+          signerFrom: signerSourcesOf('declined'), contractFrom: contractSourcesOf('declined'),
+        });
+        if (!ok) throw conflict('contract_not_signable', 'The contract changed meanwhile; reload it');
+        await appendEvent(tx, { contractId: contract.id, type: 'signer.declined', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason } });
+        await appendEvent(tx, { contractId: contract.id, type: 'contract.declined', ctx: who, at, data: { reason } });
+      });
       return deps.contracts.get(contract.id);
     },
 
-    async signByUtility(contractId: string, signerId: string) {
+    async signByUtility(ctx: RequestContext, contractId: string, signerId: string) {
       const contract = await contractOf(contractId);
       const signer = await signingRepository.signer(db, contractId, signerId);
       if (!signer) throw new DomainError('not_found', 'signer_not_found', `Contract ${contractId} has no signer ${signerId}`);
-      await signAsUtility(contract, signer);
+      await signAsUtility(ctx, contract, signer);
       return deps.contracts.get(contractId);
     },
   };

@@ -41,6 +41,9 @@ export async function startTestService(
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PUBLIC_URL: url,
+    EXPIRY_SWEEP_SECONDS: '0',
+    // Suites drive webhook delivery themselves (runOnce) unless they pass WEBHOOK_DISPATCH: 'true'.
+    WEBHOOK_DISPATCH: 'false',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     API_KEYS: Object.entries(TEST_KEYS).map(([r, k]) => `${r}:${k}`).join(','),

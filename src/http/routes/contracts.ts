@@ -1,10 +1,15 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ContractService } from '../../workflow/contractService.js';
 import type { ContractView } from '../../workflow/contractView.js';
 import type { SigningService } from '../../workflow/signingService.js';
 import { DomainError } from '../../workflow/errors.js';
 import { requireRole } from '../auth.js';
 import type { Metrics } from '../metrics.js';
+import { contextOf } from '../requestContext.js';
+import { idempotentAction } from '../../workflow/idempotency.js';
+import type { Database } from '../../storage/db/database.js';
+import type { EvidenceService } from '../../workflow/evidence.js';
+import type { VerificationService } from '../../workflow/verificationService.js';
 
 /** Signing links are credentials for the signer: only the parties that send them see them. */
 function forRole(role: string | undefined, c: ContractView): ContractView {
@@ -12,11 +17,19 @@ function forRole(role: string | undefined, c: ContractView): ContractView {
   return { ...c, signers: c.signers.map(({ signingUrl: _u, signingUrlExpiresAt: _e, ...s }) => s) };
 }
 
-export function contractRoutes(contracts: ContractService, signing: SigningService, metrics: Metrics): Router {
+export function contractRoutes(deps: {
+  db: Database;
+  contracts: ContractService;
+  signing: SigningService;
+  evidence: EvidenceService;
+  verification: VerificationService;
+  metrics: Metrics;
+}): Router {
+  const { db, contracts, signing, evidence, verification, metrics } = deps;
   const r = Router();
 
   r.post('/', requireRole('workflow', 'utility'), async (req, res) => {
-    const { contract, replayed } = await contracts.create(req.principal!, req.body, req.get('Idempotency-Key'));
+    const { contract, replayed } = await contracts.create(contextOf(req), req.body, req.get('Idempotency-Key'));
     if (!replayed) metrics.contractsCreated.inc({ template: contract.templateId });
     res.setHeader('Location', `/api/v1/contracts/${contract.id}`);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
@@ -32,8 +45,38 @@ export function contractRoutes(contracts: ContractService, signing: SigningServi
     res.json(forRole(req.principal?.role, await contracts.get(req.params.id)));
   });
 
-  r.post('/:id/signers/:signerId/sign', requireRole('utility'), async (req, res) => {
-    res.json(await signing.signByUtility(String(req.params.id), String(req.params.signerId)));
+  /** State changes on one contract: an Idempotency-Key replays the contract as it now stands. */
+  const action = (operation: string, run: (req: Request) => Promise<ContractView>) => async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const view = await idempotentAction(
+      db,
+      { principal: req.principal!.id, key: req.get('Idempotency-Key'), operation: `${operation}:${id}:${req.params.signerId ?? ''}`, body: req.body },
+      async () => ({ resourceId: id, result: await run(req) }),
+      (resourceId) => contracts.get(resourceId),
+    );
+    res.json(forRole(req.principal?.role, view));
+  };
+
+  r.post('/:id/signers/:signerId/sign', requireRole('utility'), action('contracts.sign', (req) =>
+    signing.signByUtility(contextOf(req), String(req.params.id), String(req.params.signerId))));
+
+  r.post('/:id/void', requireRole('workflow', 'utility'), action('contracts.void', (req) =>
+    contracts.void(contextOf(req), String(req.params.id), req.body)));
+
+  r.get('/:id/events', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
+    res.json(await contracts.events(String(req.params.id)));
+  });
+
+  r.get('/:id/verify', async (req, res) => {
+    res.json(await verification.verifyStored(contextOf(req), String(req.params.id)));
+  });
+
+  r.get('/:id/evidence', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
+    const pdf = await evidence.report(String(req.params.id));
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', `inline; filename="evidence-${String(req.params.id)}.pdf"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(Buffer.from(pdf));
   });
 
   r.get('/:id/document', async (req, res) => {
@@ -50,6 +93,7 @@ export function contractRoutes(contracts: ContractService, signing: SigningServi
       res.status(304).end();
       return;
     }
+    await contracts.recordDownload(contextOf(req), String(req.params.id), doc);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `inline; filename="${doc.contractNumber}-v${doc.version}.pdf"`);
     res.setHeader('X-Document-Version', String(doc.version));

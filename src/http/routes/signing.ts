@@ -1,14 +1,34 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { SigningService } from '../../workflow/signingService.js';
+import type { Database } from '../../storage/db/database.js';
+import { idempotentAction } from '../../workflow/idempotency.js';
+import type { ContractView } from '../../workflow/contractView.js';
+import type { ContractService } from '../../workflow/contractService.js';
+import { contextOf } from '../requestContext.js';
+import { createHash } from 'node:crypto';
 
 /** Reached through the signing link alone, without an API key: the token is the credential. */
-export function signingRoutes(signing: SigningService): Router {
+export function signingRoutes(db: Database, signing: SigningService, contracts: ContractService): Router {
   const r = Router();
+  /** Idempotency scoped to the link: the key space belongs to whoever holds the token. */
+  const action = (operation: string, run: (req: Request) => Promise<ContractView>) => async (req: Request, res: Response) => {
+    const token = String(req.params.token);
+    const view = await idempotentAction(
+      db,
+      { principal: `link:${createHash('sha256').update(token).digest('hex')}`, key: req.get('Idempotency-Key'), operation, body: req.body },
+      async () => {
+        const result = await run(req);
+        return { resourceId: result.id, result };
+      },
+      (contractId) => contracts.get(contractId),
+    );
+    res.json(view);
+  };
   r.get('/:token', async (req, res) => {
-    res.json(await signing.view(req.params.token));
+    res.json(await signing.view(contextOf(req), req.params.token));
   });
   r.get('/:token/document', async (req, res) => {
-    const doc = await signing.document(req.params.token);
+    const doc = await signing.document(contextOf(req), req.params.token);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('ETag', `"${doc.sha256}"`);
     res.setHeader('Cache-Control', 'no-store');
@@ -16,13 +36,9 @@ export function signingRoutes(signing: SigningService): Router {
     res.send(doc.bytes);
   });
   r.post('/:token/otp', async (req, res) => {
-    res.status(202).json(await signing.sendCode(req.params.token));
+    res.status(202).json(await signing.sendCode(contextOf(req), req.params.token));
   });
-  r.post('/:token/sign', async (req, res) => {
-    res.json(await signing.signWithCode(req.params.token, req.body));
-  });
-  r.post('/:token/decline', async (req, res) => {
-    res.json(await signing.decline(req.params.token, req.body));
-  });
+  r.post('/:token/sign', action('signing.sign', (req) => signing.signWithCode(contextOf(req), String(req.params.token), req.body)));
+  r.post('/:token/decline', action('signing.decline', (req) => signing.decline(contextOf(req), String(req.params.token), req.body)));
   return r;
 }

@@ -11,6 +11,12 @@ export interface ContractRow {
   status: string;
   variables: Record<string, unknown>;
   auto_sign: boolean | null;
+  priority: boolean;
+  deadline_working_days: number;
+  deadline: Date;
+  completed_at: Date | null;
+  closed_at: Date | null;
+  close_reason: string | null;
   created_by: string;
   created_at: Date;
   updated_at: Date;
@@ -47,21 +53,49 @@ export interface SignerRow {
   locked_until: Date | null;
   declined_at: Date | null;
   decline_reason: string | null;
+  notified_at: Date | null;
+  viewed_at: Date | null;
 }
 
-type SignerState = 'signed_at' | 'certificate_serial' | 'failed_attempts' | 'locked_until' | 'declined_at' | 'decline_reason';
+type SignerState =
+  | 'signed_at' | 'certificate_serial' | 'failed_attempts' | 'locked_until' | 'declined_at' | 'decline_reason' | 'notified_at' | 'viewed_at';
+type ContractState = 'seq' | 'created_at' | 'updated_at' | 'completed_at' | 'closed_at' | 'close_reason';
 
 export interface NewContract {
-  contract: Omit<ContractRow, 'seq' | 'created_at' | 'updated_at'> & { created_at: Date };
+  contract: Omit<ContractRow, ContractState> & { created_at: Date };
   document: Omit<DocumentVersionRow, 'created_at'>;
   signers: Omit<SignerRow, SignerState>[];
 }
 
+export type SlaFilter = 'on_track' | 'at_risk' | 'overdue' | 'met' | 'missed';
+
 export interface ContractFilter {
   reference?: string;
   status?: string;
-  afterSeq?: number;
+  sla?: SlaFilter;
+  /** Needed with sla: the current time and the end of today (China time). */
+  now?: Date;
+  todayEnd?: Date;
+  after?: { priority: boolean; seq: number };
   limit: number;
+}
+
+const OPEN = `status IN ('awaiting_signatures', 'partially_signed')`;
+
+/** The SQL twin of deadlineView(): keep the two in step. */
+function slaCondition(sla: SlaFilter, now: Date, todayEnd: Date, p: (v: unknown) => string): string {
+  switch (sla) {
+    case 'overdue':
+      return `${OPEN} AND deadline < ${p(now)}`;
+    case 'at_risk':
+      return `${OPEN} AND deadline >= ${p(now)} AND deadline <= ${p(todayEnd)}`;
+    case 'on_track':
+      return `${OPEN} AND deadline > ${p(todayEnd)} AND deadline >= ${p(now)}`;
+    case 'met':
+      return `status = 'completed' AND completed_at <= deadline`;
+    case 'missed':
+      return `((status = 'completed' AND completed_at > deadline) OR status IN ('declined', 'expired', 'voided'))`;
+  }
 }
 
 /** SQL for contracts, their document versions and signers; the same statements run on PostgreSQL and PGlite. */
@@ -75,10 +109,10 @@ export const contractRepository = {
     const k = c.contract;
     await tx.query(
       `INSERT INTO contracts (id, contract_number, template_id, template_version, template_sha256, reference, status,
-         variables, auto_sign, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
       [k.id, k.contract_number, k.template_id, k.template_version, k.template_sha256, k.reference, k.status,
-        JSON.stringify(k.variables), k.auto_sign, k.created_by, k.created_at],
+        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at],
     );
     await this.insertDocumentVersion(tx, c.document);
     for (const s of c.signers) {
@@ -105,15 +139,46 @@ export const contractRepository = {
     return res.rows[0];
   },
 
+  /** Newest first, green-channel contracts before the others; `after` is the last row of the previous page. */
   async list(db: Queryable, f: ContractFilter): Promise<ContractRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (f.reference !== undefined) where.push(`reference = $${params.push(f.reference)}`);
-    if (f.status !== undefined) where.push(`status = $${params.push(f.status)}`);
-    if (f.afterSeq !== undefined) where.push(`seq < $${params.push(f.afterSeq)}`);
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (f.reference !== undefined) where.push(`reference = ${p(f.reference)}`);
+    if (f.status !== undefined) where.push(`status = ${p(f.status)}`);
+    if (f.sla !== undefined) where.push(slaCondition(f.sla, f.now!, f.todayEnd!, p));
+    if (f.after) where.push(`(priority::int, seq) < (${p(f.after.priority ? 1 : 0)}, ${p(f.after.seq)})`);
     const sql = `SELECT * FROM contracts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY seq DESC LIMIT $${params.push(f.limit)}`;
+                 ORDER BY priority DESC, seq DESC LIMIT ${p(f.limit)}`;
     return (await db.query<ContractRow>(sql, params)).rows;
+  },
+
+  /** Moves an open contract to a closed status; false when it was no longer open. */
+  async close(tx: Queryable, id: string, to: string, from: string[], at: Date, reason: string | null): Promise<boolean> {
+    const res = await tx.query(
+      `UPDATE contracts SET status = $2, closed_at = $4, close_reason = $5, updated_at = $4
+       WHERE id = $1 AND status = ANY($3)`,
+      [id, to, from, at, reason],
+    );
+    return res.rowCount === 1;
+  },
+
+  /** Open contracts past their deadline, locked for this caller only (other instances skip them). */
+  async lockOverdue(tx: Queryable, now: Date, open: readonly string[], limit: number): Promise<ContractRow[]> {
+    const res = await tx.query<ContractRow>(
+      `SELECT * FROM contracts WHERE status = ANY($1) AND deadline < $2
+       ORDER BY deadline LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [open, now, limit],
+    );
+    return res.rows;
+  },
+
+  async markSignerNotified(tx: Queryable, signerId: string, from: string[], at: Date): Promise<boolean> {
+    const res = await tx.query(
+      `UPDATE signers SET status = 'notified', notified_at = $3 WHERE id = $1 AND status = ANY($2)`,
+      [signerId, from, at],
+    );
+    return res.rowCount === 1;
   },
 
   async documentVersions(db: Queryable, contractIds: string[]): Promise<DocumentVersionRow[]> {

@@ -16,7 +16,7 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
   }
   const direct = async <R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> => {
     const res = await db.query<R>(sql, params);
-    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    return { rows: res.rows, rowCount: res.affectedRows || res.rows.length };
   };
 
   return {
@@ -29,7 +29,7 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
           const tx: Queryable = {
             async query<R>(sql: string, params?: unknown[]) {
               const res = await t.query<R>(sql, params);
-              return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+              return { rows: res.rows, rowCount: res.affectedRows || res.rows.length };
             },
             async exec(sql) {
               await t.exec(sql);

@@ -70,46 +70,57 @@ export const signingRepository = {
 
   /**
    * Records a signature: the next document version (its primary key makes a concurrent signature of the
-   * same revision fail), the signer's state, and the contract's status. Returns false on any lost race.
+   * same revision fail), the signer's state, and the contract's status. Undefined on any lost race.
    */
   async commitSignature(
     tx: Queryable,
-    a: { contractId: string; signerId: string; version: Omit<DocumentVersionRow, 'created_at'>; signedAt: Date; certificateSerial: string },
-  ): Promise<boolean> {
+    a: {
+      contractId: string; signerId: string; version: Omit<DocumentVersionRow, 'created_at'>; signedAt: Date; certificateSerial: string;
+      signerFrom: string[]; contractFrom: string[];
+    },
+  ): Promise<{ status: string } | undefined> {
     const signer = await tx.query(
       `UPDATE signers SET status = 'signed', signed_at = $2, certificate_serial = $3, failed_attempts = 0
-       WHERE id = $1 AND status NOT IN ('signed', 'declined')`,
-      [a.signerId, a.signedAt, a.certificateSerial],
+       WHERE id = $1 AND status = ANY($4)`,
+      [a.signerId, a.signedAt, a.certificateSerial, a.signerFrom],
     );
-    if (signer.rowCount !== 1) return false;
+    if (signer.rowCount !== 1) return undefined;
     const v = a.version;
     const inserted = await tx.query(
       `INSERT INTO document_versions (contract_id, version, object_key, sha256, size, reason)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
       [v.contract_id, v.version, v.object_key, v.sha256, v.size, v.reason],
     );
-    if (inserted.rowCount !== 1) return false;
-    const contract = await tx.query(
-      `UPDATE contracts SET updated_at = $2, status = CASE
-         WHEN EXISTS (SELECT 1 FROM signers WHERE contract_id = $1 AND status <> 'signed') THEN 'partially_signed'
-         ELSE 'completed' END
-       WHERE id = $1 AND status IN ('awaiting_signatures', 'partially_signed')`,
-      [a.contractId, a.signedAt],
+    if (inserted.rowCount !== 1) return undefined;
+    const contract = await tx.query<{ status: string }>(
+      `UPDATE contracts SET updated_at = $2,
+         status = CASE WHEN EXISTS (SELECT 1 FROM signers WHERE contract_id = $1 AND status <> 'signed')
+                       THEN 'partially_signed' ELSE 'completed' END,
+         completed_at = CASE WHEN EXISTS (SELECT 1 FROM signers WHERE contract_id = $1 AND status <> 'signed')
+                       THEN NULL ELSE $2::timestamptz END
+       WHERE id = $1 AND status = ANY($3) RETURNING status`,
+      [a.contractId, a.signedAt, a.contractFrom],
     );
-    return contract.rowCount === 1;
+    return contract.rows[0];
   },
 
-  async decline(tx: Queryable, contractId: string, signerId: string, reason: string, at: Date): Promise<boolean> {
+  async markViewed(db: Queryable, signerId: string, from: string[], at: Date): Promise<void> {
+    await db.query(`UPDATE signers SET status = 'viewed', viewed_at = $3 WHERE id = $1 AND status = ANY($2)`, [signerId, from, at]);
+  },
+
+  async decline(
+    tx: Queryable,
+    a: { contractId: string; signerId: string; reason: string; at: Date; signerFrom: string[]; contractFrom: string[] },
+  ): Promise<boolean> {
     const signer = await tx.query(
-      `UPDATE signers SET status = 'declined', declined_at = $2, decline_reason = $3
-       WHERE id = $1 AND status NOT IN ('signed', 'declined')`,
-      [signerId, at, reason],
+      `UPDATE signers SET status = 'declined', declined_at = $2, decline_reason = $3 WHERE id = $1 AND status = ANY($4)`,
+      [a.signerId, a.at, a.reason, a.signerFrom],
     );
     if (signer.rowCount !== 1) return false;
     const contract = await tx.query(
-      `UPDATE contracts SET status = 'declined', updated_at = $2
-       WHERE id = $1 AND status IN ('awaiting_signatures', 'partially_signed')`,
-      [contractId, at],
+      `UPDATE contracts SET status = 'declined', updated_at = $2, closed_at = $2, close_reason = $4
+       WHERE id = $1 AND status = ANY($3)`,
+      [a.contractId, a.at, a.contractFrom, a.reason],
     );
     return contract.rowCount === 1;
   },

@@ -1,0 +1,127 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Queryable } from '../storage/db/database.js';
+import { eventRepository, type EventRow } from '../storage/db/eventRepository.js';
+import { canonicalJson } from './canonicalJson.js';
+import type { RequestContext } from './requestContext.js';
+
+/** Event types pushed to webhooks; the others are kept for the audit trail only. */
+export const WEBHOOK_EVENT_TYPES = [
+  'contract.created',
+  'signer.notified',
+  'signer.viewed',
+  'signer.signed',
+  'signer.declined',
+  'contract.completed',
+  'contract.declined',
+  'contract.expired',
+  'contract.voided',
+] as const;
+
+export type EventType =
+  | (typeof WEBHOOK_EVENT_TYPES)[number]
+  | 'signer.code_sent'
+  | 'signer.code_failed'
+  | 'signer.locked'
+  | 'document.downloaded'
+  | 'document.verified'
+  | 'certificate.issued'
+  | 'certificate.revoked';
+
+export interface NewEvent {
+  contractId: string | null;
+  type: EventType;
+  ctx: RequestContext;
+  at: Date;
+  document?: { version: number; sha256: string };
+  data?: Record<string, unknown>;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/** The fields a hash covers, in one place, so appending and verifying can never disagree. */
+function hashOf(e: Omit<EventRow, 'hash'>): string {
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        id: e.id,
+        contractId: e.contract_id,
+        seq: e.seq,
+        type: e.type,
+        at: new Date(e.at).toISOString(),
+        actorType: e.actor_type,
+        actorId: e.actor_id,
+        ip: e.ip,
+        userAgent: e.user_agent,
+        documentVersion: e.document_version,
+        documentSha256: e.document_sha256,
+        data: e.data,
+        prevHash: e.prev_hash,
+      }),
+    )
+    .digest('hex');
+}
+
+/**
+ * Appends an event to its contract's hash chain inside the caller's transaction, and queues it for
+ * every webhook that subscribed to its type (the outbox), so state, event and delivery commit together.
+ */
+export async function appendEvent(tx: Queryable, e: NewEvent): Promise<EventRow> {
+  const chain = e.contractId ?? '';
+  await eventRepository.lockChain(tx, chain);
+  const last = await eventRepository.last(tx, chain);
+  const row: Omit<EventRow, 'hash'> = {
+    id: randomUUID(),
+    contract_id: chain,
+    seq: (last?.seq ?? 0) + 1,
+    type: e.type,
+    at: e.at,
+    actor_type: e.ctx.actor.type,
+    actor_id: e.ctx.actor.id,
+    ip: e.ctx.ip ?? null,
+    user_agent: e.ctx.userAgent ? e.ctx.userAgent.slice(0, 300) : null,
+    document_version: e.document?.version ?? null,
+    document_sha256: e.document?.sha256 ?? null,
+    data: e.data ?? {},
+    prev_hash: last?.hash ?? GENESIS,
+  };
+  const event = { ...row, hash: hashOf(row) };
+  await eventRepository.insert(tx, event);
+  if ((WEBHOOK_EVENT_TYPES as readonly string[]).includes(e.type)) await eventRepository.enqueueDeliveries(tx, event);
+  return event;
+}
+
+export interface ChainCheck {
+  valid: boolean;
+  /** The first event whose hash or link does not match, when the chain is broken. */
+  brokenAt?: { seq: number; id: string; problem: 'hash_mismatch' | 'link_mismatch' | 'sequence_gap' };
+}
+
+/** Recomputes every hash and link: any edit of a stored event (or a removed one) shows. */
+export function verifyChain(events: EventRow[]): ChainCheck {
+  let prev = GENESIS;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (e.seq !== i + 1) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'sequence_gap' } };
+    if (e.prev_hash !== prev) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'link_mismatch' } };
+    const { hash, ...rest } = e;
+    if (hashOf(rest) !== hash) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'hash_mismatch' } };
+    prev = hash;
+  }
+  return { valid: true };
+}
+
+export function eventView(e: EventRow) {
+  return {
+    id: e.id,
+    seq: e.seq,
+    type: e.type,
+    at: new Date(e.at).toISOString(),
+    actor: { type: e.actor_type, id: e.actor_id },
+    ip: e.ip,
+    userAgent: e.user_agent,
+    document: e.document_version && e.document_sha256 ? { version: e.document_version, sha256: e.document_sha256 } : null,
+    data: e.data,
+    prevHash: e.prev_hash,
+    hash: e.hash,
+  };
+}

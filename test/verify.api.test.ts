@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
+
+let svc: TestService;
+let contract: any;
+let signedPdf: Buffer;
+
+const post = (body: Uint8Array | string, contentType?: string) =>
+  fetch(`${svc.url}/api/v1/verify`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, ...(contentType ? { 'content-type': contentType } : {}) },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
+
+beforeAll(async () => {
+  svc = await startTestService({ env: { NODE_ENV: 'development', VERIFY_MAX_MB: '1' } });
+  const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+  contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'VERIFY', variables: example })).json();
+  const token = contract.signers[0].signingUrl.split('/').pop();
+  const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
+  contract = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: sent.developmentCode, consent: true })).json();
+  expect(contract.status).toBe('completed');
+  signedPdf = Buffer.from(await (await svc.call('auditor', 'GET', contract.document.url)).arrayBuffer());
+});
+afterAll(async () => {
+  await svc?.stop();
+});
+
+describe('POST /api/v1/verify', () => {
+  it('reports a completed contract as valid, signature by signature, and registered here', async () => {
+    const res = await post(signedPdf, 'application/pdf');
+    expect(res.status).toBe(200);
+    const report = await res.json();
+    expect(report.verdict).toBe('valid');
+    expect(report.registered).toMatchObject({ matched: true, contractId: contract.id, version: 3 });
+    expect(report.signatures.map((s: any) => [s.fieldName, s.verdict, s.padesLevel])).toEqual([
+      ['sig_applicant', 'valid', 'B-T'],
+      ['sig_utility', 'valid', 'B-T'],
+    ]);
+    expect(report.signatures[0].signer.commonName).toBe('陈冬梅');
+    expect(report.signatures[0].coverage.kind).toBe('entire_revision');
+    expect(report.signatures[1].coverage.kind).toBe('entire_file');
+    expect(report.signatures[0].revocation).toMatchObject({ status: 'good', source: 'local' });
+    expect(report.signatures[0].registered).toMatchObject({ matched: true, version: 2 });
+  });
+
+  it('accepts a multipart upload and verifies the stored version by id', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(signedPdf)], { type: 'application/pdf' }), 'contract.pdf');
+    const multipart = await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.workflow}` }, body: form });
+    expect(multipart.status).toBe(200);
+    expect((await multipart.json()).verdict).toBe('valid');
+    const stored = await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/verify`);
+    expect((await stored.json()).verdict).toBe('valid');
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
+    expect(events.filter((e: any) => e.type === 'document.verified').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('says invalid when the signed content was altered', async () => {
+    const tampered = Buffer.from(signedPdf);
+    // Change one byte inside the first revision's signed range (in the page content of the original).
+    tampered[2000] ^= 0x01;
+    const report = await (await post(tampered, 'application/pdf')).json();
+    expect(report.verdict).toBe('invalid');
+    expect(report.signatures.every((s: any) => s.verdict === 'invalid')).toBe(true);
+    expect(report.registered.matched).toBe(false);
+  });
+
+  it('refuses unusable input with a clear 4xx', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const notPdf = await post(png, 'application/pdf');
+    expect(notPdf.status).toBe(422);
+    expect((await notPdf.json()).error.code).toBe('not_a_pdf');
+    const empty = await post(Buffer.alloc(0), 'application/pdf');
+    expect([415, 422]).toContain(empty.status);
+    const truncated = await post(signedPdf.subarray(0, 5000), 'application/pdf');
+    expect(truncated.status).toBe(422);
+    const big = await post(Buffer.concat([signedPdf, Buffer.alloc(1_200_000)]), 'application/pdf');
+    expect(big.status).toBe(413);
+    const json = await post(JSON.stringify({ pdf: 'x' }), 'application/json');
+    expect(json.status).toBe(415);
+    expect((await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', body: new Uint8Array(signedPdf) })).status).toBe(401);
+  });
+
+  it('stops calling an event signature valid once its certificate is revoked', async () => {
+    const serial = contract.signers[0].certificateSerial;
+    expect((await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' })).status).toBe(200);
+    const report = await (await post(signedPdf, 'application/pdf')).json();
+    expect(report.signatures[0].revocation.status).toBe('revoked');
+    expect(report.signatures[0].verdict).not.toBe('valid');
+    expect(report.verdict).not.toBe('valid');
+  });
+});

@@ -227,7 +227,14 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     expect(metrics).toContain('http_request_duration_seconds_bucket');
     const spec = await (await svc.call(null, 'GET', '/api/v1/openapi.json')).json();
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/contracts', '/contracts/{id}/document', '/templates']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/contracts', '/contracts/{id}', '/contracts/{id}/document', '/contracts/{id}/void', '/contracts/{id}/events',
+        '/contracts/{id}/evidence', '/contracts/{id}/verify', '/contracts/{id}/signers/{signerId}/sign', '/templates',
+        '/templates/{id}', '/signing/{token}', '/signing/{token}/otp', '/signing/{token}/sign', '/signing/{token}/decline',
+        '/certificates/{serial}/revoke', '/verify', '/stats', '/webhooks',
+      ]),
+    );
   });
 });
 

@@ -84,6 +84,8 @@ export function openApiDocument(publicUrl: string) {
             templateId: { type: 'string' },
             templateVersion: { type: 'integer', description: 'Defaults to the latest version' },
             autoSign: { type: 'boolean', description: "Whether the utility signs automatically when its turn comes; default: the template's setting" },
+            priority: { type: 'boolean', description: 'Green channel (绿色通道): listed first, shorter deadline' },
+            deadlineWorkingDays: { type: 'integer', minimum: 1, maximum: 60 },
             reference: { type: 'string', maxLength: 200, description: 'The application id in the calling workflow' },
             variables: { type: 'object', description: 'Must validate against the template schema' },
           },
@@ -155,6 +157,14 @@ export function openApiDocument(publicUrl: string) {
             templateSha256: { type: 'string' },
             reference: { type: 'string' },
             status: { enum: ['awaiting_signatures', 'partially_signed', 'completed', 'declined', 'expired', 'voided'] },
+            priority: { type: 'boolean' },
+            deadline: { type: 'string', format: 'date-time' },
+            deadlineWorkingDays: { type: 'integer' },
+            workingDaysElapsed: { type: 'integer' },
+            sla: { enum: ['on_track', 'at_risk', 'overdue', 'met', 'missed'] },
+            completedAt: { type: ['string', 'null'], format: 'date-time' },
+            closedAt: { type: ['string', 'null'], format: 'date-time' },
+            closeReason: { type: ['string', 'null'] },
             document: {
               type: 'object',
               properties: {
@@ -227,7 +237,8 @@ export function openApiDocument(publicUrl: string) {
           summary: 'List contracts, newest first, with cursor pagination',
           parameters: [
             { name: 'reference', in: 'query', schema: { type: 'string' } },
-            { name: 'status', in: 'query', schema: { type: 'string' } },
+            { name: 'status', in: 'query', schema: { enum: ['awaiting_signatures', 'partially_signed', 'completed', 'declined', 'expired', 'voided'] } },
+            { name: 'sla', in: 'query', schema: { enum: ['on_track', 'at_risk', 'overdue', 'met', 'missed'] } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
           ],
@@ -272,6 +283,96 @@ export function openApiDocument(publicUrl: string) {
             '409': errorResponse('out_of_turn, already_signed, contract_not_signable, signer_is_person, concurrent_signature'),
             ...standardErrors,
           },
+        },
+      },
+      '/contracts/{id}/void': {
+        post: {
+          summary: 'Void an open contract (roles workflow, utility); Idempotency-Key supported',
+          parameters: [idParam],
+          requestBody: jsonBody({ type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 } } }),
+          responses: {
+            '200': { description: 'Voided', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
+            '404': errorResponse('contract_not_found'),
+            '409': errorResponse('illegal_transition (with the current status)'),
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/contracts/{id}/events': {
+        get: {
+          summary: 'The audit trail (roles workflow, utility, auditor): hash-chained events and whether the chain verifies',
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: 'Events, oldest first',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      contractId: { type: 'string' },
+                      chain: {
+                        type: 'object',
+                        properties: {
+                          valid: { type: 'boolean' },
+                          brokenAt: { type: 'object', properties: { seq: { type: 'integer' }, id: { type: 'string' }, problem: { enum: ['hash_mismatch', 'link_mismatch', 'sequence_gap'] } } },
+                        },
+                      },
+                      events: { type: 'array', items: { type: 'object' } },
+                    },
+                  },
+                },
+              },
+            },
+            '404': errorResponse('contract_not_found'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/contracts/{id}/evidence': {
+        get: {
+          summary: 'Evidence report (存证报告) PDF signed by the utility (roles workflow, utility, auditor)',
+          parameters: [idParam],
+          responses: { '200': { description: 'The report', content: { 'application/pdf': {} } }, '404': errorResponse('contract_not_found'), ...standardErrors },
+        },
+      },
+      '/contracts/{id}/verify': {
+        get: {
+          summary: 'Verify the stored latest version',
+          parameters: [idParam],
+          responses: { '200': { description: 'Verification report (same as POST /verify)' }, '404': errorResponse('contract_not_found'), ...standardErrors },
+        },
+      },
+      '/verify': {
+        post: {
+          summary: 'Verify any signed PDF: application/pdf body or multipart/form-data field "file" (VERIFY_MAX_MB, default 50)',
+          requestBody: {
+            required: true,
+            content: {
+              'application/pdf': { schema: { type: 'string', format: 'binary' } },
+              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Report: verdict valid | invalid | indeterminate | no_signatures; per signature integrity, coverage, chain, revocation, timestamp, modificationsAfter, registered',
+            },
+            '413': errorResponse('payload_too_large'),
+            '415': errorResponse('unsupported_media_type'),
+            '422': errorResponse('not_a_pdf, empty_file, truncated_pdf, encrypted_pdf, malformed_pdf, too_complex'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/stats': {
+        get: {
+          summary: 'Indicators over contracts created in [from, to) (roles utility, auditor)',
+          parameters: [
+            { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', required: true, schema: { type: 'string', format: 'date-time' } },
+          ],
+          responses: { '200': { description: 'created, completed, workingDaysToComplete {median, p90}, shares' }, '400': errorResponse('invalid_query'), ...standardErrors },
         },
       },
       '/signing/{token}': {

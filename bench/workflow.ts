@@ -1,8 +1,15 @@
 // Audit-trail throughput: hash-chained events appended per second, on real PostgreSQL when
 // DATABASE_URL is set (a scratch database is created and dropped), otherwise on PGlite.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { createWebhookService } from '../src/workflow/webhookService.js';
+import { createWebhookDispatcher } from '../src/workflow/webhookDelivery.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { freshDatabase } from '../test/support/databases.js';
+import type { Database } from '../src/storage/db/database.js';
+import type { RequestContext } from '../src/workflow/requestContext.js';
 import { appendEvent } from '../src/workflow/auditTrail.js';
 
 export async function benchWorkflow(opts: { events?: number; concurrency?: number } = {}): Promise<Record<string, unknown>> {
@@ -11,7 +18,7 @@ export async function benchWorkflow(opts: { events?: number; concurrency?: numbe
   const { db, drop } = await freshDatabase();
   try {
     await migrate(db);
-    const ctx = { actor: { type: 'system' as const, id: 'bench' } };
+    const ctx: RequestContext = { actor: { type: 'system', id: 'bench' } };
     let next = 0;
     const started = performance.now();
     await Promise.all(
@@ -26,9 +33,45 @@ export async function benchWorkflow(opts: { events?: number; concurrency?: numbe
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { database: db.kind, events: total, concurrency, chains: 4, eventsPerSecond: Math.round(total / seconds) };
+    const appended = { events: total, concurrency, chains: 4, eventsPerSecond: Math.round(total / seconds) };
+    return { database: db.kind, appended, webhooks: await benchDeliveries(db, ctx, total) };
   } finally {
     await drop();
+  }
+}
+
+/** Deliveries per second from the outbox to a local receiver that answers 204 at once. */
+async function benchDeliveries(db: Database, ctx: RequestContext, events: number) {
+  let received = 0;
+  const receiver = http.createServer((req, res) => {
+    req.resume().on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const masterKey = Buffer.alloc(32, 9);
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await createWebhookService({ db, masterKey }).create({ url, events: ['contract.created'] }, ctx);
+    for (let i = 0; i < events; i += 100) {
+      await db.transaction(async (tx) => {
+        for (let j = i; j < Math.min(events, i + 100); j++) {
+          await appendEvent(tx, { contractId: `hook-${j % 50}`, type: 'contract.created', ctx, at: new Date(), data: { n: j } });
+        }
+      });
+    }
+    const dispatcher = createWebhookDispatcher({ db, masterKey, log: pino({ level: 'silent' }), pollMs: 20 });
+    const started = performance.now();
+    dispatcher.start();
+    const deadline = Date.now() + 60_000;
+    while (received < events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const seconds = (performance.now() - started) / 1000;
+    await dispatcher.stop();
+    return { deliveries: received, contracts: 50, deliveriesPerSecond: Math.round(received / seconds) };
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise((r) => receiver.close(r));
   }
 }
 

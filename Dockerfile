@@ -12,9 +12,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# tsc emits only JavaScript: the SQL migrations and the calendar overrides travel beside it.
+# tsc emits only JavaScript: the SQL migrations, the calendar overrides and the pages' static files travel beside it.
 COPY src/storage/migrations ./dist/storage/migrations
 COPY src/workflow/calendar/overrides.json ./dist/workflow/calendar/overrides.json
+COPY src/web/public ./dist/web/public
 COPY templates ./templates
 COPY certs ./certs
 RUN mkdir -p /data && chown node:node /data

@@ -199,6 +199,35 @@ describe('document renderer', () => {
     if (!noPdftotext) expect(pdftotext(writePdf(bytes)).replace(/\s/g, '')).toContain(address.replace(/\s/g, ''));
   });
 
+  it('prints a verification QR code and link in every footer, inside the margins and clear of the body', async () => {
+    const verifyUrl = 'https://esign.example-water.cn/verify?doc=0b8e4f2a-5c1d-4e7f-9a3b-2c6d8e0f1a2b';
+    const input = { ...waterInput(), verifyUrl };
+    const layout = renderer.layout(input);
+    const right = layout.textLeft + layout.textWidth;
+    const bodyBottom = 25 * (72 / 25.4);
+    for (const page of layout.pages) {
+      expect(page.texts.some((t) => t.text.includes(verifyUrl))).toBe(true);
+      for (const t of page.texts) {
+        expect(t.x).toBeGreaterThanOrEqual(layout.textLeft - 0.01);
+        expect(t.x + t.width).toBeLessThanOrEqual(right + 0.01);
+      }
+      expect(page.fills.length).toBeGreaterThan(20);
+      for (const f of page.fills) {
+        expect(f.x).toBeGreaterThanOrEqual(layout.textLeft - 0.01);
+        expect(f.x + f.width).toBeLessThanOrEqual(right + 0.01);
+        expect(f.y + f.height).toBeLessThan(bodyBottom);
+        expect(f.y).toBeGreaterThan(0);
+      }
+    }
+    const bytes = await renderer.render(input);
+    if (!noPdftotext) {
+      const pages = pdftotext(writePdf(bytes)).split('\f').filter((p) => p.trim() !== '');
+      for (const page of pages) expect(page).toContain(verifyUrl);
+    }
+    // Without a URL the footer is as before.
+    expect(renderer.layout(waterInput()).pages.every((p) => p.fills.length === 0)).toBe(true);
+  });
+
   it('creates an empty signature field with one widget for every signer', async () => {
     const doc = await PDFDocument.load(pdf);
     const form = doc.getForm();

@@ -2,6 +2,7 @@ import type { FontFace } from './fontFace.js';
 import type { ResolvedBlock } from './documentModel.js';
 import { breakLines, type BrokenLine } from './lineBreaker.js';
 import { UnsupportedCharacterError } from './unsupportedCharacters.js';
+import { qrRects, type PlacedRect } from './qrCode.js';
 
 export const MM = 72 / 25.4;
 
@@ -12,12 +13,16 @@ export interface LayoutFonts { regular: FontFace; bold: FontFace }
 export interface PlacedText { x: number; y: number; text: string; style: FontStyle; size: number; width: number; charSpacing: number }
 export interface PlacedRule { x1: number; y1: number; x2: number; y2: number }
 export interface PlacedField { role: string; rect: [number, number, number, number] }
-export interface PageLayout { texts: PlacedText[]; rules: PlacedRule[]; fields: PlacedField[] }
+export type { PlacedRect };
+export interface PageLayout { texts: PlacedText[]; rules: PlacedRule[]; fields: PlacedField[]; fills: PlacedRect[] }
 export interface DocumentLayout { pageWidth: number; pageHeight: number; textLeft: number; textWidth: number; pages: PageLayout[] }
 
 const PAGE = { width: 595.28, height: 841.89 };
 const MARGIN = { top: 25 * MM, bottom: 25 * MM, left: 25 * MM, right: 25 * MM };
 const FOOTER_BASELINE = 14 * MM;
+/** The verification QR sits in the bottom margin, flush with the right text edge, clear of the body. */
+const QR = { size: 16 * MM, bottom: 5 * MM, gap: 4 * MM };
+const LINK = { baseline: 9 * MM, size: 7, minSize: 4.5 };
 const BODY = { size: 10.5, leading: 19 };
 const TITLE = { size: 20, leading: 40 };
 const HEADING = { size: 11, leading: 21, spaceBefore: 6 };
@@ -218,7 +223,7 @@ class FlowBuilder {
 }
 
 function paginate(items: FlowItem[]): PageLayout[] {
-  const newPage = (): PageLayout => ({ texts: [], rules: [], fields: [] });
+  const newPage = (): PageLayout => ({ texts: [], rules: [], fields: [], fills: [] });
   const pages = [newPage()];
   const limit = PAGE.height - MARGIN.bottom;
   let cursor = MARGIN.top;
@@ -241,20 +246,45 @@ function paginate(items: FlowItem[]): PageLayout[] {
   return pages;
 }
 
+export interface FooterOptions {
+  /** Printed as a QR code and a short link in every page's footer, so a holder can check the copy. */
+  verifyUrl?: string;
+}
+
 /**
  * Lays resolved blocks out on A4 pages: every line is measured against the text
  * width, headings keep with the lines after them, table headers repeat after a
  * break, and each page gets a centred footer built by `footer(page, pages)`.
  */
-export function layoutDocument(blocks: ResolvedBlock[], fonts: LayoutFonts, footer: (page: number, pages: number) => string): DocumentLayout {
+export function layoutDocument(
+  blocks: ResolvedBlock[],
+  fonts: LayoutFonts,
+  footer: (page: number, pages: number) => string,
+  options: FooterOptions = {},
+): DocumentLayout {
   const flow = new FlowBuilder(fonts);
   for (const block of blocks) flow.add(block);
   const pages = paginate(flow.items);
   const size = 9;
+  const right = MARGIN.left + flow.width;
+  // With a QR code the footer lines centre in the space left of it, so nothing overlaps or leaves the margins.
+  const footerWidth = options.verifyUrl ? flow.width - QR.size - QR.gap : flow.width;
+  const qr = options.verifyUrl ? qrRects(options.verifyUrl, right - QR.size, QR.bottom, QR.size) : [];
+  const link = options.verifyUrl ? `扫码核验：${options.verifyUrl}` : '';
+  let linkSize = LINK.size;
+  if (link) {
+    const natural = flow.textWidth(link, 'regular', LINK.size);
+    if (natural > footerWidth) linkSize = Math.max(LINK.minSize, (LINK.size * footerWidth) / natural);
+  }
   pages.forEach((page, i) => {
     const text = footer(i + 1, pages.length);
     const width = flow.textWidth(text, 'regular', size);
-    page.texts.push({ x: MARGIN.left + (flow.width - width) / 2, y: FOOTER_BASELINE, text, style: 'regular', size, width, charSpacing: 0 });
+    page.texts.push({ x: MARGIN.left + (footerWidth - width) / 2, y: FOOTER_BASELINE, text, style: 'regular', size, width, charSpacing: 0 });
+    if (link) {
+      const w = flow.textWidth(link, 'regular', linkSize);
+      page.texts.push({ x: MARGIN.left + Math.max(0, (footerWidth - w) / 2), y: LINK.baseline, text: link, style: 'regular', size: linkSize, width: w, charSpacing: 0 });
+      page.fills.push(...qr);
+    }
   });
   return { pageWidth: PAGE.width, pageHeight: PAGE.height, textLeft: MARGIN.left, textWidth: flow.width, pages };
 }

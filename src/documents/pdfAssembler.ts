@@ -107,6 +107,11 @@ function pageContent(page: PageLayout, fonts: Record<FontStyle, EmbeddedFont | u
     for (const r of page.rules) ops.push(`${num(r.x1)} ${num(r.y1)} m ${num(r.x2)} ${num(r.y2)} l S`);
     ops.push('Q');
   }
+  if (page.fills.length > 0) {
+    ops.push('q 0 g');
+    for (const f of page.fills) ops.push(`${num(f.x)} ${num(f.y)} ${num(f.width)} ${num(f.height)} re`);
+    ops.push('f Q');
+  }
   ops.push('BT 0 g');
   let font = '';
   let spacing = 0;

@@ -27,6 +27,8 @@ export interface RenderInput {
   utility: Party;
   /** 签约地点 */
   place: string;
+  /** Where a holder checks this document (QR code and link in the footer); known before any signature. */
+  verifyUrl?: string;
 }
 
 export interface DocumentRenderer {
@@ -79,7 +81,9 @@ function checkCharacters(input: Omit<RenderInput, 'template'>, faces: FontFace[]
 function layoutFor(input: RenderInput, fonts: LayoutFonts): DocumentLayout {
   checkCharacters(input, [fonts.regular, fonts.bold]);
   const blocks = composeDocument(input.template.document, renderContext(input));
-  const layout = layoutDocument(blocks, fonts, (page, pages) => `第 ${page} 页 共 ${pages} 页　　合同编号：${input.contractNumber}`);
+  const layout = layoutDocument(blocks, fonts, (page, pages) => `第 ${page} 页 共 ${pages} 页　　合同编号：${input.contractNumber}`, {
+    verifyUrl: input.verifyUrl,
+  });
   const placed = new Set(layout.pages.flatMap((p) => p.fields.map((f) => f.role)));
   const missing = input.template.signers.filter((s) => !placed.has(s.role)).map((s) => s.role);
   if (missing.length > 0) throw new Error(`template ${input.template.id} v${input.template.version} has no signature block for ${missing.join(', ')}`);
@@ -123,7 +127,7 @@ export async function createDocumentRenderer(opts: { fontDir?: string } = {}): P
         title: input.template.title,
         subject: `${input.template.id} v${input.template.version} ${input.contractNumber}`,
         issuedAt: input.issuedAt,
-        idSeed: JSON.stringify([input.contractNumber, input.issuedAt.toISOString(), input.template.sha256, input.variables, input.utility, input.place]),
+        idSeed: JSON.stringify([input.contractNumber, input.issuedAt.toISOString(), input.template.sha256, input.variables, input.utility, input.place, ...(input.verifyUrl ? [input.verifyUrl] : [])]),
       });
     },
     async renderBlocks(blocks, options) {

@@ -3,29 +3,36 @@ import type { SigningService } from '../../workflow/signingService.js';
 import type { Database } from '../../storage/db/database.js';
 import { idempotentAction } from '../../workflow/idempotency.js';
 import type { ContractView } from '../../workflow/contractView.js';
-import type { ContractService } from '../../workflow/contractService.js';
 import { contextOf } from '../requestContext.js';
 import { createHash } from 'node:crypto';
 
 /** Reached through the signing link alone, without an API key: the token is the credential. */
-export function signingRoutes(db: Database, signing: SigningService, contracts: ContractService): Router {
+export function signingRoutes(db: Database, signing: SigningService): Router {
   const r = Router();
-  /** Idempotency scoped to the link: the key space belongs to whoever holds the token. */
+  /**
+   * Idempotency scoped to the link: the key space belongs to whoever holds the token. The answer is the
+   * link holder's own view of the progress, never the full contract with the other parties' data.
+   */
   const action = (operation: string, run: (req: Request) => Promise<ContractView>) => async (req: Request, res: Response) => {
     const token = String(req.params.token);
-    const view = await idempotentAction(
+    await idempotentAction(
       db,
       { principal: `link:${createHash('sha256').update(token).digest('hex')}`, key: req.get('Idempotency-Key'), operation, body: req.body },
       async () => {
         const result = await run(req);
-        return { resourceId: result.id, result };
+        return { resourceId: result.id, result: undefined };
       },
-      (contractId) => contracts.get(contractId),
+      async () => undefined,
     );
-    res.json(view);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await signing.progress(token));
   };
   r.get('/:token', async (req, res) => {
     res.json(await signing.view(contextOf(req), req.params.token));
+  });
+  r.get('/:token/progress', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await signing.progress(req.params.token));
   });
   r.get('/:token/document', async (req, res) => {
     const doc = await signing.document(contextOf(req), req.params.token);

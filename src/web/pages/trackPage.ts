@@ -1,0 +1,47 @@
+import type { SigningProgress } from '../../workflow/signingProgress.js';
+import { CONTRACT_STATUS_TEXT, SIGNER_STATUS_TEXT, SLA_TEXT, chineseDateTime } from '../format.js';
+import { html } from '../html.js';
+import { page } from '../layout.js';
+import { nextStepText, stepText } from './steps.js';
+
+export function trackPage(token: string, p: SigningProgress): string {
+  const sla = SLA_TEXT[p.deadline.sla] ?? { text: p.deadline.sla, tone: 'warn' as const };
+  const closed = !['awaiting_signatures', 'partially_signed'].includes(p.contract.status);
+  const tone = p.contract.status === 'completed' ? 'ok' : closed ? 'bad' : 'warn';
+  const body = html`
+<h1>办理进度</h1>
+<p class="meta">${p.contract.title} · 合同编号 ${p.contract.contractNumber}</p>
+<section class="card" aria-labelledby="status-h">
+  <h2 id="status-h">当前状态</h2>
+  <p><span id="contract-status" class="badge badge-${tone}" data-status="${p.contract.status}">${CONTRACT_STATUS_TEXT[p.contract.status] ?? p.contract.status}</span></p>
+  <p><strong>下一步：</strong>${nextStepText(p.contract.status, p.next)}</p>
+  <dl class="terms">
+    <div><dt>办理时限</dt><dd>${p.deadline.workingDays} 个工作日，截至 <time datetime="${p.deadline.at}">${chineseDateTime(p.deadline.at)}</time></dd></div>
+    <div><dt>已用时</dt><dd>${p.deadline.workingDaysElapsed} 个工作日</dd></div>
+    <div><dt>时限情况</dt><dd><span id="sla" class="badge badge-${sla.tone}" data-sla="${p.deadline.sla}">${sla.text}</span></dd></div>
+  </dl>
+</section>
+<section class="card" aria-labelledby="parties-h">
+  <h2 id="parties-h">签署方</h2>
+  <ol class="parties">
+    ${p.parties.map((s) => html`<li${p.next?.role === s.role ? html` aria-current="step"` : ''}>
+      <span class="party">${s.label}${s.you ? '（您）' : ''}</span>
+      <span class="badge badge-${s.status === 'signed' ? 'ok' : s.status === 'declined' ? 'bad' : 'muted'}">${SIGNER_STATUS_TEXT[s.status] ?? s.status}</span>
+      ${s.signedAt ? html`<time datetime="${s.signedAt}">${chineseDateTime(s.signedAt)}</time>` : ''}
+      ${s.declinedAt ? html`<time datetime="${s.declinedAt}">${chineseDateTime(s.declinedAt)}</time>` : ''}
+    </li>`)}
+  </ol>
+</section>
+<section class="card" aria-labelledby="steps-h">
+  <h2 id="steps-h">办理过程</h2>
+  <ol class="timeline" id="steps">
+    ${p.steps.map((s) => html`<li data-step="${s.type}"><span>${stepText(s)}</span> <time datetime="${s.at}">${chineseDateTime(s.at)}</time></li>`)}
+  </ol>
+</section>
+<p class="row">
+  <a class="button" href="${p.document.url}" download="${p.contract.contractNumber}.pdf">下载当前合同（PDF，第 ${p.document.version} 版）</a>
+  ${closed || p.you.status === 'signed' ? '' : html`<a class="button secondary" href="/sign/${token}">去签署</a>`}
+  <a class="button secondary" href="/track/${token}">刷新</a>
+</p>`;
+  return page({ title: `办理进度 ${p.contract.contractNumber}`, body });
+}

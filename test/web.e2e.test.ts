@@ -1,0 +1,262 @@
+// The pages people use, driven in a real Chromium against the real service.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
+import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`SKIPPED test/web.e2e.test.ts: ${CHROMIUM} is missing (apt-get install chromium)`);
+
+const SHOTS = path.join(import.meta.dirname, '..', 'test-results');
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+let svc: TestService;
+let sms: SmsReceiver;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Every host any page asked for, and every CSP violation reported on the console. */
+const hosts = new Set<string>();
+const cspViolations: string[] = [];
+
+async function createContract(extra: Record<string, unknown> = {}) {
+  const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+  const res = await svc.call('workflow', 'POST', '/api/v1/contracts', {
+    templateId: 'water-supply-contract', reference: `WEB-${Math.random().toString(36).slice(2)}`, variables: example, autoSign: false, ...extra,
+  });
+  expect(res.status).toBe(201);
+  return res.json();
+}
+
+async function openPage(viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'zh-CN', deviceScaleFactor: 1 });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol === 'http:' || u.protocol === 'https:') hosts.add(u.hostname);
+  });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return page;
+}
+
+/** Pages change after network calls: assertions wait for them (locators read the live DOM). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+/** Waits for pdf.js to finish and counts non-white pixels of the first page's canvas. */
+async function inkedPixels(page: Page): Promise<number> {
+  await page.waitForSelector('#pdf[aria-busy="false"] canvas', { timeout: 30_000 });
+  return page.$eval('#pdf canvas', (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 200 && data[i + 3] > 0) n++;
+    return n;
+  });
+}
+
+async function verifyByApi(pdf: Buffer) {
+  const res = await fetch(`${svc.url}/api/v1/verify`, {
+    method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(pdf),
+  });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  mkdirSync(SHOTS, { recursive: true });
+  sms = await startSmsReceiver();
+  svc = await startTestService({ objectStore: 'folder', env: { SMS_WEBHOOK_URL: sms.url } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await svc?.stop();
+  await sms?.stop();
+});
+
+describe.skipIf(!hasChromium)('web pages in Chromium', () => {
+  let contract: any;
+  let token: string;
+  let signedPdf: Buffer;
+
+  it('signs on a phone: contract rendered, code by SMS, wrong code refused, consent, success, download verifies', async () => {
+    contract = await createContract();
+    const applicant = contract.signers[0];
+    token = applicant.signingUrl.split('/').pop();
+    const page = await openPage(PHONE);
+    const response = await page.goto(applicant.signingUrl);
+    expect(response!.status()).toBe(200);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toContain("script-src 'self'");
+    expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['cache-control']).toBe('no-store');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+
+    await poll(() => page.locator('h1').innerText()).toBe('供用水合同');
+    expect(await page.locator('.terms').innerText()).toContain('居民生活用水');
+    expect(await inkedPixels(page)).toBeGreaterThan(2000);
+    expect(await page.locator('#pdf canvas').count()).toBeGreaterThan(1);
+    // The canvas fits the phone: no horizontal scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, 'sign-before-390');
+
+    await page.click('#otp-btn');
+    await poll(() => page.locator('#otp-hint').innerText()).toContain('138****3210');
+    await poll(() => page.locator('#otp-btn').innerText()).toContain('秒');
+    expect(await page.locator('#otp-btn').isDisabled()).toBe(true);
+    const code = sms.codeFor(applicant.id);
+
+    await page.fill('#otp', code === '000000' ? '111111' : '000000');
+    await page.check('#consent');
+    await page.click('#sign-btn');
+    await poll(() => page.locator('#msg').innerText()).toContain('验证码不正确');
+    await poll(() => page.locator('#msg').innerText()).toContain('还可以再试 4 次');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('msg');
+    await shot(page, 'sign-wrong-code-390');
+
+    await page.fill('#otp', code);
+    await page.click('#sign-btn');
+    await poll(() => page.locator('#result h2').innerText()).toBe('签署成功');
+    await poll(() => page.locator('#next-step').innerText()).toContain('等待供水企业盖章');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('result');
+    await page.waitForSelector('#pdf[aria-busy="false"] canvas');
+    await shot(page, 'sign-after-390');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-signed')]);
+    signedPdf = readFileSync((await download.path())!);
+    expect(signedPdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const report = await verifyByApi(signedPdf);
+    expect(report.verdict).toBe('valid');
+    expect(report.signatures).toHaveLength(1);
+    expect(report.registered.matched).toBe(true);
+  });
+
+  it('the utility countersigns and the track page shows the contract completed', async () => {
+    const res = await svc.call('utility', 'POST', `/api/v1/contracts/${contract.id}/signers/${contract.signers[1].id}/sign`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe('completed');
+
+    for (const [viewport, name] of [[PHONE, 'track-390'], [DESKTOP, 'track-1280']] as const) {
+      const page = await openPage(viewport);
+      const response = await page.goto(`${svc.url}/track/${token}`);
+      expect(response!.status()).toBe(200);
+      expect(response!.headers()['cache-control']).toBe('no-store');
+      await poll(() => page.locator('#contract-status').getAttribute('data-status')).toBe('completed');
+      const steps = await page.locator('#steps li').evaluateAll((li) => li.map((l) => (l as HTMLElement).dataset.step));
+      expect(steps[0]).toBe('created');
+      expect(steps).toContain('code_sent');
+      expect(steps.filter((s) => s === 'signed')).toHaveLength(2);
+      expect(steps.at(-1)).toBe('completed');
+      const text = await page.locator('main').innerText();
+      expect(text).toContain('供水企业已盖章签署');
+      expect(text).not.toContain('460200198803152423');
+      await shot(page, name);
+    }
+
+    // Coming back to the link later shows the outcome instead of the form.
+    const again = await openPage(PHONE);
+    await again.goto(contract.signers[0].signingUrl);
+    await poll(() => again.locator('#result h2').innerText()).toBe('签署成功');
+    expect(await again.locator('#next-step').innerText()).toContain('合同已生效');
+    expect(await again.locator('#sign-form').count()).toBe(0);
+
+    const progress = await (await svc.call(null, 'GET', `/api/v1/signing/${token}/progress`)).json();
+    expect(progress.contract.status).toBe('completed');
+    expect(progress.next).toBeNull();
+    expect(JSON.stringify(progress)).not.toMatch(/陈冬梅|13876543210|460200198803152423|certificateSerial/);
+  });
+
+  it('shows the signing page at desktop width too, and keyboard focus goes code → consent → sign', async () => {
+    const c = await createContract();
+    const page = await openPage(DESKTOP);
+    await page.goto(c.signers[0].signingUrl);
+    expect(await inkedPixels(page)).toBeGreaterThan(2000);
+    await shot(page, 'sign-before-1280');
+    const order: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''));
+    }
+    const [otp, consent, sign] = ['otp', 'consent', 'sign-btn'].map((id) => order.indexOf(id));
+    expect(otp, order.join(' ')).toBeGreaterThan(-1);
+    expect(consent).toBeGreaterThan(otp);
+    expect(sign).toBeGreaterThan(consent);
+    expect(order.indexOf('otp-btn')).toBeLessThan(otp);
+  });
+
+  it('verifies a file on /verify: the signed contract is green, a tampered copy red', async () => {
+    const completed = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document`)).arrayBuffer());
+    // A page one hundredth of a point narrower: still a well-formed PDF, no longer what was signed.
+    const at = completed.indexOf('595.28');
+    expect(at).toBeGreaterThan(0);
+    const tampered = Buffer.from(completed);
+    tampered.write('595.27', at, 'latin1');
+
+    for (const [viewport, suffix] of [[DESKTOP, '1280'], [PHONE, '390']] as const) {
+      const page = await openPage(viewport);
+      const response = await page.goto(`${svc.url}/verify`);
+      expect(response!.headers()['content-security-policy']).toContain("default-src 'self'");
+      await page.setInputFiles('#file', { name: 'contract.pdf', mimeType: 'application/pdf', buffer: completed });
+      await poll(() => page.locator('#verdict').getAttribute('data-verdict')).toBe('valid');
+      expect(await page.locator('.sig.sig-ok').count()).toBeGreaterThanOrEqual(3);
+      await poll(() => page.locator('#registered-result').innerText()).toContain('本平台出具');
+      await poll(() => page.locator('#download-json').getAttribute('download')).toMatch(/\.json$/);
+      await shot(page, `verify-valid-${suffix}`);
+
+      await page.setInputFiles('#file', { name: 'tampered.pdf', mimeType: 'application/pdf', buffer: tampered });
+      await poll(() => page.locator('#verdict').getAttribute('data-verdict')).toBe('invalid');
+      expect(await page.locator('.verdict-bad').count()).toBe(1);
+      expect(await page.locator('.sig.sig-bad').count()).toBeGreaterThanOrEqual(1);
+      await shot(page, `verify-tampered-${suffix}`);
+    }
+  });
+
+  it('shows a registered document from the footer QR link, with version fingerprints and no personal data', async () => {
+    const view = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}`)).json();
+    const page = await openPage(PHONE);
+    await page.goto(`${svc.url}/verify?doc=${contract.id}`);
+    const text = await page.locator('#registered').innerText();
+    expect(text).toContain(contract.contractNumber);
+    for (const v of view.versions) expect(text).toContain(v.sha256);
+    expect(text).not.toMatch(/陈冬梅|13876543210|460200198803152423/);
+    await shot(page, 'verify-doc-390');
+    // The QR and the link in the footer lead here.
+    const { execFileSync, spawnSync } = await import('node:child_process');
+    if (spawnSync('which', ['pdftotext']).status === 0) {
+      const file = path.join(SHOTS, 'signed-contract.pdf');
+      writeFileSync(file, signedPdf);
+      expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain(`${svc.url}/verify?doc=${contract.id}`);
+    }
+  });
+
+  it('answers an unknown or malformed signing link with a page, not the app', async () => {
+    const page = await openPage(PHONE);
+    const res = await page.goto(`${svc.url}/sign/${'x'.repeat(43)}`);
+    expect(res!.status()).toBe(404);
+    await poll(() => page.locator('h1').innerText()).toBe('链接无效');
+    expect(await page.locator('#sign-form').count()).toBe(0);
+    const track = await page.goto(`${svc.url}/track/not-a-token`);
+    expect(track!.status()).toBe(404);
+  });
+
+  it('never left localhost and never broke its CSP', () => {
+    expect([...hosts].filter((h) => h !== '127.0.0.1' && h !== 'localhost')).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+});

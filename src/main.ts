@@ -20,20 +20,31 @@ async function main() {
   });
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
-    server.close(async () => {
-      await service.close();
-      process.exit(0);
-    });
-    // Keep-alive sockets would hold close() open forever.
+    // Hard bound: whatever hangs, the process still exits (non-zero) for the supervisor to notice.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 10_000).unref();
+    log.info({ signal, inFlight: service.drain.inFlight }, 'shutting down: refusing new requests, finishing in-flight ones');
+    // From here /readyz is 503 and requests on kept-alive connections get 503 shutting_down with Connection: close.
+    service.drain.begin();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 15_000).unref();
+    const drained = await service.drain.idle(config.shutdownGraceMs);
+    if (!drained) log.warn({ inFlight: service.drain.inFlight }, 'grace period over: closing connections with requests still running');
+    server.closeAllConnections();
+    await closed;
+    try {
+      await service.close();
+    } catch (err) {
+      log.error({ err }, 'closing the service failed');
+      process.exit(1);
+    }
+    log.info('shut down cleanly');
+    process.exit(drained ? 0 : 1);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err) => {

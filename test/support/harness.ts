@@ -29,15 +29,23 @@ export interface TestService {
 
 /** The real service on a real port, backed by a fresh database and either s3rver or a folder store. */
 export async function startTestService(
-  opts: { objectStore?: 'folder' | 's3'; env?: Record<string, string>; overrides?: Overrides; log?: Logger } = {},
+  opts: {
+    objectStore?: 'folder' | 's3';
+    env?: Record<string, string>;
+    overrides?: Overrides;
+    log?: Logger;
+    /** A second instance on the same database, bucket and DATA_DIR (PKI) as this one; its stop() leaves them alone. */
+    shareWith?: TestService;
+  } = {},
 ): Promise<TestService> {
   // Listen first so PUBLIC_URL (in certificates' OCSP and CRL URLs) is the address checkers can reach.
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'esign-test-'));
-  const database = await freshDatabase();
-  const s3 = opts.objectStore === 's3' ? await startS3() : undefined;
+  const shared = opts.shareWith;
+  const dataDir = shared?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'esign-test-')));
+  const database = shared?.database ?? (await freshDatabase());
+  const s3 = shared ? shared.s3 : opts.objectStore === 's3' ? await startS3() : undefined;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PUBLIC_URL: url,
@@ -76,6 +84,7 @@ export async function startTestService(
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await service.close();
+      if (shared) return;
       await database.drop();
       await s3?.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -2,29 +2,36 @@ import { Router } from 'express';
 import type { Database } from '../../storage/db/database.js';
 import type { ObjectStore } from '../../storage/objects/objectStore.js';
 
-async function check(fn: () => Promise<unknown>, timeoutMs = 2_000): Promise<{ ok: boolean; error?: string }> {
+/** ok, or why not in one word: /readyz is public, so no internal error text (paths, hosts) goes out. */
+async function check(fn: () => Promise<unknown>, timeoutMs = 2_000): Promise<{ ok: boolean; problem?: 'timeout' | 'unreachable' }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       fn(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
       }),
     ]);
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, problem: (err as Error).message === 'timeout' ? 'timeout' : 'unreachable' };
   } finally {
     clearTimeout(timer);
   }
 }
 
-export function healthRoutes(db: Database, store: ObjectStore): Router {
+export function healthRoutes(db: Database, store: ObjectStore, draining: () => boolean = () => false): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
+    // A draining instance must leave the balancer's rotation before its listener closes.
+    if (draining()) {
+      res.setHeader('Connection', 'close');
+      res.status(503).json({ status: 'draining', checks: {} });
+      return;
+    }
     const [database, objectStore] = await Promise.all([check(() => db.query('SELECT 1')), check(() => store.ping())]);
     const ready = database.ok && objectStore.ok;
     res.status(ready ? 200 : 503).json({

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { StorageUnavailableError, type ObjectStore } from './objectStore.js';
+import { StorageUnavailableError, type ObjectStore, type StoredObject } from './objectStore.js';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/._-]*$/;
 
@@ -39,6 +39,36 @@ export async function createFolderStore(root: string): Promise<ObjectStore> {
         return true;
       } catch {
         return false;
+      }
+    },
+    async list(prefix) {
+      // Left-over *.tmp files of a write that crashed before its rename are listed too, so the sweep removes them.
+      const out: StoredObject[] = [];
+      let entries;
+      try {
+        entries = await readdir(root, { recursive: true, withFileTypes: true });
+      } catch (err) {
+        throw new StorageUnavailableError(`object folder not readable: ${(err as Error).message}`, { cause: err });
+      }
+      for (const e of entries) {
+        if (!e.isFile()) continue;
+        const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+        const key = path.relative(root, file).split(path.sep).join('/');
+        if (!key.startsWith(prefix)) continue;
+        try {
+          const st = await stat(file);
+          out.push({ key, lastModified: st.mtime, size: st.size });
+        } catch {
+          // Removed meanwhile (a concurrent rename or sweep): nothing to list.
+        }
+      }
+      return out;
+    },
+    async delete(key) {
+      try {
+        await rm(fileFor(key), { force: true });
+      } catch (err) {
+        throw new StorageUnavailableError(`object store delete failed: ${(err as Error).message}`, { cause: err });
       }
     },
     async ping() {

@@ -1,5 +1,6 @@
 import * as Minio from 'minio';
-import { StorageUnavailableError, type ObjectStore } from './objectStore.js';
+import { StorageUnavailableError, type ObjectStore, type StoredObject } from './objectStore.js';
+import { timeoutAgent, withTimeout } from './timeouts.js';
 
 export interface S3Options {
   endPoint: string;
@@ -9,16 +10,20 @@ export interface S3Options {
   secretKey: string;
   bucket: string;
   region: string;
+  /** Bound on every call to the store (default 10 s). */
+  timeoutMs?: number;
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
 
 function unavailable(op: string, err: unknown): StorageUnavailableError {
+  if (err instanceof StorageUnavailableError) return err;
   return new StorageUnavailableError(`S3 ${op} failed: ${(err as Error).message}`, { cause: err });
 }
 
 /** MinIO (or any S3 API) through the minio client; creates the bucket when it is missing. */
 export async function createS3Store(opts: S3Options): Promise<ObjectStore> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   const client = new Minio.Client({
     endPoint: opts.endPoint,
     port: opts.port,
@@ -27,10 +32,14 @@ export async function createS3Store(opts: S3Options): Promise<ObjectStore> {
     secretKey: opts.secretKey,
     region: opts.region,
     pathStyle: true,
+    transportAgent: timeoutAgent(opts.useSSL, timeoutMs),
   });
   const { bucket } = opts;
+  const bounded = <T>(op: string, run: () => Promise<T>) => withTimeout(op, timeoutMs, run);
   try {
-    if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, opts.region);
+    await bounded('bucket check', async () => {
+      if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, opts.region);
+    });
   } catch (err) {
     throw unavailable(`bucket check for "${bucket}"`, err);
   }
@@ -39,17 +48,19 @@ export async function createS3Store(opts: S3Options): Promise<ObjectStore> {
     kind: 's3',
     async put(key, data, contentType) {
       try {
-        await client.putObject(bucket, key, Buffer.from(data), data.byteLength, { 'Content-Type': contentType });
+        await bounded('put', () => client.putObject(bucket, key, Buffer.from(data), data.byteLength, { 'Content-Type': contentType }));
       } catch (err) {
         throw unavailable('put', err);
       }
     },
     async get(key) {
       try {
-        const stream = await client.getObject(bucket, key);
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks);
+        return await bounded('get', async () => {
+          const stream = await client.getObject(bucket, key);
+          const chunks: Buffer[] = [];
+          for await (const chunk of stream) chunks.push(chunk as Buffer);
+          return Buffer.concat(chunks);
+        });
       } catch (err) {
         if (NOT_FOUND.has((err as { code?: string }).code ?? '')) return undefined;
         throw unavailable('get', err);
@@ -57,16 +68,36 @@ export async function createS3Store(opts: S3Options): Promise<ObjectStore> {
     },
     async exists(key) {
       try {
-        await client.statObject(bucket, key);
+        await bounded('stat', () => client.statObject(bucket, key));
         return true;
       } catch (err) {
         if (NOT_FOUND.has((err as { code?: string }).code ?? '')) return false;
         throw unavailable('stat', err);
       }
     },
+    async list(prefix) {
+      try {
+        // A listing can be long: bound it by the silence of the socket, not by one overall deadline.
+        const out: StoredObject[] = [];
+        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+          const o = item as Minio.BucketItem;
+          if (o.name) out.push({ key: o.name, lastModified: new Date(o.lastModified ?? 0), size: o.size ?? 0 });
+        }
+        return out;
+      } catch (err) {
+        throw unavailable('list', err);
+      }
+    },
+    async delete(key) {
+      try {
+        await bounded('delete', () => client.removeObject(bucket, key));
+      } catch (err) {
+        throw unavailable('delete', err);
+      }
+    },
     async ping() {
       try {
-        await client.bucketExists(bucket);
+        await bounded('ping', () => client.bucketExists(bucket));
       } catch (err) {
         throw unavailable('ping', err);
       }

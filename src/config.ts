@@ -69,6 +69,14 @@ const schema = z
     CALENDAR_OVERRIDES: z.string().optional(),
     EXPIRY_SWEEP_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
     WEBHOOK_DISPATCH: bool.default(true),
+    RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+    RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+    S3_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(20),
+    ORPHAN_SWEEP_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
+    ORPHAN_MIN_AGE_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
     VERIFY_MAX_MB: z.coerce.number().positive().max(1024).default(50),
     TRUST_ANCHORS: z.string().optional(),
     VERIFY_REQUIRE_REVOCATION: bool.default(false),
@@ -128,6 +136,15 @@ export interface Config {
   expirySweepMs: number;
   /** false: this instance only queues webhook deliveries; another instance (or a test) sends them. */
   webhookDispatch: boolean;
+  /** Requests per minute (token buckets, per instance); 0 turns a limit off. */
+  rateLimits: { apiKeyPerMinute: number; signingTokenPerMinute: number; signingIpPerMinute: number };
+  /** Server-side statement_timeout (and a slightly longer client-side query timeout); 0 = none. */
+  dbStatementTimeoutMs: number;
+  s3TimeoutMs: number;
+  shutdownGraceMs: number;
+  /** 0 turns the periodic orphan sweep off (tests call sweepOrphans directly). */
+  orphanSweepMs: number;
+  orphanMinAgeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -188,5 +205,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowOnline: e.VERIFY_ONLINE,
     },
     webhookDispatch: e.WEBHOOK_DISPATCH,
+    rateLimits: {
+      apiKeyPerMinute: e.RATE_LIMIT_API_KEY_PER_MINUTE,
+      signingTokenPerMinute: e.RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE,
+      signingIpPerMinute: e.RATE_LIMIT_SIGNING_IP_PER_MINUTE,
+    },
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    s3TimeoutMs: e.S3_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    orphanSweepMs: e.ORPHAN_SWEEP_MINUTES * 60_000,
+    orphanMinAgeMs: e.ORPHAN_MIN_AGE_MINUTES * 60_000,
   };
 }

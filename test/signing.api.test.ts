@@ -103,7 +103,12 @@ describe('signing a water supply contract end to end', () => {
     const token = tokenOf(contract.signers[0]);
     const res = await signing(token, 'sign', { otp: sms.codeFor(contract.signers[0].id), consent: true });
     expect(res.status).toBe(200);
-    const after = await res.json();
+    // The link holder gets their own progress view, not the contract with the other parties' data.
+    const own = await res.json();
+    expect(own.contract.status).toBe('completed');
+    expect(own.you).toMatchObject({ role: 'applicant', status: 'signed' });
+    expect(JSON.stringify(own)).not.toMatch(/signingUrl|certificateSerial|reference/);
+    const after = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${contract.id}`)).json();
     expect(after.status).toBe('completed');
     expect(after.signers.map((s: any) => s.status)).toEqual(['signed', 'signed']);
     expect(after.signers[0].certificateSerial).toMatch(/^[0-9a-f]+$/);
@@ -202,8 +207,12 @@ describe('PKI endpoints checked with openssl', () => {
         '-url', `${svc.url}/pki/ocsp`, '-CAfile', path.join(dir, 'root.pem'), '-verify_other', path.join(dir, 'issuing.pem')])).out;
     expect(await ocsp()).toMatch(/leaf\.pem: good/);
 
-    const revoke = await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' });
+    const once = { 'idempotency-key': `revoke-${serial}` };
+    const revoke = await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' }, once);
     expect(revoke.status).toBe(200);
+    const replay = await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' }, once);
+    expect(replay.status).toBe(200);
+    expect((await replay.json()).revokedAt).toBe((await revoke.json()).revokedAt);
     expect((await svc.call('utility', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' })).status).toBe(403);
     expect((await svc.call('admin', 'POST', `/api/v1/certificates/${serial}/revoke`, { reason: 'keyCompromise' })).status).toBe(409);
     expect((await svc.call('admin', 'POST', '/api/v1/certificates/abcdef/revoke', { reason: 'keyCompromise' })).status).toBe(404);
@@ -236,7 +245,8 @@ describe('signing rules', () => {
     expect((await signing(token, 'decline', {})).status).toBe(422);
     const declined = await signing(token, 'decline', { reason: '用水地址有误' });
     expect(declined.status).toBe(200);
-    const body = await declined.json();
+    expect((await declined.json()).contract.status).toBe('declined');
+    const body = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${c.id}`)).json();
     expect(body.status).toBe('declined');
     expect(body.signers[0]).toMatchObject({ status: 'declined', declineReason: '用水地址有误' });
     const sign = await signing(token, 'otp', {});
@@ -261,7 +271,7 @@ describe('signing rules', () => {
     const customer = c.signers[1];
     const res = await signAsApplicant(tokenOf(customer), customer.id);
     expect(res.status).toBe(200);
-    expect((await res.json()).status).toBe('completed');
+    expect((await res.json()).contract.status).toBe('completed');
   });
 
   it('lets only one of two racing utility signatures win, without forking the document', async () => {

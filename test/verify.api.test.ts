@@ -18,7 +18,8 @@ beforeAll(async () => {
   contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'VERIFY', variables: example })).json();
   const token = contract.signers[0].signingUrl.split('/').pop();
   const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
-  contract = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: sent.developmentCode, consent: true })).json();
+  expect((await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: sent.developmentCode, consent: true })).status).toBe(200);
+  contract = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${contract.id}`)).json();
   expect(contract.status).toBe('completed');
   signedPdf = Buffer.from(await (await svc.call('auditor', 'GET', contract.document.url)).arrayBuffer());
 });

@@ -130,6 +130,62 @@ describe('audit trail, void and idempotent actions', () => {
     expect(pdf.toString('latin1')).toContain('/SubFilter /ETSI.CAdES.detached');
   });
 
+  it('counts concurrent wrong codes one by one and locks after five', async () => {
+    const c = await create(svc);
+    const token = c.signers[0].signingUrl.split('/').pop();
+    const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
+    const wrong = sent.developmentCode === '000000' ? '111111' : '000000';
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: wrong, consent: true })),
+    );
+    const codes = await Promise.all(results.map(async (r) => (await r.json()).error.code));
+    expect(codes.filter((x) => x === 'wrong_code')).toHaveLength(4);
+    // Everything else was turned away before any comparison (locked, or over the link's request budget).
+    expect(codes.filter((x) => x !== 'wrong_code').every((x) => x === 'signer_locked' || x === 'rate_limited'), codes.join()).toBe(true);
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
+    expect(events.filter((e: any) => e.type === 'signer.code_failed' || e.type === 'signer.locked')).toHaveLength(5);
+    // The right code no longer works either: the lock burned it.
+    const right = await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: sent.developmentCode, consent: true });
+    expect(right.status).toBe(429);
+  });
+
+  it('sends one code for a burst of requests', async () => {
+    const c = await create(svc);
+    const token = c.signers[0].signingUrl.split('/').pop();
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})))).map((r) => r.status);
+    expect(statuses.filter((x) => x === 202)).toHaveLength(1);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(9);
+  });
+
+  it('announces a signer\'s turn even when they opened the link early, and lets them decline out of turn', async () => {
+    const example = await exampleOf(svc, 'reliability-agreement');
+    const make = async () =>
+      (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'reliability-agreement', reference: 'EARLY', variables: example, autoSign: false })).json();
+    const c = await make();
+    const customer = c.signers[1];
+    const token = customer.signingUrl.split('/').pop();
+    await svc.call(null, 'GET', `/api/v1/signing/${token}`);
+    await svc.call(null, 'GET', `/api/v1/signing/${token}`);
+    expect((await svc.call('utility', 'POST', `/api/v1/contracts/${c.id}/signers/${c.signers[0].id}/sign`)).status).toBe(200);
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
+    const forCustomer = events.filter((e: any) => e.data.signerId === customer.id).map((e: any) => e.type);
+    expect(forCustomer).toEqual(['signer.viewed', 'signer.notified']);
+
+    const other = await make();
+    const early = await svc.call(null, 'POST', `/api/v1/signing/${other.signers[1].signingUrl.split('/').pop()}/decline`, { reason: '补偿标准不清楚' });
+    expect(early.status).toBe(200);
+    expect((await early.json()).contract.status).toBe('declined');
+  });
+
+  it('answers text the database cannot store with 400, not 500', async () => {
+    const c = await create(svc);
+    const res = await svc.call('workflow', 'POST', `/api/v1/contracts/${c.id}/void`, { reason: 'bad\u0000byte' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('invalid_text');
+    expect((await svc.call('auditor', 'GET', '/api/v1/contracts/abc%00')).status).toBe(400);
+    expect((await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}`)).json()).status).toBe('awaiting_signatures');
+  });
+
   it('keeps every contract legal under 100 concurrent sign, void and decline calls', async () => {
     const contracts = await Promise.all(Array.from({ length: 20 }, () => create(svc)));
     const calls: Promise<Response>[] = [];

@@ -24,10 +24,12 @@ import { createWebhookService } from '../workflow/webhookService.js';
 import { createWebhookDispatcher } from '../workflow/webhookDelivery.js';
 import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
+import { createDrain } from '../http/drain.js';
+import { sweepOrphans } from '../storage/orphanSweep.js';
 
 /** PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
-  if (config.databaseUrl) return createPgDatabase(config.databaseUrl);
+  if (config.databaseUrl) return createPgDatabase(config.databaseUrl, { statementTimeoutMs: config.dbStatementTimeoutMs });
   const dir = path.join(config.dataDir, 'pgdata');
   log.info({ dir }, 'using embedded PGlite database');
   return createPgliteDatabase(dir);
@@ -35,7 +37,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
 
 /** MinIO/S3 when S3_* is set, otherwise a folder under DATA_DIR. */
 export async function openObjectStore(config: Config, log: Logger): Promise<ObjectStore> {
-  if (config.s3) return createS3Store(config.s3);
+  if (config.s3) return createS3Store({ ...config.s3, timeoutMs: config.s3TimeoutMs });
   const dir = path.join(config.dataDir, 'objects');
   log.info({ dir }, 'using local folder object store');
   return createFolderStore(dir);
@@ -91,6 +93,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     links,
     calendar,
     deadlines: config.deadlines,
+    publicUrl: config.publicUrl,
     afterCreate: (id) => afterCreate(id),
     clock: overrides.clock,
   });
@@ -123,7 +126,10 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const webhooks = createWebhookService({ db, masterKey: masterKey.key });
   const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, log: log.child({ component: 'webhooks' }) });
   if (config.webhookDispatch) webhookDispatcher.start();
+  const drain = createDrain();
   const app = createApp({
+    drain,
+    rateLimits: config.rateLimits,
     log,
     db,
     store,
@@ -148,12 +154,28 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
           (n) => n > 0 && log.info({ expired: n }, 'contracts past their deadline expired'),
           (err) => log.warn({ err }, 'expiry sweep failed; it runs again later'),
         );
+        signing.retryAutoSigns().catch((err) => log.warn({ err }, 'automatic signature retry failed; it runs again later'));
       }, config.expirySweepMs).unref(),
+    );
+  }
+
+  /** Removes stored objects no document version references (crash between object write and commit). */
+  const orphans = (minAgeMs = config.orphanMinAgeMs) => sweepOrphans({ db, store, minAgeMs });
+  if (config.orphanSweepMs > 0) {
+    timers.push(
+      setInterval(() => {
+        orphans().then(
+          (r) => r.removed.length > 0 && log.info({ removed: r.removed.length, scanned: r.scanned }, 'orphaned objects removed'),
+          (err) => log.warn({ err }, 'orphan sweep failed; it runs again later'),
+        );
+      }, config.orphanSweepMs).unref(),
     );
   }
 
   return {
     app,
+    drain,
+    sweepOrphans: orphans,
     db,
     store,
     pki,

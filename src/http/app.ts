@@ -26,6 +26,9 @@ import { healthRoutes } from './routes/health.js';
 import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../workflow/webhookService.js';
+import { webRoutes } from '../web/routes.js';
+import type { Drain } from './drain.js';
+import { apiKeyRateLimit, signingRateLimit } from './rateLimit.js';
 
 export interface AppDeps {
   log: Logger;
@@ -43,11 +46,15 @@ export interface AppDeps {
   apiKeys: ApiKeyRecord[];
   jsonBodyLimit: string;
   publicUrl: string;
+  /** Graceful shutdown: refuses new requests once draining, and /readyz says not ready. */
+  drain?: Drain;
+  /** Requests per minute; 0 or absent = unlimited. */
+  rateLimits?: { apiKeyPerMinute: number; signingTokenPerMinute: number; signingIpPerMinute: number };
 }
 
 /** Signing tokens travel in URLs; they are credentials and must not reach the logs. */
 function loggableUrl(url: string): string {
-  return url.replace(/(\/signing\/)[^/?]+/, '$1[token]');
+  return url.replace(/(\/(?:signing|sign|track)\/)[^/?]+/, '$1[token]');
 }
 
 /** JSON bodies only: anything else on a write is a 415 that names the expected type. */
@@ -87,24 +94,31 @@ export function createApp(deps: AppDeps) {
     next();
   });
 
-  app.use(healthRoutes(deps.db, deps.store));
+  app.use(healthRoutes(deps.db, deps.store, () => deps.drain?.draining ?? false));
+  if (deps.drain) app.use(deps.drain.middleware);
   app.get('/metrics', metrics.handler);
   app.use('/pki', pkiRoutes(deps.pki));
+
+  // The pages people use (sign, track, verify) and their assets; outside /api/v1, without an API key.
+  app.use(webRoutes(deps));
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(deps.publicUrl));
   });
   // The signing link is the signer's credential; everything after it needs an API key.
-  api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.db, deps.signing, deps.contracts));
+  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0 };
+  api.use('/signing', signingRateLimit(limits.signingTokenPerMinute, limits.signingIpPerMinute));
+  api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.db, deps.signing));
   api.use(authenticate(deps.apiKeys));
+  api.use(apiKeyRateLimit(limits.apiKeyPerMinute));
   // A PDF body, not JSON: mounted before the JSON-only guard.
   api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes));
   api.use(requireJson);
   api.use(express.json({ limit: deps.jsonBodyLimit }));
   api.use('/templates', templateRoutes(deps.templates));
   api.use('/contracts', contractRoutes({ ...deps, metrics }));
-  api.use('/certificates', certificateRoutes(deps.pki, deps.contracts));
+  api.use('/certificates', certificateRoutes(deps.db, deps.pki, deps.contracts));
   api.use('/stats', statsRoutes(deps.db, deps.calendar));
   api.use('/webhooks', webhookRoutes(deps.webhooks));
   app.use('/api/v1', api);

@@ -66,6 +66,11 @@ export function errorHandler(log: Logger) {
       send(res, 503, 'storage_unavailable', 'Document storage is unavailable right now; retry the call later');
       return;
     }
+    // SQLSTATE class 22 (data exception): text the database cannot store, such as NUL or a lone surrogate.
+    if (/^22/.test((err as { code?: string }).code ?? '')) {
+      send(res, 400, 'invalid_text', 'The request contains characters or values that cannot be stored (for example a NUL character); remove them and retry');
+      return;
+    }
     if (isDatabaseUnavailable(err)) {
       log.warn({ err, reqId: req.id }, 'database unavailable');
       res.setHeader('Retry-After', '5');

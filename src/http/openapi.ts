@@ -387,6 +387,18 @@ export function openApiDocument(publicUrl: string) {
           },
         },
       },
+      '/signing/{token}/progress': {
+        get: {
+          summary: 'Progress of the contract for the link holder: steps with times, who acts next, working-day deadline and sla; other parties by role and label only',
+          security: [],
+          parameters: [tokenParam],
+          responses: {
+            '200': { description: 'contract {status, …}, deadline {at, workingDays, workingDaysElapsed, sla}, you, parties, next, steps [{type, at, role?, label?, you?}], document' },
+            '404': errorResponse('signing_link_not_found'),
+            '410': errorResponse('signing_link_expired'),
+          },
+        },
+      },
       '/signing/{token}/document': {
         get: {
           summary: 'The current PDF, for the signer to read before signing',

@@ -21,6 +21,7 @@ export type EventType =
   | (typeof WEBHOOK_EVENT_TYPES)[number]
   | 'signer.code_sent'
   | 'signer.code_failed'
+  | 'signer.code_not_sent'
   | 'signer.locked'
   | 'document.downloaded'
   | 'document.verified'

@@ -29,6 +29,8 @@ export interface ContractServiceDeps {
   links: SigningLinks;
   calendar: WorkingCalendar;
   deadlines: DeadlinePolicy;
+  /** Base of the verification link printed in each contract's footer; without it the footer has none. */
+  publicUrl?: string;
   /** Runs after a contract is stored, e.g. the utility's automatic signature when it signs first. */
   afterCreate?: (contractId: string) => Promise<void>;
   clock?: () => Date;
@@ -109,9 +111,17 @@ export function createContractService(deps: ContractServiceDeps) {
     return template;
   }
 
-  async function render(template: Template, variables: Record<string, unknown>, contractNumber: string, issuedAt: Date) {
+  /**
+   * The contract id, not the document hash, goes into the footer link: a document cannot contain its own
+   * hash, and the id is known before generation, so no page changes once it is signed.
+   */
+  const verifyUrlOf = (id: string) => (deps.publicUrl ? `${deps.publicUrl.replace(/\/+$/, '')}/verify?doc=${id}` : undefined);
+
+  async function render(template: Template, variables: Record<string, unknown>, contractNumber: string, issuedAt: Date, id: string) {
     try {
-      return await renderer.render({ template, variables, contractNumber, issuedAt, utility: deps.utility, place: deps.place });
+      return await renderer.render({
+        template, variables, contractNumber, issuedAt, utility: deps.utility, place: deps.place, verifyUrl: verifyUrlOf(id),
+      });
     } catch (err) {
       if (err instanceof UnsupportedCharacterError) {
         throw new DomainError(
@@ -236,14 +246,15 @@ export function createContractService(deps: ContractServiceDeps) {
 
       const createdAt = now();
       const seq = await contractRepository.nextContractSequence(db);
-      const contractNumber = `${deps.numberPrefix}-${createdAt.getFullYear()}-${String(seq).padStart(6, '0')}`;
-      const pdf = await render(template, input.variables, contractNumber, createdAt);
+      // The year as printed on the contract, in China time whatever the server's time zone.
+      const contractNumber = `${deps.numberPrefix}-${deps.calendar.dayOf(createdAt).slice(0, 4)}-${String(seq).padStart(6, '0')}`;
+      const id = randomUUID();
+      const pdf = await render(template, input.variables, contractNumber, createdAt, id);
       const sha256 = createHash('sha256').update(pdf).digest('hex');
       const objectKey = documentObjectKey(sha256);
       // Object first, row second: a failure here leaves at most an unreferenced object, never a row without its bytes.
       await store.put(objectKey, pdf, DOCUMENT_CONTENT_TYPE);
 
-      const id = randomUUID();
       const workingDays = input.deadlineWorkingDays ?? (input.priority ? deps.deadlines.priorityWorkingDays : deps.deadlines.workingDays);
       const deadline = deps.calendar.deadlineAfter(createdAt, workingDays);
       const signers = template.signers.map((spec, i) => {

@@ -66,7 +66,7 @@ export function createEvidenceService(deps: {
             signedAt: s.signed_at ? new Date(s.signed_at).toISOString() : null,
             certificateSerial: s.certificate_serial,
             certificateIssuer: s.certificate_serial ? issuing : null,
-            timestampTime: s.signed_at ? new Date(s.signed_at).toISOString() : null,
+            timestampTime: s.timestamp_at ? new Date(s.timestamp_at).toISOString() : null,
             declinedAt: s.declined_at ? new Date(s.declined_at).toISOString() : null,
             declineReason: s.decline_reason,
           })),

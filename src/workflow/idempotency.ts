@@ -88,7 +88,18 @@ export async function idempotentAction<T>(
   const idem = { principal: ctx.principal, key: ctx.key, operation: ctx.operation, requestHash: requestHash(ctx.operation, ctx.body ?? null) };
   const earlier = await replayedResource(db, idem);
   if (earlier) return replay(earlier);
-  const { resourceId, result } = await act();
+  let outcome: { resourceId: string; result: T };
+  try {
+    outcome = await act();
+  } catch (err) {
+    // A twin with the same key may have won the race and acted first: answer as it did.
+    if (err instanceof DomainError && err.kind === 'conflict') {
+      const winner = await replayedResource(db, idem);
+      if (winner) return replay(winner);
+    }
+    throw err;
+  }
+  const { resourceId, result } = outcome;
   try {
     await db.transaction((tx) =>
       idempotencyRepository.insert(tx, idem.principal, idem.key, { operation: idem.operation, request_hash: idem.requestHash, resource_id: resourceId }),

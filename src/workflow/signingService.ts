@@ -8,6 +8,7 @@ import { signingRepository } from '../storage/db/signingRepository.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import type { Pki, SigningIdentity } from '../pki/index.js';
 import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
+import { timestampTime } from '../pki/timestampToken.js';
 import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from './errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
@@ -17,6 +18,8 @@ import { contractSourcesOf, isOpen, signerSourcesOf } from './lifecycle.js';
 import type { RequestContext } from './requestContext.js';
 import type { Queryable } from '../storage/db/database.js';
 import type { SigningSecrets } from './signingSecrets.js';
+import { eventRepository } from '../storage/db/eventRepository.js';
+import { signingProgress, type SigningProgress } from './signingProgress.js';
 
 export interface SigningPolicy {
   codeTtlMs: number;
@@ -103,13 +106,26 @@ export function createSigningService(deps: SigningServiceDeps) {
   const asSigner = (ctx: RequestContext, signer: SignerRow): RequestContext => ({ ...ctx, actor: { type: 'signer', id: signer.id, role: signer.role } });
   const AUTO_SIGN: RequestContext = { actor: { type: 'system', id: 'auto-sign', role: 'utility' } };
 
-  /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
-  async function assertCanAct(contract: ContractRow, signer: SignerRow): Promise<void> {
+  /**
+   * Every transaction takes its locks in one order — contract row, then the event chain, then signer
+   * rows — so two of them can never wait on each other.
+   */
+  async function lockInOrder(tx: Queryable, contractId: string, opts: { contractRow?: boolean } = {}): Promise<void> {
+    if (opts.contractRow) await tx.query('SELECT 1 FROM contracts WHERE id = $1 FOR UPDATE', [contractId]);
+    await eventRepository.lockChain(tx, contractId);
+  }
+
+  function assertSignerOpen(contract: ContractRow, signer: SignerRow): void {
     if (signer.status === 'signed') throw conflict('already_signed', 'This party has already signed', { status: signer.status });
     if (signer.status === 'declined') throw conflict('already_declined', 'This party has declined to sign', { status: signer.status });
     if (!isOpen(contract.status)) {
       throw conflict('contract_not_signable', `The contract is ${contract.status}; it can no longer be signed`, { status: contract.status });
     }
+  }
+
+  /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
+  async function assertCanAct(contract: ContractRow, signer: SignerRow): Promise<void> {
+    assertSignerOpen(contract, signer);
     const all = await contractRepository.signers(db, [contract.id]);
     const waitingFor = all.find((s) => s.position < signer.position && s.status !== 'signed');
     if (waitingFor) {
@@ -142,12 +158,19 @@ export function createSigningService(deps: SigningServiceDeps) {
     const current = await store.get(latest.object_key);
     if (!current) throw new DomainError('unavailable', 'document_missing', 'The current document version is missing from storage');
     let signed: Uint8Array;
+    let timestampAt: Date | null = null;
     try {
       signed = await signPdfField({
         pdf: current,
         fieldName: signer.field_name,
         identity,
-        timestamp: timestampClient,
+        timestamp: {
+          async timestamp(imprint: Buffer) {
+            const token = await timestampClient.timestamp(imprint);
+            timestampAt = timestampTime(token);
+            return token;
+          },
+        },
         appearance,
         signingTime: signedAt,
         reason: `${signer.label}签署`,
@@ -165,6 +188,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     await store.put(objectKey, signed, DOCUMENT_CONTENT_TYPE);
     const document = { version: latest.version + 1, sha256 };
     const committed = await db.transaction(async (tx) => {
+      await lockInOrder(tx, contract.id, { contractRow: true });
       if (beforeCommit && !(await beforeCommit(tx))) return false;
       const outcome = await signingRepository.commitSignature(tx, {
         contractId: contract.id,
@@ -172,6 +196,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         version: { contract_id: contract.id, version: document.version, object_key: objectKey, sha256, size: signed.byteLength, reason: `signed:${signer.role}` },
         signedAt,
         certificateSerial: identity.serial,
+        timestampAt,
         signerFrom: signerSourcesOf('signed'),
         contractFrom: contractSourcesOf('completed'),
       });
@@ -233,17 +258,42 @@ export function createSigningService(deps: SigningServiceDeps) {
     }
   }
 
+  /**
+   * Automatic utility signatures that did not happen (TSA or storage down, a crash right after the
+   * previous signature) are retried from the periodic sweep; the version key stops a double signature.
+   */
+  async function retryAutoSigns(limit = 20): Promise<number> {
+    const autoTemplates = deps.templates
+      .list()
+      .filter((t) => t.signers.some((s) => s.role === 'utility' && s.autoSign))
+      .map((t) => `${t.id}@${t.version}`);
+    const due = await db.query<{ id: string }>(
+      `SELECT c.id FROM contracts c
+       WHERE c.status IN ('awaiting_signatures', 'partially_signed') AND c.updated_at < $1
+         AND (c.auto_sign IS TRUE OR (c.auto_sign IS NULL AND c.template_id || '@' || c.template_version = ANY($2)))
+         AND (SELECT s.kind FROM signers s WHERE s.contract_id = c.id AND s.status <> 'signed' ORDER BY s.position LIMIT 1) = 'organisation'
+       ORDER BY c.updated_at LIMIT $3`,
+      [new Date(now().getTime() - 30_000), autoTemplates, limit],
+    );
+    for (const { id } of due.rows) await autoSignIfDue(id);
+    return due.rows.length;
+  }
+
   return {
     autoSignIfDue,
+    retryAutoSigns,
 
     async view(ctx: RequestContext, token: string) {
       const found = await byToken(token);
       const { contract } = found;
       let { signer } = found;
       const at = now();
+      // Only the first opening is an event (and a webhook): reloads and link previews are not news.
       await db.transaction(async (tx) => {
-        await signingRepository.markViewed(tx, signer.id, signerSourcesOf('viewed'), at);
-        await appendEvent(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
+        await lockInOrder(tx, contract.id);
+        if (await signingRepository.markViewed(tx, signer.id, signerSourcesOf('viewed'), at)) {
+          await appendEvent(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
+        }
       });
       signer = (await signingRepository.signer(db, contract.id, signer.id))!;
       const v = contract.variables as Record<string, any>;
@@ -281,6 +331,14 @@ export function createSigningService(deps: SigningServiceDeps) {
       };
     },
 
+    /** Read-only: following the progress is not viewing the contract, so nothing is recorded. */
+    async progress(token: string): Promise<SigningProgress> {
+      const { signer, contract } = await byToken(token);
+      const [view, events] = await Promise.all([deps.contracts.get(contract.id), eventRepository.chain(db, contract.id)]);
+      const title = deps.templates.get(contract.template_id, contract.template_version)?.title ?? contract.template_id;
+      return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`);
+    },
+
     async document(ctx: RequestContext, token: string) {
       const { contract, signer } = await byToken(token);
       const doc = await deps.contracts.document(contract.id);
@@ -291,30 +349,37 @@ export function createSigningService(deps: SigningServiceDeps) {
     async sendCode(ctx: RequestContext, token: string) {
       const { signer, contract } = await byToken(token);
       await assertCanAct(contract, signer);
-      assertNotLocked(signer);
       const at = now();
-      const last = await signingRepository.latestChallenge(db, signer.id);
-      if (last && at.getTime() - new Date(last.created_at).getTime() < policy.resendAfterMs) {
-        const retryAfter = Math.ceil((new Date(last.created_at).getTime() + policy.resendAfterMs - at.getTime()) / 1000);
-        throw new DomainError('too_many', 'code_recently_sent', `A code was sent moments ago; you can ask again in ${retryAfter} s`, undefined, {
-          retryAfterSeconds: retryAfter,
-        });
-      }
       const id = randomUUID();
       const code = secrets.newCode();
       const expiresAt = new Date(at.getTime() + policy.codeTtlMs);
+      const who = asSigner(ctx, signer);
+      // The signer's row lock makes the lock-out and resend checks hold against concurrent requests.
       await db.transaction(async (tx) => {
+        await lockInOrder(tx, contract.id);
+        assertNotLocked(await signingRepository.lockSigner(tx, signer.id));
+        const last = await signingRepository.latestChallenge(tx, signer.id);
+        if (last && at.getTime() - new Date(last.created_at).getTime() < policy.resendAfterMs) {
+          const retryAfter = Math.ceil((new Date(last.created_at).getTime() + policy.resendAfterMs - at.getTime()) / 1000);
+          throw new DomainError('too_many', 'code_recently_sent', `A code was sent moments ago; you can ask again in ${retryAfter} s`, undefined, {
+            retryAfterSeconds: retryAfter,
+          });
+        }
         await signingRepository.insertChallenge(tx, { id, signer_id: signer.id, code_hash: secrets.codeHash(id, code), created_at: at, expires_at: expiresAt });
         await appendEvent(tx, {
-          contractId: contract.id, type: 'signer.code_sent', ctx: asSigner(ctx, signer), at,
+          contractId: contract.id, type: 'signer.code_sent', ctx: who, at,
           data: { signerId: signer.id, challengeId: id, to: maskMobile(signer.mobile!) },
         });
       });
       try {
         await deps.sms.send({ mobile: signer.mobile!, code, contractId: contract.id, signerId: signer.id });
       } catch (err) {
-        // A code that never left the building must neither count against the resend wait nor be usable.
-        await signingRepository.deleteChallenge(db, id);
+        // A code that never left the building must neither count against the resend wait nor be usable,
+        // and the trail must say it was not delivered.
+        await db.transaction(async (tx) => {
+          await signingRepository.deleteChallenge(tx, id);
+          await appendEvent(tx, { contractId: contract.id, type: 'signer.code_not_sent', ctx: who, at: now(), data: { signerId: signer.id, challengeId: id } });
+        });
         if (err instanceof SmsGatewayError) {
           throw new DomainError('unavailable', 'sms_unavailable', 'The code could not be sent by SMS right now; try again shortly');
         }
@@ -332,32 +397,38 @@ export function createSigningService(deps: SigningServiceDeps) {
       const input = parse(signInput, body);
       const { signer, contract } = await byToken(token);
       await assertCanAct(contract, signer);
-      assertNotLocked(signer);
       const at = now();
-      const challenge = await signingRepository.latestChallenge(db, signer.id);
-      if (!challenge) throw new DomainError('invalid', 'code_not_requested', 'Request a code first (POST …/otp)');
-      if (challenge.used_at) throw conflict('code_already_used', 'This code has already been used; request a new one');
-      if (new Date(challenge.expires_at) <= at) {
-        throw new DomainError('unprocessable', 'code_expired', 'The code has expired; request a new one');
-      }
-      if (!secrets.codeMatches(challenge.id, input.otp, challenge.code_hash)) {
-        const { locked, failures } = await db.transaction(async (tx) => {
-          const result = await signingRepository.recordFailure(tx, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
-          await appendEvent(tx, {
-            contractId: contract.id, type: result.locked ? 'signer.locked' : 'signer.code_failed', ctx: asSigner(ctx, signer), at,
-            data: { signerId: signer.id, challengeId: challenge.id, failures: result.failures },
-          });
-          return result;
+      // Lock check, code comparison and failure count happen under the signer's row lock, so concurrent
+      // guesses are counted one by one and none is compared once the signer is locked.
+      const checked = await db.transaction(async (tx) => {
+        await lockInOrder(tx, contract.id);
+        assertNotLocked(await signingRepository.lockSigner(tx, signer.id));
+        const challenge = await signingRepository.latestChallenge(tx, signer.id);
+        if (!challenge) throw new DomainError('invalid', 'code_not_requested', 'Request a code first (POST …/otp)');
+        if (challenge.used_at) throw conflict('code_already_used', 'This code has already been used; request a new one');
+        if (new Date(challenge.expires_at) <= at) {
+          throw new DomainError('unprocessable', 'code_expired', 'The code has expired; request a new one');
+        }
+        if (secrets.codeMatches(challenge.id, input.otp, challenge.code_hash)) return { challenge };
+        const result = await signingRepository.recordFailure(tx, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
+        // A lock also burns the outstanding code: after the wait the signer asks for a new one.
+        if (result.locked) await signingRepository.deleteChallenge(tx, challenge.id);
+        await appendEvent(tx, {
+          contractId: contract.id, type: result.locked ? 'signer.locked' : 'signer.code_failed', ctx: asSigner(ctx, signer), at,
+          data: { signerId: signer.id, challengeId: challenge.id, failures: result.failures },
         });
-        if (locked) {
+        return { failure: result };
+      });
+      if (checked.failure) {
+        if (checked.failure.locked) {
           throw new DomainError('too_many', 'signer_locked', `Too many wrong codes; try again in ${Math.round(policy.lockMs / 60_000)} minutes`, undefined, {
             retryAfterSeconds: Math.ceil(policy.lockMs / 1000),
           });
         }
-        throw new DomainError('unprocessable', 'wrong_code', `The code is not correct; ${policy.maxFailures - failures} attempts left`, undefined, {
-          attemptsLeft: policy.maxFailures - failures,
-        });
+        const left = policy.maxFailures - checked.failure.failures;
+        throw new DomainError('unprocessable', 'wrong_code', `The code is not correct; ${left} attempts left`, undefined, { attemptsLeft: left });
       }
+      const challenge = checked.challenge!;
       const identity = await pki.issueEventCertificate(
         { name: signer.name, idType: signer.id_type ?? 'other', idNumber: signer.id_number ?? '', mobile: signer.mobile ?? undefined },
         { contractId: contract.id, signerId: signer.id },
@@ -383,10 +454,12 @@ export function createSigningService(deps: SigningServiceDeps) {
     async decline(ctx: RequestContext, token: string, body: unknown) {
       const { reason } = parse(declineInput, body);
       const { signer, contract } = await byToken(token);
-      await assertCanAct(contract, signer);
+      // Unlike signing, declining needs no turn: a later party may refuse the terms at once.
+      assertSignerOpen(contract, signer);
       const at = now();
       const who = asSigner(ctx, signer);
       await db.transaction(async (tx) => {
+        await lockInOrder(tx, contract.id, { contractRow: true });
         const ok = await signingRepository.decline(tx, {
           contractId: contract.id, signerId: signer.id, reason, at,
           signerFrom: signerSourcesOf('declined'), contractFrom: contractSourcesOf('declined'),

@@ -3,12 +3,10 @@ import type { Queryable } from '../storage/db/database.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import { DomainError } from './errors.js';
 
-const statsInput = z
-  .object({
-    from: z.iso.datetime({ offset: true, message: 'from must be an ISO 8601 time, e.g. 2026-10-01T00:00:00+08:00' }).or(z.iso.date()),
-    to: z.iso.datetime({ offset: true, message: 'to must be an ISO 8601 time' }).or(z.iso.date()),
-  })
-  .refine((q) => new Date(q.from) < new Date(q.to), { message: 'from must be before to', path: ['to'] });
+const statsInput = z.object({
+  from: z.iso.datetime({ offset: true, message: 'from must be an ISO 8601 time, e.g. 2026-10-01T00:00:00+08:00' }).or(z.iso.date()),
+  to: z.iso.datetime({ offset: true, message: 'to must be an ISO 8601 time' }).or(z.iso.date()),
+});
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -27,8 +25,11 @@ export async function contractStatistics(db: Queryable, calendar: WorkingCalenda
     throw new DomainError('invalid', 'invalid_query', parsed.error.issues[0].message,
       parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
   }
-  const from = new Date(parsed.data.from);
-  const to = new Date(parsed.data.to);
+  // A bare date is a China calendar day, not UTC midnight.
+  const instant = (v: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v);
+  const from = instant(parsed.data.from);
+  const to = instant(parsed.data.to);
+  if (from >= to) throw new DomainError('invalid', 'invalid_query', 'from must be before to', [{ path: '/to', message: 'must be after from' }]);
   const rows = (
     await db.query<{ status: string; priority: boolean; created_at: Date; completed_at: Date | null; deadline: Date; template_id: string }>(
       `SELECT status, priority, created_at, completed_at, deadline, template_id FROM contracts WHERE created_at >= $1 AND created_at < $2`,

@@ -5,13 +5,25 @@ import { DomainError } from '../../workflow/errors.js';
 import { requireRole } from '../auth.js';
 import { contextOf } from '../requestContext.js';
 import type { ContractService } from '../../workflow/contractService.js';
+import type { Database } from '../../storage/db/database.js';
+import { idempotentAction } from '../../workflow/idempotency.js';
 
 const revokeInput = z.object({
   reason: z.enum(REVOCATION_REASONS, { message: `reason must be one of ${REVOCATION_REASONS.join(', ')}` }),
 });
 
-export function certificateRoutes(pki: Pki, contracts: ContractService): Router {
+export function certificateRoutes(db: Database, pki: Pki, contracts: ContractService): Router {
   const r = Router();
+  /** The revocation as recorded, for an Idempotency-Key replay. */
+  const recorded = async (serial: string) => {
+    const row = (
+      await db.query<{ serial: string; revoked_at: Date; revocation_reason: string }>(
+        'SELECT serial, revoked_at, revocation_reason FROM certificates WHERE serial = $1',
+        [serial],
+      )
+    ).rows[0];
+    return { serial: row.serial, status: 'revoked', reason: row.revocation_reason, revokedAt: new Date(row.revoked_at).toISOString() };
+  };
   r.post('/:serial/revoke', requireRole('admin'), async (req, res) => {
     const input = revokeInput.safeParse(req.body ?? {});
     if (!input.success) {
@@ -20,9 +32,21 @@ export function certificateRoutes(pki: Pki, contracts: ContractService): Router 
       ]);
     }
     try {
-      const revoked = await pki.revoke(String(req.params.serial), input.data.reason);
-      await contracts.recordRevocation(contextOf(req), revoked.serial, input.data.reason, revoked.revokedAt);
-      res.json({ serial: revoked.serial, status: 'revoked', reason: input.data.reason, revokedAt: revoked.revokedAt.toISOString() });
+      const serial = String(req.params.serial);
+      const result = await idempotentAction(
+        db,
+        { principal: req.principal!.id, key: req.get('Idempotency-Key'), operation: `certificates.revoke:${serial}`, body: req.body },
+        async () => {
+          const revoked = await pki.revoke(serial, input.data.reason);
+          await contracts.recordRevocation(contextOf(req), revoked.serial, input.data.reason, revoked.revokedAt);
+          return {
+            resourceId: revoked.serial,
+            result: { serial: revoked.serial, status: 'revoked', reason: input.data.reason, revokedAt: revoked.revokedAt.toISOString() },
+          };
+        },
+        recorded,
+      );
+      res.json(result);
     } catch (err) {
       if (err instanceof PkiError && err.code === 'certificate_not_found') throw new DomainError('not_found', err.code, err.message);
       if (err instanceof PkiError && err.code === 'already_revoked') throw new DomainError('conflict', err.code, err.message);

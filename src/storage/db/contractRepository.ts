@@ -55,10 +55,12 @@ export interface SignerRow {
   decline_reason: string | null;
   notified_at: Date | null;
   viewed_at: Date | null;
+  timestamp_at: Date | null;
 }
 
 type SignerState =
-  | 'signed_at' | 'certificate_serial' | 'failed_attempts' | 'locked_until' | 'declined_at' | 'decline_reason' | 'notified_at' | 'viewed_at';
+  | 'signed_at' | 'certificate_serial' | 'failed_attempts' | 'locked_until' | 'declined_at' | 'decline_reason' | 'notified_at' | 'viewed_at'
+  | 'timestamp_at';
 type ContractState = 'seq' | 'created_at' | 'updated_at' | 'completed_at' | 'closed_at' | 'close_reason';
 
 export interface NewContract {
@@ -173,9 +175,14 @@ export const contractRepository = {
     return res.rows;
   },
 
+  /**
+   * Marks that the signer's turn came, once. A signer who already opened their link keeps the status
+   * viewed, but the turn is still recorded (and announced) so the workflow can prompt them.
+   */
   async markSignerNotified(tx: Queryable, signerId: string, from: string[], at: Date): Promise<boolean> {
     const res = await tx.query(
-      `UPDATE signers SET status = 'notified', notified_at = $3 WHERE id = $1 AND status = ANY($2)`,
+      `UPDATE signers SET status = CASE WHEN status = ANY($2) THEN 'notified' ELSE status END, notified_at = $3
+       WHERE id = $1 AND notified_at IS NULL AND status IN ('pending', 'viewed')`,
       [signerId, from, at],
     );
     return res.rowCount === 1;

@@ -76,13 +76,13 @@ export const signingRepository = {
     tx: Queryable,
     a: {
       contractId: string; signerId: string; version: Omit<DocumentVersionRow, 'created_at'>; signedAt: Date; certificateSerial: string;
-      signerFrom: string[]; contractFrom: string[];
+      timestampAt: Date | null; signerFrom: string[]; contractFrom: string[];
     },
   ): Promise<{ status: string } | undefined> {
     const signer = await tx.query(
-      `UPDATE signers SET status = 'signed', signed_at = $2, certificate_serial = $3, failed_attempts = 0
+      `UPDATE signers SET status = 'signed', signed_at = $2, certificate_serial = $3, failed_attempts = 0, timestamp_at = $5
        WHERE id = $1 AND status = ANY($4)`,
-      [a.signerId, a.signedAt, a.certificateSerial, a.signerFrom],
+      [a.signerId, a.signedAt, a.certificateSerial, a.signerFrom, a.timestampAt],
     );
     if (signer.rowCount !== 1) return undefined;
     const v = a.version;
@@ -104,8 +104,15 @@ export const signingRepository = {
     return contract.rows[0];
   },
 
-  async markViewed(db: Queryable, signerId: string, from: string[], at: Date): Promise<void> {
-    await db.query(`UPDATE signers SET status = 'viewed', viewed_at = $3 WHERE id = $1 AND status = ANY($2)`, [signerId, from, at]);
+  /** True when this call moved the signer to viewed (their first look). */
+  async markViewed(db: Queryable, signerId: string, from: string[], at: Date): Promise<boolean> {
+    const res = await db.query(`UPDATE signers SET status = 'viewed', viewed_at = $3 WHERE id = $1 AND status = ANY($2)`, [signerId, from, at]);
+    return res.rowCount === 1;
+  },
+
+  /** Holds the signer's row for the rest of the transaction: code checks and sends queue behind it. */
+  async lockSigner(tx: Queryable, signerId: string): Promise<SignerRow> {
+    return (await tx.query<SignerRow>('SELECT * FROM signers WHERE id = $1 FOR UPDATE', [signerId])).rows[0];
   },
 
   async decline(

@@ -6,11 +6,16 @@ ALTER TABLE contracts
   ADD COLUMN completed_at          timestamptz,
   ADD COLUMN closed_at             timestamptz,
   ADD COLUMN close_reason          text;
+-- Contracts from before deadlines existed get the default of 2 working days, approximated in calendar days.
+UPDATE contracts SET deadline_working_days = 2, deadline = created_at + interval '4 days' WHERE deadline IS NULL;
+ALTER TABLE contracts ALTER COLUMN deadline SET NOT NULL, ALTER COLUMN deadline_working_days SET NOT NULL;
 CREATE INDEX contracts_open_deadline_idx ON contracts (deadline) WHERE status IN ('awaiting_signatures', 'partially_signed');
 
 ALTER TABLE signers
-  ADD COLUMN notified_at timestamptz,
-  ADD COLUMN viewed_at   timestamptz;
+  ADD COLUMN notified_at  timestamptz,
+  ADD COLUMN viewed_at    timestamptz,
+  -- The genTime of the signature's RFC 3161 token, as opposed to the server's clock (signed_at).
+  ADD COLUMN timestamp_at timestamptz;
 
 -- One chain per contract (contract_id ''), plus one for events that belong to no contract.
 CREATE TABLE contract_events (

@@ -105,25 +105,6 @@ interface Outcome {
   attemptAt: Date;
 }
 
-async function readSnippet(res: Response, max = 300): Promise<string> {
-  // Only the start of an error body is worth keeping, and a huge one must not be buffered whole.
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, max).trim();
-}
-
 function describeFailure(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return `no response within ${timeoutMs} ms`;
@@ -220,8 +201,10 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions) {
         await res.body?.cancel().catch(() => undefined);
         return { statusCode: res.status, error: null, durationMs: Math.round(performance.now() - started), attemptAt };
       }
-      const snippet = await readSnippet(res).catch(() => '');
-      const error = res.status >= 300 && res.status < 400 ? 'redirects are not followed' : snippet || `HTTP ${res.status}`;
+      // Only the status is kept: echoing the receiver's body into the log would let a registered URL
+      // be used to read responses from hosts the caller cannot reach.
+      await res.body?.cancel().catch(() => undefined);
+      const error = res.status >= 300 && res.status < 400 ? 'redirects are not followed' : `HTTP ${res.status}`;
       return { statusCode: res.status, error, durationMs: Math.round(performance.now() - started), attemptAt };
     } catch (err) {
       return { statusCode: null, error: describeFailure(err, fetchTimeoutMs), durationMs: Math.round(performance.now() - started), attemptAt };

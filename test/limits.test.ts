@@ -59,3 +59,27 @@ describe('rate limits and shutdown over HTTP', () => {
     expect((await svc.call(null, 'GET', '/healthz')).status).toBe(200);
   });
 });
+
+describe('public pages and the public verify endpoint', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startTestService({ env: { RATE_LIMIT_SIGNING_IP_PER_MINUTE: '4' } });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('budgets requests per client address, with no key or token to count by', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${svc.url}/verify/report`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: 'not a pdf' });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect((await res.json()).error.code).toBe('rate_limited');
+      }
+    }
+    expect(statuses.slice(0, 4).every((s) => s !== 429)).toBe(true);
+    expect(statuses.slice(4)).toEqual([429, 429]);
+  });
+});

@@ -28,7 +28,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../workflow/webhookService.js';
 import { webRoutes } from '../web/routes.js';
 import type { Drain } from './drain.js';
-import { apiKeyRateLimit, signingRateLimit } from './rateLimit.js';
+import { apiKeyRateLimit, clientRateLimit, signingRateLimit } from './rateLimit.js';
 
 export interface AppDeps {
   log: Logger;
@@ -99,7 +99,10 @@ export function createApp(deps: AppDeps) {
   app.get('/metrics', metrics.handler);
   app.use('/pki', pkiRoutes(deps.pki));
 
-  // The pages people use (sign, track, verify) and their assets; outside /api/v1, without an API key.
+  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0 };
+  // The pages people use (sign, track, verify) and their assets; outside /api/v1, without an API key,
+  // so the public verify endpoint (CPU-heavy) and the pages are budgeted per client address.
+  app.use(['/verify/report', '/sign', '/track'], clientRateLimit(limits.signingIpPerMinute));
   app.use(webRoutes(deps));
 
   const api = express.Router();
@@ -107,7 +110,6 @@ export function createApp(deps: AppDeps) {
     res.json(openApiDocument(deps.publicUrl));
   });
   // The signing link is the signer's credential; everything after it needs an API key.
-  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0 };
   api.use('/signing', signingRateLimit(limits.signingTokenPerMinute, limits.signingIpPerMinute));
   api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.db, deps.signing));
   api.use(authenticate(deps.apiKeys));

@@ -100,3 +100,14 @@ export function signingRateLimit(perTokenPerMinute: number, perIpPerMinute: numb
     next();
   };
 }
+
+/** The public pages and the public verify endpoint: no key, no token, so one budget per client address. */
+export function clientRateLimit(perMinute: number) {
+  const byIp = createRateLimiter(perMinute, { maxKeys: 50_000 });
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (perMinute <= 0) return next();
+    const wait = byIp.take(req.ip ?? 'unknown');
+    if (wait > 0) return rateLimited(res, wait, 'client address');
+    next();
+  };
+}

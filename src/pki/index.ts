@@ -41,6 +41,8 @@ export interface Pki {
   organisationIdentity(): SigningIdentity;
   issueEventCertificate(subject: EventSubject, link: { contractId: string; signerId: string }): Promise<SigningIdentity & { serial: string }>;
   timestamp(messageImprint: Buffer): Promise<Buffer>;
+  /** The same token with its genTime: the signing time an auditor will read from it. */
+  timestampWithTime(messageImprint: Buffer): Promise<{ token: Buffer; genTime: Date }>;
   respondTsa(reqDer: Buffer): Promise<Buffer>;
   respondOcsp(reqDer: Buffer): Promise<Buffer>;
   crlDer(): Promise<Buffer>;
@@ -272,6 +274,9 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
 
     async timestamp(messageImprint) {
       return tsa.token(messageImprint);
+    },
+    async timestampWithTime(messageImprint) {
+      return tsa.tokenWithTime(messageImprint);
     },
     async respondTsa(reqDer) {
       return tsa.respond(reqDer);

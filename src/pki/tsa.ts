@@ -52,6 +52,16 @@ export class TimeStampAuthority {
 
   /** TimeStampToken (ContentInfo) for a digest; nonce is the INTEGER of the request, echoed verbatim. */
   token(imprint: Buffer, hashOid: string = OID.sha256, opts: { nonce?: asn1js.Integer; includeCert?: boolean } = {}): Buffer {
+    return this.tokenWithTime(imprint, hashOid, opts).token;
+  }
+
+  /** The token and the genTime it carries, so in-process callers need not parse what they just made. */
+  tokenWithTime(
+    imprint: Buffer,
+    hashOid: string = OID.sha256,
+    opts: { nonce?: asn1js.Integer; includeCert?: boolean } = {},
+  ): { token: Buffer; genTime: Date } {
+    const genTime = new Date();
     const expected = DIGEST_LENGTHS[hashOid];
     if (!expected) throw new PkiError('bad_request', `unsupported message imprint algorithm ${hashOid}`);
     if (imprint.length !== expected) throw new PkiError('bad_request', `message imprint must be ${expected} bytes, got ${imprint.length}`);
@@ -64,7 +74,7 @@ export class TimeStampAuthority {
         hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(imprint) }),
       }),
       serialNumber: new asn1js.Integer({ valueHex: toArrayBuffer(randomSerial()) }),
-      genTime: new Date(),
+      genTime,
       accuracy: new pkijs.Accuracy({ seconds: 1 }),
       ...(opts.nonce ? { nonce: opts.nonce } : {}),
     });
@@ -102,7 +112,7 @@ export class TimeStampAuthority {
       ...(opts.includeCert === false ? [] : [tlv(0xa0, this.tsa.der)]),
       tlv(0x31, signerInfo),
     );
-    return tlv(0x30, this.signedDataOidDer, tlv(0xa0, signedData));
+    return { token: tlv(0x30, this.signedDataOidDer, tlv(0xa0, signedData)), genTime };
   }
 
   /** TimeStampResp for an RFC 3161 request; protocol errors become "rejection" responses, as the RFC wants, not exceptions. */

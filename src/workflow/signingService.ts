@@ -8,7 +8,6 @@ import { signingRepository } from '../storage/db/signingRepository.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import type { Pki, SigningIdentity } from '../pki/index.js';
 import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
-import { timestampTime } from '../pki/timestampToken.js';
 import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from './errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
@@ -83,7 +82,6 @@ export function createSigningService(deps: SigningServiceDeps) {
   const { db, store, pki, secrets, log } = deps;
   const policy = deps.policy ?? DEFAULT_SIGNING_POLICY;
   const now = deps.clock ?? (() => new Date());
-  const timestampClient = { timestamp: (imprint: Buffer) => pki.timestamp(imprint) };
 
   async function contractOf(id: string): Promise<ContractRow> {
     const c = await contractRepository.get(db, id);
@@ -166,8 +164,8 @@ export function createSigningService(deps: SigningServiceDeps) {
         identity,
         timestamp: {
           async timestamp(imprint: Buffer) {
-            const token = await timestampClient.timestamp(imprint);
-            timestampAt = timestampTime(token);
+            const { token, genTime } = await pki.timestampWithTime(imprint);
+            timestampAt = genTime;
             return token;
           },
         },

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import fontkit from '@pdf-lib/fontkit';
+import { loadFontFile } from '../pdf/fontFiles.js';
 
 export interface TableSlice { offset: number; length: number }
 
@@ -95,8 +94,7 @@ export class FontFace {
 }
 
 export async function loadFontFace(path: string): Promise<FontFace> {
-  const bytes = new Uint8Array(await readFile(path));
-  const parsed = fontkit.create(bytes);
+  const { bytes, font: parsed } = loadFontFile(path);
   if (parsed.cff) throw new Error(`${path}: CFF-flavoured fonts are not supported; use a glyf TrueType font`);
   return new FontFace(parsed.postscriptName ?? 'Font', bytes, parsed);
 }

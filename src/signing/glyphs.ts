@@ -1,8 +1,7 @@
 // Text in appearances is drawn as glyph outlines so the incremental revision never has to embed
 // (or subset) a 15 MB CJK font: a stamp stays a few KB and needs no font resources at all.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import fontkit from '@pdf-lib/fontkit';
+import { loadFontFile, type ParsedFont } from '../pdf/fontFiles.js';
 import { formatNumber } from '../pdf/cos.js';
 
 export type FontWeight = 'regular' | 'bold';
@@ -15,7 +14,7 @@ export interface GlyphOutline {
 }
 
 interface LoadedFont {
-  font: fontkit.Font;
+  font: ParsedFont;
   unitsPerEm: number;
   glyphs: Map<number, GlyphOutline>;
 }
@@ -32,7 +31,7 @@ const require = createRequire(import.meta.url);
 function loadFont(weight: FontWeight): LoadedFont {
   let f = fonts.get(weight);
   if (!f) {
-    const font = fontkit.create(readFileSync(require.resolve(FONT_FILES[weight])));
+    const { font } = loadFontFile(require.resolve(FONT_FILES[weight]));
     f = { font, unitsPerEm: font.unitsPerEm, glyphs: new Map() };
     fonts.set(weight, f);
   }

@@ -305,6 +305,18 @@ describe('signing rules', () => {
     expect((await retry.json()).status).toBe('completed');
   });
 
+  it('sends one SMS for a code request repeated with the same Idempotency-Key', async () => {
+    const c = await createContract();
+    const token = tokenOf(c.signers[0]);
+    const before = sms.messages.length;
+    const key = { 'idempotency-key': `otp-${c.id}` };
+    const first = await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {}, key);
+    const again = await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {}, key);
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect((await again.json()).expiresAt).toBe((await first.json()).expiresAt);
+    expect(sms.messages.length - before).toBe(1);
+  });
+
   it('reports an unreachable SMS gateway as 503 and lets the signer ask again', async () => {
     const c = await createContract();
     const token = tokenOf(c.signers[0]);

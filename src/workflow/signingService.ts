@@ -344,6 +344,15 @@ export function createSigningService(deps: SigningServiceDeps) {
       return doc;
     },
 
+    /** The code sent last, as the send call described it (for an Idempotency-Key replay: no second SMS). */
+    async lastCode(token: string) {
+      const { signer } = await byToken(token);
+      const last = await signingRepository.latestChallenge(db, signer.id);
+      if (!last) throw new DomainError('invalid', 'code_not_requested', 'No code has been sent for this link');
+      const wait = new Date(last.created_at).getTime() + policy.resendAfterMs - now().getTime();
+      return { sentTo: maskMobile(signer.mobile!), expiresAt: new Date(last.expires_at).toISOString(), resendAfterSeconds: Math.max(0, Math.ceil(wait / 1000)) };
+    },
+
     async sendCode(ctx: RequestContext, token: string) {
       const { signer, contract } = await byToken(token);
       await assertCanAct(contract, signer);

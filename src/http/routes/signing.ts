@@ -6,6 +6,8 @@ import type { ContractView } from '../../workflow/contractView.js';
 import { contextOf } from '../requestContext.js';
 import { createHash } from 'node:crypto';
 
+const linkPrincipal = (token: string) => `link:${createHash('sha256').update(token).digest('hex')}`;
+
 /** Reached through the signing link alone, without an API key: the token is the credential. */
 export function signingRoutes(db: Database, signing: SigningService): Router {
   const r = Router();
@@ -17,7 +19,7 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
     const token = String(req.params.token);
     await idempotentAction(
       db,
-      { principal: `link:${createHash('sha256').update(token).digest('hex')}`, key: req.get('Idempotency-Key'), operation, body: req.body },
+      { principal: linkPrincipal(token), key: req.get('Idempotency-Key'), operation, body: req.body },
       async () => {
         const result = await run(req);
         return { resourceId: result.id, result: undefined };
@@ -43,7 +45,15 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
     res.send(doc.bytes);
   });
   r.post('/:token/otp', async (req, res) => {
-    res.status(202).json(await signing.sendCode(contextOf(req), req.params.token));
+    const token = String(req.params.token);
+    const sent = await idempotentAction(
+      db,
+      { principal: linkPrincipal(token), key: req.get('Idempotency-Key'), operation: 'signing.otp', body: req.body },
+      // The link, not the raw token, is the resource: tokens are credentials and are never stored.
+      async () => ({ resourceId: linkPrincipal(token), result: await signing.sendCode(contextOf(req), token) }),
+      () => signing.lastCode(token),
+    );
+    res.status(202).json(sent);
   });
   r.post('/:token/sign', action('signing.sign', (req) => signing.signWithCode(contextOf(req), String(req.params.token), req.body)));
   r.post('/:token/decline', action('signing.decline', (req) => signing.decline(contextOf(req), String(req.params.token), req.body)));

@@ -86,8 +86,8 @@ export async function appendEvent(tx: Queryable, e: NewEvent): Promise<EventRow>
     prev_hash: last?.hash ?? GENESIS,
   };
   const event = { ...row, hash: hashOf(row) };
-  await eventRepository.insert(tx, event);
-  if ((WEBHOOK_EVENT_TYPES as readonly string[]).includes(e.type)) await eventRepository.enqueueDeliveries(tx, event);
+  // Webhooks can only subscribe to WEBHOOK_EVENT_TYPES, so audit-only events queue nothing.
+  await eventRepository.insertAndEnqueue(tx, event);
   return event;
 }
 

@@ -31,21 +31,21 @@ export const eventRepository = {
     return res.rows[0];
   },
 
-  async insert(tx: Queryable, e: EventRow): Promise<void> {
+  /**
+   * Inserts the event and, in the same statement, queues it for every webhook subscribed to its type
+   * (the outbox): one round trip, and the two can never be written apart.
+   */
+  async insertAndEnqueue(tx: Queryable, e: EventRow): Promise<void> {
     await tx.query(
-      `INSERT INTO contract_events (id, contract_id, seq, type, at, actor_type, actor_id, ip, user_agent,
-         document_version, document_sha256, data, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      `WITH e AS (
+         INSERT INTO contract_events (id, contract_id, seq, type, at, actor_type, actor_id, ip, user_agent,
+           document_version, document_sha256, data, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         RETURNING id, contract_id, type)
+       INSERT INTO webhook_deliveries (webhook_id, event_id, contract_id)
+       SELECT w.id, e.id, e.contract_id FROM e JOIN webhooks w ON w.deleted_at IS NULL AND e.type = ANY(w.event_types)`,
       [e.id, e.contract_id, e.seq, e.type, e.at, e.actor_type, e.actor_id, e.ip, e.user_agent,
         e.document_version, e.document_sha256, JSON.stringify(e.data), e.prev_hash, e.hash],
-    );
-  },
-
-  async enqueueDeliveries(tx: Queryable, e: EventRow): Promise<void> {
-    await tx.query(
-      `INSERT INTO webhook_deliveries (webhook_id, event_id, contract_id)
-       SELECT id, $1, $2 FROM webhooks WHERE deleted_at IS NULL AND $3 = ANY(event_types)`,
-      [e.id, e.contract_id, e.type],
     );
   },
 

@@ -9,6 +9,14 @@ export function chineseDateTime(iso: string | null | undefined): string {
   return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+/** A deadline falls at midnight: say "12月1日 24:00" (the last working day), not "12月2日 00:00". */
+export function chineseDeadline(iso: string): string {
+  const d = new Date(new Date(iso).getTime() + CST_OFFSET_MS);
+  if (d.getUTCHours() !== 0 || d.getUTCMinutes() !== 0) return chineseDateTime(iso);
+  const day = new Date(d.getTime() - 86_400_000);
+  return `${day.getUTCFullYear()}年${day.getUTCMonth() + 1}月${day.getUTCDate()}日 24:00`;
+}
+
 export function chineseDate(isoDate: string | null | undefined): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate ?? '');
   return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : (isoDate ?? '');

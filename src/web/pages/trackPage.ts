@@ -1,5 +1,5 @@
 import type { SigningProgress } from '../../workflow/signingProgress.js';
-import { CONTRACT_STATUS_TEXT, SIGNER_STATUS_TEXT, SLA_TEXT, chineseDateTime } from '../format.js';
+import { chineseDeadline, CONTRACT_STATUS_TEXT, SIGNER_STATUS_TEXT, SLA_TEXT, chineseDateTime } from '../format.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { nextStepText, stepText } from './steps.js';
@@ -16,7 +16,7 @@ export function trackPage(token: string, p: SigningProgress): string {
   <p><span id="contract-status" class="badge badge-${tone}" data-status="${p.contract.status}">${CONTRACT_STATUS_TEXT[p.contract.status] ?? p.contract.status}</span></p>
   <p><strong>下一步：</strong>${nextStepText(p.contract.status, p.next)}</p>
   <dl class="terms">
-    <div><dt>办理时限</dt><dd>${p.deadline.workingDays} 个工作日，截至 <time datetime="${p.deadline.at}">${chineseDateTime(p.deadline.at)}</time></dd></div>
+    <div><dt>办理时限</dt><dd>${p.deadline.workingDays} 个工作日，截至 <time datetime="${p.deadline.at}">${chineseDeadline(p.deadline.at)}</time></dd></div>
     <div><dt>已用时</dt><dd>${p.deadline.workingDaysElapsed} 个工作日</dd></div>
     <div><dt>时限情况</dt><dd><span id="sla" class="badge badge-${sla.tone}" data-sla="${p.deadline.sla}">${sla.text}</span></dd></div>
   </dl>

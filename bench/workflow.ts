@@ -10,7 +10,7 @@ import { migrate } from '../src/storage/db/migrate.js';
 import { freshDatabase } from '../test/support/databases.js';
 import type { Database } from '../src/storage/db/database.js';
 import type { RequestContext } from '../src/workflow/requestContext.js';
-import { appendEvent } from '../src/workflow/auditTrail.js';
+import { createAuditTrail, type AuditTrail } from '../src/workflow/auditTrail.js';
 
 export async function benchWorkflow(opts: { events?: number; concurrency?: number } = {}): Promise<Record<string, unknown>> {
   const total = opts.events ?? 2000;
@@ -19,6 +19,7 @@ export async function benchWorkflow(opts: { events?: number; concurrency?: numbe
   try {
     await migrate(db);
     const ctx: RequestContext = { actor: { type: 'system', id: 'bench' } };
+    const audit = createAuditTrail(Buffer.alloc(32, 1));
     let next = 0;
     const started = performance.now();
     await Promise.all(
@@ -27,21 +28,21 @@ export async function benchWorkflow(opts: { events?: number; concurrency?: numbe
           next++;
           // Several workers share each chain, so appends really contend for the chain lock.
           await db.transaction((tx) =>
-            appendEvent(tx, { contractId: `bench-${worker % 4}`, type: 'document.downloaded', ctx, at: new Date(), data: { n: next } }),
+            audit.append(tx, { contractId: `bench-${worker % 4}`, type: 'document.downloaded', ctx, at: new Date(), data: { n: next } }),
           );
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
     const appended = { events: total, concurrency, chains: 4, eventsPerSecond: Math.round(total / seconds) };
-    return { database: db.kind, appended, webhooks: await benchDeliveries(db, ctx, total) };
+    return { database: db.kind, appended, webhooks: await benchDeliveries(db, audit, ctx, total) };
   } finally {
     await drop();
   }
 }
 
 /** Deliveries per second from the outbox to a local receiver that answers 204 at once. */
-async function benchDeliveries(db: Database, ctx: RequestContext, events: number) {
+async function benchDeliveries(db: Database, audit: AuditTrail, ctx: RequestContext, events: number) {
   let received = 0;
   const receiver = http.createServer((req, res) => {
     req.resume().on('end', () => {
@@ -57,7 +58,7 @@ async function benchDeliveries(db: Database, ctx: RequestContext, events: number
     for (let i = 0; i < events; i += 100) {
       await db.transaction(async (tx) => {
         for (let j = i; j < Math.min(events, i + 100); j++) {
-          await appendEvent(tx, { contractId: `hook-${j % 50}`, type: 'contract.created', ctx, at: new Date(), data: { n: j } });
+          await audit.append(tx, { contractId: `hook-${j % 50}`, type: 'contract.created', ctx, at: new Date(), data: { n: j } });
         }
       });
     }

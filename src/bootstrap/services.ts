@@ -12,6 +12,7 @@ import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../workflow/contractService.js';
 import { createSigningService } from '../workflow/signingService.js';
 import { createEvidenceService } from '../workflow/evidence.js';
+import { createAuditTrail } from '../workflow/auditTrail.js';
 import { createVerificationService } from '../workflow/verificationService.js';
 import { loadTrustAnchors } from './trustAnchors.js';
 import { createSigningSecrets } from '../workflow/signingSecrets.js';
@@ -77,6 +78,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   });
   warmUpGlyphs();
   const secrets = createSigningSecrets(masterKey.key);
+  const audit = createAuditTrail(masterKey.key);
   const links = createSigningLinks(secrets, config.publicUrl, config.signingLinkTtlMs);
 
   const calendar = createWorkingCalendar(loadCalendarOverrides(config.calendarOverrides), (msg) => log.warn(msg));
@@ -91,6 +93,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     place: config.contractPlace,
     numberPrefix: config.contractNumberPrefix,
     links,
+    audit,
     calendar,
     deadlines: config.deadlines,
     publicUrl: config.publicUrl,
@@ -100,6 +103,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const sms = overrides.sms ?? (config.smsWebhookUrl ? webhookSmsGateway(config.smsWebhookUrl) : loggingSmsGateway(log));
   const signing = createSigningService({
     db,
+    audit,
     store,
     pki,
     sms,
@@ -115,6 +119,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   afterCreate = signing.autoSignIfDue;
   const verification = createVerificationService({
     db,
+    audit,
     pki,
     contracts,
     extraTrustAnchors: await loadTrustAnchors(config.verify.trustAnchorFiles),
@@ -122,7 +127,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     allowOnline: config.verify.allowOnline,
     clock: overrides.clock,
   });
-  const evidence = createEvidenceService({ db, contracts, templates, renderer, pki, utility: config.utility, clock: overrides.clock });
+  const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, utility: config.utility, clock: overrides.clock });
   const webhooks = createWebhookService({ db, masterKey: masterKey.key });
   const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, log: log.child({ component: 'webhooks' }) });
   if (config.webhookDispatch) webhookDispatcher.start();

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import type { Queryable } from '../storage/db/database.js';
 import { eventRepository, type EventRow } from '../storage/db/eventRepository.js';
 import { canonicalJson } from './canonicalJson.js';
@@ -39,9 +39,13 @@ export interface NewEvent {
 
 const GENESIS = '0'.repeat(64);
 
-/** The fields a hash covers, in one place, so appending and verifying can never disagree. */
-function hashOf(e: Omit<EventRow, 'hash'>): string {
-  return createHash('sha256')
+/**
+ * The fields a hash covers, in one place, so appending and verifying can never disagree. The hash is
+ * an HMAC under a key derived from the master key: whoever can rewrite the table but does not hold the
+ * key cannot recompute the chain after an edit.
+ */
+function hashOf(key: Buffer, e: Omit<EventRow, 'hash'>): string {
+  return createHmac('sha256', key)
     .update(
       canonicalJson({
         id: e.id,
@@ -62,11 +66,28 @@ function hashOf(e: Omit<EventRow, 'hash'>): string {
     .digest('hex');
 }
 
-/**
- * Appends an event to its contract's hash chain inside the caller's transaction, and queues it for
- * every webhook that subscribed to its type (the outbox), so state, event and delivery commit together.
- */
-export async function appendEvent(tx: Queryable, e: NewEvent): Promise<EventRow> {
+export interface ChainCheck {
+  valid: boolean;
+  /** The first event whose hash or link does not match, when the chain is broken. */
+  brokenAt?: { seq: number; id: string; problem: 'hash_mismatch' | 'link_mismatch' | 'sequence_gap' };
+}
+
+export interface AuditTrail {
+  /**
+   * Appends an event to its contract's hash chain inside the caller's transaction, and queues it for
+   * every webhook that subscribed to its type (the outbox), so state, event and delivery commit together.
+   */
+  append(tx: Queryable, e: NewEvent): Promise<EventRow>;
+  /** Recomputes every hash and link: any edit of a stored event (or a removed one) shows. */
+  verify(events: EventRow[]): ChainCheck;
+}
+
+export function createAuditTrail(masterKey: Buffer): AuditTrail {
+  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'water-esign audit chain v1', 32));
+  return { append: (tx, e) => appendEvent(key, tx, e), verify: (events) => verifyChain(key, events) };
+}
+
+async function appendEvent(key: Buffer, tx: Queryable, e: NewEvent): Promise<EventRow> {
   const chain = e.contractId ?? '';
   await eventRepository.lockChain(tx, chain);
   const last = await eventRepository.last(tx, chain);
@@ -85,27 +106,20 @@ export async function appendEvent(tx: Queryable, e: NewEvent): Promise<EventRow>
     data: e.data ?? {},
     prev_hash: last?.hash ?? GENESIS,
   };
-  const event = { ...row, hash: hashOf(row) };
+  const event = { ...row, hash: hashOf(key, row) };
   // Webhooks can only subscribe to WEBHOOK_EVENT_TYPES, so audit-only events queue nothing.
   await eventRepository.insertAndEnqueue(tx, event);
   return event;
 }
 
-export interface ChainCheck {
-  valid: boolean;
-  /** The first event whose hash or link does not match, when the chain is broken. */
-  brokenAt?: { seq: number; id: string; problem: 'hash_mismatch' | 'link_mismatch' | 'sequence_gap' };
-}
-
-/** Recomputes every hash and link: any edit of a stored event (or a removed one) shows. */
-export function verifyChain(events: EventRow[]): ChainCheck {
+function verifyChain(key: Buffer, events: EventRow[]): ChainCheck {
   let prev = GENESIS;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (e.seq !== i + 1) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'sequence_gap' } };
     if (e.prev_hash !== prev) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'link_mismatch' } };
     const { hash, ...rest } = e;
-    if (hashOf(rest) !== hash) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'hash_mismatch' } };
+    if (hashOf(key, rest) !== hash) return { valid: false, brokenAt: { seq: e.seq, id: e.id, problem: 'hash_mismatch' } };
     prev = hash;
   }
   return { valid: true };

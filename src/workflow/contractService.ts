@@ -11,7 +11,7 @@ import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } 
 import { signerIdentity } from './signerIdentity.js';
 import type { SigningLinks } from './signingLinks.js';
 import type { RequestContext } from './requestContext.js';
-import { appendEvent, eventView, verifyChain } from './auditTrail.js';
+import { eventView, type AuditTrail } from './auditTrail.js';
 import { eventRepository } from '../storage/db/eventRepository.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import type { DeadlinePolicy } from './deadlines.js';
@@ -27,6 +27,7 @@ export interface ContractServiceDeps {
   place: string;
   numberPrefix: string;
   links: SigningLinks;
+  audit: AuditTrail;
   calendar: WorkingCalendar;
   deadlines: DeadlinePolicy;
   /** Base of the verification link printed in each contract's footer; without it the footer has none. */
@@ -146,7 +147,7 @@ export function createContractService(deps: ContractServiceDeps) {
     document: { version: number; sha256: string },
   ): Promise<void> {
     if (!(await contractRepository.markSignerNotified(tx, signer.id, signerSourcesOf('notified'), at))) return;
-    await appendEvent(tx, {
+    await deps.audit.append(tx, {
       contractId: signer.contract_id, type: 'signer.notified', ctx, at, document,
       data: { signerId: signer.id, role: signer.role, kind: signer.kind },
     });
@@ -171,7 +172,7 @@ export function createContractService(deps: ContractServiceDeps) {
           assertContractTransition(current!.status, 'voided');
         }
         const latest = (await contractRepository.documentVersions(tx, [id])).at(-1)!;
-        await appendEvent(tx, {
+        await deps.audit.append(tx, {
           contractId: id, type: 'contract.voided', ctx, at,
           document: { version: latest.version, sha256: latest.sha256 }, data: { reason: parsed.data.reason },
         });
@@ -186,7 +187,7 @@ export function createContractService(deps: ContractServiceDeps) {
         const overdue = await contractRepository.lockOverdue(tx, at, OPEN_CONTRACT, limit);
         for (const c of overdue) {
           await contractRepository.close(tx, c.id, 'expired', contractSourcesOf('expired'), at, 'deadline passed');
-          await appendEvent(tx, {
+          await deps.audit.append(tx, {
             contractId: c.id, type: 'contract.expired', ctx: SYSTEM, at,
             data: { deadline: new Date(c.deadline).toISOString() },
           });
@@ -199,20 +200,20 @@ export function createContractService(deps: ContractServiceDeps) {
       const contract = await contractRepository.get(db, id);
       if (!contract) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
       const events = await eventRepository.chain(db, id);
-      return { contractId: id, chain: verifyChain(events), events: events.map(eventView) };
+      return { contractId: id, chain: deps.audit.verify(events), events: events.map(eventView) };
     },
 
     /** A revoked certificate goes into the chain of the contract it was issued for (or the global chain). */
     async recordRevocation(ctx: RequestContext, serial: string, reason: string, at: Date): Promise<void> {
       const owner = await db.query<{ contract_id: string | null }>('SELECT contract_id FROM certificates WHERE serial = $1', [serial]);
       await db.transaction((tx) =>
-        appendEvent(tx, { contractId: owner.rows[0]?.contract_id ?? null, type: 'certificate.revoked', ctx, at, data: { serial, reason } }).then(() => undefined),
+        deps.audit.append(tx, { contractId: owner.rows[0]?.contract_id ?? null, type: 'certificate.revoked', ctx, at, data: { serial, reason } }).then(() => undefined),
       );
     },
 
     /** Records that someone fetched a document version (audit only). */
     async recordDownload(ctx: RequestContext, id: string, doc: { version: number; sha256: string }): Promise<void> {
-      await db.transaction((tx) => appendEvent(tx, { contractId: id, type: 'document.downloaded', ctx, at: now(), document: doc }).then(() => undefined));
+      await db.transaction((tx) => deps.audit.append(tx, { contractId: id, type: 'document.downloaded', ctx, at: now(), document: doc }).then(() => undefined));
     },
 
     async create(
@@ -302,7 +303,7 @@ export function createContractService(deps: ContractServiceDeps) {
           signers,
         });
         const document = { version: 1, sha256 };
-        await appendEvent(tx, {
+        await deps.audit.append(tx, {
           contractId: id, type: 'contract.created', ctx, at: createdAt, document,
           data: { contractNumber, templateId: template.id, templateVersion: template.version, reference: input.reference, priority: input.priority ?? false },
         });

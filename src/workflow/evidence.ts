@@ -5,7 +5,7 @@ import { eventRepository } from '../storage/db/eventRepository.js';
 import type { DocumentRenderer, TemplateRegistry } from '../documents/index.js';
 import { createEvidenceReport } from '../documents/evidenceReport.js';
 import type { Pki } from '../pki/index.js';
-import { eventView, verifyChain } from './auditTrail.js';
+import { eventView, type AuditTrail } from './auditTrail.js';
 import type { ContractService } from './contractService.js';
 import { maskMobile } from './signerIdentity.js';
 
@@ -17,6 +17,7 @@ function maskIdNumber(id: string): string {
 /** The evidence report (存证报告): the contract's record as a PDF signed by the utility. */
 export function createEvidenceService(deps: {
   db: Database;
+  audit: AuditTrail;
   contracts: ContractService;
   templates: TemplateRegistry;
   renderer: DocumentRenderer;
@@ -71,7 +72,7 @@ export function createEvidenceService(deps: {
             declineReason: s.decline_reason,
           })),
           events: events.map(eventView),
-          chainValid: verifyChain(events).valid,
+          chainValid: deps.audit.verify(events).valid,
           generatedAt: now(),
           utility: deps.utility,
         },

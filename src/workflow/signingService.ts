@@ -12,7 +12,7 @@ import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js
 import { DomainError } from './errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
 import { maskMobile } from './signerIdentity.js';
-import { appendEvent } from './auditTrail.js';
+import { type AuditTrail } from './auditTrail.js';
 import { contractSourcesOf, isOpen, signerSourcesOf } from './lifecycle.js';
 import type { RequestContext } from './requestContext.js';
 import type { Queryable } from '../storage/db/database.js';
@@ -36,6 +36,7 @@ export const DEFAULT_SIGNING_POLICY: SigningPolicy = {
 
 export interface SigningServiceDeps {
   db: Database;
+  audit: AuditTrail;
   store: ObjectStore;
   pki: Pki;
   sms: SmsGateway;
@@ -201,17 +202,17 @@ export function createSigningService(deps: SigningServiceDeps) {
       // Throwing rolls back the signer/contract updates of a lost race, so nothing half-done is committed.
       if (!outcome) throw conflict('concurrent_signature', 'Another change was recorded at the same time; reload and try again');
       if (identity.eventCertificate) {
-        await appendEvent(tx, {
+        await deps.audit.append(tx, {
           contractId: contract.id, type: 'certificate.issued', ctx, at: signedAt,
           data: { signerId: signer.id, serial: identity.serial, kind: 'event', subject: signer.name },
         });
       }
-      await appendEvent(tx, {
+      await deps.audit.append(tx, {
         contractId: contract.id, type: 'signer.signed', ctx, at: signedAt, document,
         data: { signerId: signer.id, role: signer.role, certificateSerial: identity.serial },
       });
       if (outcome.status === 'completed') {
-        await appendEvent(tx, { contractId: contract.id, type: 'contract.completed', ctx, at: signedAt, document });
+        await deps.audit.append(tx, { contractId: contract.id, type: 'contract.completed', ctx, at: signedAt, document });
       } else {
         const next = (await contractRepository.signers(tx, [contract.id])).find((s) => s.status !== 'signed');
         if (next) await deps.contracts.notifySigner(tx, next, ctx, signedAt, document);
@@ -290,7 +291,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       await db.transaction(async (tx) => {
         await lockInOrder(tx, contract.id);
         if (await signingRepository.markViewed(tx, signer.id, signerSourcesOf('viewed'), at)) {
-          await appendEvent(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
+          await deps.audit.append(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
         }
       });
       signer = (await signingRepository.signer(db, contract.id, signer.id))!;
@@ -373,7 +374,7 @@ export function createSigningService(deps: SigningServiceDeps) {
           });
         }
         await signingRepository.insertChallenge(tx, { id, signer_id: signer.id, code_hash: secrets.codeHash(id, code), created_at: at, expires_at: expiresAt });
-        await appendEvent(tx, {
+        await deps.audit.append(tx, {
           contractId: contract.id, type: 'signer.code_sent', ctx: who, at,
           data: { signerId: signer.id, challengeId: id, to: maskMobile(signer.mobile!) },
         });
@@ -385,7 +386,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         // and the trail must say it was not delivered.
         await db.transaction(async (tx) => {
           await signingRepository.deleteChallenge(tx, id);
-          await appendEvent(tx, { contractId: contract.id, type: 'signer.code_not_sent', ctx: who, at: now(), data: { signerId: signer.id, challengeId: id } });
+          await deps.audit.append(tx, { contractId: contract.id, type: 'signer.code_not_sent', ctx: who, at: now(), data: { signerId: signer.id, challengeId: id } });
         });
         if (err instanceof SmsGatewayError) {
           throw new DomainError('unavailable', 'sms_unavailable', 'The code could not be sent by SMS right now; try again shortly');
@@ -420,7 +421,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         const result = await signingRepository.recordFailure(tx, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
         // A lock also burns the outstanding code: after the wait the signer asks for a new one.
         if (result.locked) await signingRepository.deleteChallenge(tx, challenge.id);
-        await appendEvent(tx, {
+        await deps.audit.append(tx, {
           contractId: contract.id, type: result.locked ? 'signer.locked' : 'signer.code_failed', ctx: asSigner(ctx, signer), at,
           data: { signerId: signer.id, challengeId: challenge.id, failures: result.failures },
         });
@@ -472,8 +473,8 @@ export function createSigningService(deps: SigningServiceDeps) {
           signerFrom: signerSourcesOf('declined'), contractFrom: contractSourcesOf('declined'),
         });
         if (!ok) throw conflict('contract_not_signable', 'The contract changed meanwhile; reload it');
-        await appendEvent(tx, { contractId: contract.id, type: 'signer.declined', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason } });
-        await appendEvent(tx, { contractId: contract.id, type: 'contract.declined', ctx: who, at, data: { reason } });
+        await deps.audit.append(tx, { contractId: contract.id, type: 'signer.declined', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason } });
+        await deps.audit.append(tx, { contractId: contract.id, type: 'contract.declined', ctx: who, at, data: { reason } });
       });
       return deps.contracts.get(contract.id);
     },

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Database } from '../storage/db/database.js';
 import { PdfInputError, verifyPdf, type RevocationSource, type VerificationReport } from '../verification/index.js';
 import type { Pki } from '../pki/index.js';
-import { appendEvent } from './auditTrail.js';
+import { type AuditTrail } from './auditTrail.js';
 import { DomainError } from './errors.js';
 import type { ContractService } from './contractService.js';
 import type { RequestContext } from './requestContext.js';
@@ -13,6 +13,7 @@ import type { RequestContext } from './requestContext.js';
  */
 export function createVerificationService(deps: {
   db: Database;
+  audit: AuditTrail;
   pki: Pki;
   contracts: ContractService;
   extraTrustAnchors: Buffer[];
@@ -64,7 +65,7 @@ export function createVerificationService(deps: {
     // A file we issued (or the revision a signature covers) files the check under its contract.
     const registered = [report.registered, ...report.signatures.map((s) => s.registered)].find((r) => r.matched);
     await deps.db.transaction((tx) =>
-      appendEvent(tx, {
+      deps.audit.append(tx, {
         contractId: registered?.contractId ?? null,
         type: 'document.verified',
         ctx,

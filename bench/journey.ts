@@ -33,6 +33,20 @@ export class JourneyError extends Error {
 
 let turn = 0;
 
+/**
+ * What the API promises a client: a 503 (storage or database briefly unavailable) may be retried after
+ * Retry-After; a journey does so a few times, with the wait capped so a run stays bounded.
+ */
+async function send(url: string, init: () => RequestInit, retries = 3): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init());
+    if (res.status !== 503 || attempt >= retries) return res;
+    await res.arrayBuffer();
+    const wait = Math.min(Number(res.headers.get('retry-after') ?? 1), 1) * 250 * (attempt + 1);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
 async function call(
   name: Call,
   lat: JourneyResult['latencies'],
@@ -40,7 +54,7 @@ async function call(
   init: RequestInit & { expect: number[] },
 ): Promise<Response> {
   const t = performance.now();
-  const res = await fetch(url, init);
+  const res = await send(url, () => init);
   if (!init.expect.includes(res.status)) throw new JourneyError(name, res.status, await res.text());
   lat[name] = performance.now() - t;
   return res;
@@ -57,8 +71,9 @@ export async function runJourney(o: JourneyOptions): Promise<JourneyResult> {
 
   const t0 = performance.now();
   const first = pick();
-  const creates = [fetch(`${first}/api/v1/contracts`, { method: 'POST', headers: createHeaders, body, signal: signal() })];
-  if (o.duplicateCreate) creates.push(fetch(`${pick()}/api/v1/contracts`, { method: 'POST', headers: createHeaders, body, signal: signal() }));
+  const create = (base: string) => send(`${base}/api/v1/contracts`, () => ({ method: 'POST', headers: createHeaders, body, signal: signal() }));
+  const creates = [create(first)];
+  if (o.duplicateCreate) creates.push(create(pick()));
   const answers = await Promise.all(creates);
   const contracts = [];
   for (const res of answers) {
@@ -77,9 +92,9 @@ export async function runJourney(o: JourneyOptions): Promise<JourneyResult> {
   if (!code) throw new Error('no developmentCode: run the service with NODE_ENV=development and without SMS_WEBHOOK_URL');
 
   const t1 = performance.now();
-  const signed = await fetch(`${pick()}/api/v1/signing/${token}/sign`, {
+  const signed = await send(`${pick()}/api/v1/signing/${token}/sign`, () => ({
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ otp: code, consent: true }), signal: signal(),
-  });
+  }));
   if (signed.status !== 200) throw new JourneyError('sign', signed.status, await signed.text());
   // The answer is the contract (older API) or the link holder's progress view with the contract inside.
   const answer = (await signed.json()) as { status?: string; contract?: { status: string } };
@@ -87,16 +102,16 @@ export async function runJourney(o: JourneyOptions): Promise<JourneyResult> {
   lat.sign = performance.now() - t1;
 
   const t2 = performance.now();
-  const doc = await fetch(`${pick()}/api/v1/contracts/${contract.id}/document`, { headers: { authorization: `Bearer ${o.auditorKey}` }, signal: signal() });
+  const doc = await send(`${pick()}/api/v1/contracts/${contract.id}/document`, () => ({ headers: { authorization: `Bearer ${o.auditorKey}` }, signal: signal() }));
   if (doc.status !== 200) throw new JourneyError('download', doc.status, await doc.text());
   const pdf = Buffer.from(await doc.arrayBuffer());
   lat.download = performance.now() - t2;
 
   if (!o.skipVerify) {
     const t3 = performance.now();
-    const v = await fetch(`${pick()}/api/v1/verify`, {
+    const v = await send(`${pick()}/api/v1/verify`, () => ({
       method: 'POST', headers: { authorization: `Bearer ${o.auditorKey}`, 'content-type': 'application/pdf' }, body: pdf, signal: signal(),
-    });
+    }));
     if (v.status !== 200) throw new JourneyError('verify', v.status, await v.text());
     await v.arrayBuffer();
     lat.verify = performance.now() - t3;

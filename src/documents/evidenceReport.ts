@@ -1,6 +1,7 @@
 // The evidence report (电子签约存证报告): a contract's identity, document versions, signers' identity
 // checks and certificates and its full audit-event chain, typeset as an A4 PDF and signed with the
 // utility's organisation certificate so it can be verified on its own.
+import { chinaParts, pad2 } from '../chinaTime.js';
 import { signPdfField, type SigningIdentity, type TimestampClient } from '../signing/index.js';
 import type { ResolvedBlock } from './documentModel.js';
 import type { DocumentRenderer } from './renderer.js';
@@ -113,9 +114,8 @@ export function chinaTime(value: string | Date | null | undefined): string {
   if (value === null || value === undefined || value === '') return '—';
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  const t = new Date(d.getTime() + 8 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
+  const t = chinaParts(d);
+  return `${t.year}-${pad2(t.month)}-${pad2(t.day)} ${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
 }
 
 const dash = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '—' : v);

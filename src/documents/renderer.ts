@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { chinaParts } from '../chinaTime.js';
 import { dirname, join } from 'node:path';
 import { composeDocument } from './composeDocument.js';
 import { loadFontFace, type FontFace } from './fontFace.js';
@@ -57,10 +58,9 @@ function defaultFontDir(): string {
   return dirname(require.resolve('@expo-google-fonts/noto-serif-sc/package.json'));
 }
 
-/** Dates are written in China Standard Time whatever the server's zone. */
 function chineseDate(d: Date): string {
-  const cst = new Date(d.getTime() + 8 * 3600_000);
-  return `${cst.getUTCFullYear()}年${cst.getUTCMonth() + 1}月${cst.getUTCDate()}日`;
+  const t = chinaParts(d);
+  return `${t.year}年${t.month}月${t.day}日`;
 }
 
 function renderContext(input: RenderInput): Record<string, unknown> {

@@ -1,5 +1,6 @@
 // Appearance streams (/AP /N) for signature widgets. Everything is vector paths, so the form
 // XObject needs no /Resources and renders identically in every viewer.
+import { CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
 import { formatNumber as f } from '../pdf/cos.js';
 import { glyph, textWidthEm, unitsPerEm, type FontWeight } from './glyphs.js';
 import type { Appearance } from './types.js';
@@ -10,7 +11,7 @@ const INK = '0.05 0.05 0.15';
 const IDEOGRAPH_CENTRE_EM = 0.38;
 
 /** China Standard Time: the utilities are in China and UTC+8 has no DST. */
-export const DISPLAY_UTC_OFFSET_MINUTES = 480;
+export const DISPLAY_UTC_OFFSET_MINUTES = CHINA_UTC_OFFSET_MS / 60_000;
 
 export function formatDisplayTime(d: Date, offsetMinutes = DISPLAY_UTC_OFFSET_MINUTES): string {
   const t = new Date(d.getTime() + offsetMinutes * 60_000);

@@ -1,20 +1,19 @@
 // Times are shown in China Standard Time whatever the server's zone, as in the contracts.
-const CST_OFFSET_MS = 8 * 3600_000;
-
-const pad = (n: number) => String(n).padStart(2, '0');
+import { chinaParts, pad2 } from '../chinaTime.js';
 
 export function chineseDateTime(iso: string | null | undefined): string {
   if (!iso) return '';
-  const d = new Date(new Date(iso).getTime() + CST_OFFSET_MS);
-  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  const t = chinaParts(new Date(iso));
+  return `${t.year}年${t.month}月${t.day}日 ${pad2(t.hour)}:${pad2(t.minute)}`;
 }
 
 /** A deadline falls at midnight: say "12月1日 24:00" (the last working day), not "12月2日 00:00". */
 export function chineseDeadline(iso: string): string {
-  const d = new Date(new Date(iso).getTime() + CST_OFFSET_MS);
-  if (d.getUTCHours() !== 0 || d.getUTCMinutes() !== 0) return chineseDateTime(iso);
-  const day = new Date(d.getTime() - 86_400_000);
-  return `${day.getUTCFullYear()}年${day.getUTCMonth() + 1}月${day.getUTCDate()}日 24:00`;
+  const at = new Date(iso);
+  const t = chinaParts(at);
+  if (t.hour !== 0 || t.minute !== 0) return chineseDateTime(iso);
+  const day = chinaParts(new Date(at.getTime() - 86_400_000));
+  return `${day.year}年${day.month}月${day.day}日 24:00`;
 }
 
 export function chineseDate(isoDate: string | null | undefined): string {

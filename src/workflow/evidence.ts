@@ -7,12 +7,7 @@ import { createEvidenceReport } from '../documents/evidenceReport.js';
 import type { Pki } from '../pki/index.js';
 import { eventView, type AuditTrail } from './auditTrail.js';
 import type { ContractService } from './contractService.js';
-import { maskMobile } from './signerIdentity.js';
-
-/** 4602**********2423: enough to match a document, too little to reuse. */
-function maskIdNumber(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : '****';
-}
+import { maskIdNumber, maskMobile } from './signerIdentity.js';
 
 /** The evidence report (存证报告): the contract's record as a PDF signed by the utility. */
 export function createEvidenceService(deps: {

@@ -34,3 +34,8 @@ export function signerIdentity(variables: Record<string, unknown>, role: string)
 export function maskMobile(mobile: string): string {
   return mobile.length >= 7 ? `${mobile.slice(0, 3)}****${mobile.slice(-4)}` : '****';
 }
+
+/** 4602**********2423: enough to match a document, too little to reuse. */
+export function maskIdNumber(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : '****';
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import chineseDays from 'chinese-days';
+import { CHINA_UTC_OFFSET_MS } from '../../chinaTime.js';
 
 export interface CalendarOverrides {
   years: Record<string, { holidays?: string[]; workdays?: string[] }>;
@@ -15,7 +16,6 @@ export interface WorkingCalendar {
   dayOf(at: Date): string;
 }
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 86_400_000;
 
 export function loadCalendarOverrides(file: string): CalendarOverrides {
@@ -60,7 +60,7 @@ export function createWorkingCalendar(overrides: CalendarOverrides = { years: {}
     return weekday !== 0 && weekday !== 6;
   }
 
-  const dayOf = (at: Date) => new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+  const dayOf = (at: Date) => new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
   const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
   return {
@@ -73,7 +73,7 @@ export function createWorkingCalendar(overrides: CalendarOverrides = { years: {}
         if (isWorkday(day)) counted++;
       }
       // Midnight at the end of that China-time day.
-      return new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS - CHINA_OFFSET_MS);
+      return new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS - CHINA_UTC_OFFSET_MS);
     },
     workingDaysBetween(from, to) {
       const last = dayOf(to);

@@ -74,6 +74,11 @@ export interface ChainCheck {
 
 export interface AuditTrail {
   /**
+   * Takes the contract's chain lock in this transaction and reads the chain's head once; later appends
+   * in the same transaction continue from the head they left, without another round trip.
+   */
+  lock(tx: Queryable, contractId: string | null): Promise<void>;
+  /**
    * Appends an event to its contract's hash chain inside the caller's transaction, and queues it for
    * every webhook that subscribed to its type (the outbox), so state, event and delivery commit together.
    */
@@ -84,13 +89,39 @@ export interface AuditTrail {
 
 export function createAuditTrail(masterKey: Buffer): AuditTrail {
   const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'water-esign audit chain v1', 32));
-  return { append: (tx, e) => appendEvent(key, tx, e), verify: (events) => verifyChain(key, events) };
+  // Each transaction gets its own Queryable, so a head remembered here never outlives the lock it was read under.
+  const heads = new WeakMap<Queryable, Map<string, ChainHead | null>>();
+
+  async function head(tx: Queryable, chain: string): Promise<{ last: ChainHead | null; held: Map<string, ChainHead | null> }> {
+    let held = heads.get(tx);
+    if (!held) heads.set(tx, (held = new Map()));
+    if (!held.has(chain)) {
+      await eventRepository.lockChain(tx, chain);
+      held.set(chain, (await eventRepository.last(tx, chain)) ?? null);
+    }
+    return { last: held.get(chain)!, held };
+  }
+
+  return {
+    async lock(tx, contractId) {
+      await head(tx, contractId ?? '');
+    },
+    async append(tx, e) {
+      const chain = e.contractId ?? '';
+      const { last, held } = await head(tx, chain);
+      const event = nextEvent(key, chain, last, e);
+      // Webhooks can only subscribe to WEBHOOK_EVENT_TYPES, so audit-only events queue nothing.
+      await eventRepository.insertAndEnqueue(tx, event);
+      held.set(chain, { seq: event.seq, hash: event.hash });
+      return event;
+    },
+    verify: (events) => verifyChain(key, events),
+  };
 }
 
-async function appendEvent(key: Buffer, tx: Queryable, e: NewEvent): Promise<EventRow> {
-  const chain = e.contractId ?? '';
-  await eventRepository.lockChain(tx, chain);
-  const last = await eventRepository.last(tx, chain);
+type ChainHead = Pick<EventRow, 'seq' | 'hash'>;
+
+function nextEvent(key: Buffer, chain: string, last: ChainHead | null, e: NewEvent): EventRow {
   const row: Omit<EventRow, 'hash'> = {
     id: randomUUID(),
     contract_id: chain,
@@ -106,10 +137,7 @@ async function appendEvent(key: Buffer, tx: Queryable, e: NewEvent): Promise<Eve
     data: e.data ?? {},
     prev_hash: last?.hash ?? GENESIS,
   };
-  const event = { ...row, hash: hashOf(key, row) };
-  // Webhooks can only subscribe to WEBHOOK_EVENT_TYPES, so audit-only events queue nothing.
-  await eventRepository.insertAndEnqueue(tx, event);
-  return event;
+  return { ...row, hash: hashOf(key, row) };
 }
 
 function verifyChain(key: Buffer, events: EventRow[]): ChainCheck {

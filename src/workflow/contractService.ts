@@ -155,6 +155,8 @@ export function createContractService(deps: ContractServiceDeps) {
 
   return {
     get: load,
+    /** The view of a row the caller has just read, without reading it again. */
+    viewOf: async (row: ContractRow) => (await views([row]))[0],
     notifySigner,
 
     async void(ctx: RequestContext, id: string, body: unknown): Promise<ContractView> {
@@ -309,7 +311,8 @@ export function createContractService(deps: ContractServiceDeps) {
         });
         await notifySigner(tx, signers[0], ctx, createdAt, document);
       });
-      if (!result.replayed && deps.afterCreate) await deps.afterCreate(id);
+      // Only an organisation signing first can be due for an automatic signature right after creation.
+      if (!result.replayed && deps.afterCreate && signers[0].kind === 'organisation') await deps.afterCreate(id);
       return { contract: await load(result.resourceId), replayed: result.replayed };
     },
 

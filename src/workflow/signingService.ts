@@ -111,7 +111,7 @@ export function createSigningService(deps: SigningServiceDeps) {
    */
   async function lockInOrder(tx: Queryable, contractId: string, opts: { contractRow?: boolean } = {}): Promise<void> {
     if (opts.contractRow) await tx.query('SELECT 1 FROM contracts WHERE id = $1 FOR UPDATE', [contractId]);
-    await eventRepository.lockChain(tx, contractId);
+    await deps.audit.lock(tx, contractId);
   }
 
   function assertSignerOpen(contract: ContractRow, signer: SignerRow): void {
@@ -123,9 +123,9 @@ export function createSigningService(deps: SigningServiceDeps) {
   }
 
   /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
-  async function assertCanAct(contract: ContractRow, signer: SignerRow): Promise<void> {
+  async function assertCanAct(contract: ContractRow, signer: SignerRow, signers?: SignerRow[]): Promise<void> {
     assertSignerOpen(contract, signer);
-    const all = await contractRepository.signers(db, [contract.id]);
+    const all = signers ?? (await contractRepository.signers(db, [contract.id]));
     const waitingFor = all.find((s) => s.position < signer.position && s.status !== 'signed');
     if (waitingFor) {
       throw conflict('out_of_turn', `It is not this party's turn: ${waitingFor.label} (${waitingFor.role}) signs first`, {
@@ -231,11 +231,11 @@ export function createSigningService(deps: SigningServiceDeps) {
     return organisation;
   }
 
-  async function signAsUtility(ctx: RequestContext, contract: ContractRow, signer: SignerRow): Promise<void> {
+  async function signAsUtility(ctx: RequestContext, contract: ContractRow, signer: SignerRow, signers?: SignerRow[]): Promise<void> {
     if (signer.kind !== 'organisation') {
       throw conflict('signer_is_person', 'This signer is a person and signs with their signing link and SMS code');
     }
-    await assertCanAct(contract, signer);
+    await assertCanAct(contract, signer, signers);
     await applySignature(ctx, contract, signer, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
   }
 
@@ -250,7 +250,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     const spec = template?.signers.find((s) => s.role === next.role);
     if (!(contract.auto_sign ?? spec?.autoSign ?? false)) return;
     try {
-      await signAsUtility(AUTO_SIGN, contract, next);
+      await signAsUtility(AUTO_SIGN, contract, next, signers);
     } catch (err) {
       // The caller's own action already succeeded; the utility can still sign through the API later.
       log.warn({ err, contractId }, 'automatic utility signature failed');
@@ -333,7 +333,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     /** Read-only: following the progress is not viewing the contract, so nothing is recorded. */
     async progress(token: string): Promise<SigningProgress> {
       const { signer, contract } = await byToken(token);
-      const [view, events] = await Promise.all([deps.contracts.get(contract.id), eventRepository.chain(db, contract.id)]);
+      const [view, events] = await Promise.all([deps.contracts.viewOf(contract), eventRepository.chain(db, contract.id)]);
       const title = deps.templates.get(contract.template_id, contract.template_version)?.title ?? contract.template_id;
       return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`);
     },
@@ -456,7 +456,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         (identity as Partial<SigningIdentity>).privateKey = undefined;
       }
       await autoSignIfDue(contract.id);
-      return deps.contracts.get(contract.id);
+      return { id: contract.id };
     },
 
     async decline(ctx: RequestContext, token: string, body: unknown) {
@@ -476,7 +476,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         await deps.audit.append(tx, { contractId: contract.id, type: 'signer.declined', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason } });
         await deps.audit.append(tx, { contractId: contract.id, type: 'contract.declined', ctx: who, at, data: { reason } });
       });
-      return deps.contracts.get(contract.id);
+      return { id: contract.id };
     },
 
     async signByUtility(ctx: RequestContext, contractId: string, signerId: string) {

@@ -2,7 +2,6 @@ import { Router, type Request, type Response } from 'express';
 import type { SigningService } from '../../workflow/signingService.js';
 import type { Database } from '../../storage/db/database.js';
 import { idempotentAction } from '../../workflow/idempotency.js';
-import type { ContractView } from '../../workflow/contractView.js';
 import { contextOf } from '../requestContext.js';
 import { createHash } from 'node:crypto';
 
@@ -15,7 +14,7 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
    * Idempotency scoped to the link: the key space belongs to whoever holds the token. The answer is the
    * link holder's own view of the progress, never the full contract with the other parties' data.
    */
-  const action = (operation: string, run: (req: Request) => Promise<ContractView>) => async (req: Request, res: Response) => {
+  const action = (operation: string, run: (req: Request) => Promise<{ id: string }>) => async (req: Request, res: Response) => {
     const token = String(req.params.token);
     await idempotentAction(
       db,

@@ -74,6 +74,7 @@ const schema = z
     RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
     S3_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    OBJECT_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(20),
     ORPHAN_SWEEP_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
     ORPHAN_MIN_AGE_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
@@ -141,6 +142,8 @@ export interface Config {
   /** Server-side statement_timeout (and a slightly longer client-side query timeout); 0 = none. */
   dbStatementTimeoutMs: number;
   s3TimeoutMs: number;
+  /** In-memory cache of recently written or read documents (content-addressed, so never stale); 0 = none. */
+  objectCacheBytes: number;
   shutdownGraceMs: number;
   /** 0 turns the periodic orphan sweep off (tests call sweepOrphans directly). */
   orphanSweepMs: number;
@@ -212,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     s3TimeoutMs: e.S3_TIMEOUT_MS,
+    objectCacheBytes: Math.round(e.OBJECT_CACHE_MB * 1_048_576),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     orphanSweepMs: e.ORPHAN_SWEEP_MINUTES * 60_000,
     orphanMinAgeMs: e.ORPHAN_MIN_AGE_MINUTES * 60_000,

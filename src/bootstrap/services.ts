@@ -27,6 +27,7 @@ import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
 import { createDrain } from '../http/drain.js';
 import { sweepOrphans } from '../storage/orphanSweep.js';
+import { withObjectCache } from '../storage/objects/cachedStore.js';
 
 /** PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
@@ -56,7 +57,7 @@ export interface Overrides {
 /** Wires every part of the service from configuration; tests pass their own database and store. */
 export async function buildService(config: Config, log: Logger, overrides: Overrides = {}) {
   const db = overrides.db ?? (await openDatabase(config, log));
-  const store = overrides.store ?? (await openObjectStore(config, log));
+  const store = withObjectCache(overrides.store ?? (await openObjectStore(config, log)), config.objectCacheBytes);
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'database migrations applied');
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseNetworks } from './workflow/webhookTargets.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -74,6 +75,16 @@ const schema = z
     RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
     S3_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    WEBHOOK_ALLOWED_NETWORKS: z
+      .string()
+      .default('')
+      .superRefine((v, ctx) => {
+        try {
+          parseNetworks(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `must list IP addresses or CIDR networks separated by commas: ${(err as Error).message}` });
+        }
+      }),
     OBJECT_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(20),
     ORPHAN_SWEEP_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
@@ -142,6 +153,8 @@ export interface Config {
   /** Server-side statement_timeout (and a slightly longer client-side query timeout); 0 = none. */
   dbStatementTimeoutMs: number;
   s3TimeoutMs: number;
+  /** Non-public networks webhooks may still be sent to (the utility's intranet); public addresses always may. */
+  webhookAllowedNetworks: string;
   /** In-memory cache of recently written or read documents (content-addressed, so never stale); 0 = none. */
   objectCacheBytes: number;
   shutdownGraceMs: number;
@@ -215,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     s3TimeoutMs: e.S3_TIMEOUT_MS,
+    webhookAllowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,
     objectCacheBytes: Math.round(e.OBJECT_CACHE_MB * 1_048_576),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     orphanSweepMs: e.ORPHAN_SWEEP_MINUTES * 60_000,

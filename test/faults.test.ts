@@ -237,6 +237,7 @@ async function processFixture(opts: { postgres: boolean }) {
     API_KEYS: Object.entries(TEST_KEYS).map(([r, k]) => `${r}:${k}`).join(','),
     EXPIRY_SWEEP_SECONDS: '0',
     ORPHAN_SWEEP_MINUTES: '0',
+    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
   };
   return {
     s3: s3 as TestS3,

@@ -13,6 +13,7 @@ import {
   type WebhookDispatcherOptions,
 } from '../src/workflow/webhookDelivery.js';
 import type { Database } from '../src/storage/db/database.js';
+import { createTargetPolicy, parseNetworks } from '../src/workflow/webhookTargets.js';
 import { startTestService, type TestService } from './support/harness.js';
 
 const silent = pino({ level: 'silent' });
@@ -107,13 +108,15 @@ async function startReceiver(): Promise<Receiver> {
   return r;
 }
 
+// The receivers listen on loopback, which a deployment refuses unless WEBHOOK_ALLOWED_NETWORKS names it.
+const loopbackAllowed = createTargetPolicy(parseNetworks('127.0.0.0/8,::1'));
 let svc: TestService;
 let db: Database;
 let masterKey: Buffer;
 const receivers: Receiver[] = [];
 
 function dispatcher(extra: Partial<WebhookDispatcherOptions> = {}) {
-  return createWebhookDispatcher({ db, masterKey, log: silent, ...extra });
+  return createWebhookDispatcher({ db, masterKey, log: silent, targets: loopbackAllowed, ...extra });
 }
 
 /** runOnce sends only the head of each contract's queue, so repeat until nothing is due. */
@@ -535,6 +538,52 @@ describe('webhook delivery', () => {
     const after = await db.query('SELECT 1 FROM webhook_deliveries WHERE webhook_id = $1', [hook.id]);
     expect(after.rows).toHaveLength(1);
     expect(r.requests).toHaveLength(0);
+  });
+});
+
+describe('webhook targets: only public addresses, unless the operator allows a network', () => {
+  it('refuses loopback, link-local (cloud metadata), private and IPv4-mapped addresses at registration', async () => {
+    const strict = await startTestService({ env: { WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16' } });
+    try {
+      const events = ['contract.created'];
+      for (const url of [
+        'http://127.0.0.1:8080/hooks',
+        'http://localhost:8080/hooks',
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[::1]:8080/hooks',
+        'http://[::ffff:127.0.0.1]/hooks',
+        'http://10.1.2.3/hooks',
+        'https://192.168.1.10/hooks',
+        'http://0.0.0.0:5432/',
+      ]) {
+        const res = await strict.call('workflow', 'POST', '/api/v1/webhooks', { url, events });
+        expect(res.status, url).toBe(422);
+        const { error } = await res.json();
+        expect(error.code, url).toBe('webhook_target_forbidden');
+        expect(error.message, url).toMatch(/not a public address.*WEBHOOK_ALLOWED_NETWORKS/);
+        expect(error.details).toEqual([expect.objectContaining({ path: '/url' })]);
+      }
+      // The intranet the operator named, and any public address, are fine.
+      for (const url of ['http://10.20.3.4:8080/hooks', 'https://93.184.216.34/hooks']) {
+        expect((await strict.call('workflow', 'POST', '/api/v1/webhooks', { url, events })).status, url).toBe(201);
+      }
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('checks again on every delivery, by address and through the connection\'s own name lookup', async () => {
+    const r = await receiver();
+    const byAddress = await register(r);
+    const byName = await register({ url: r.url.replace('127.0.0.1', 'localhost'), secret: r.secret });
+    await createContract();
+    // A dispatcher with the deployment default: the receivers registered while loopback was allowed now
+    // count as internal targets (as a name re-pointed at an internal address would).
+    await drain(dispatcher({ targets: createTargetPolicy() }));
+    expect(r.requests).toHaveLength(0);
+    expect((await deliveries(byAddress.id)).at(-1).lastError).toMatch(/^refused: 127\.0\.0\.1 is not a public address/);
+    expect((await deliveries(byName.id)).at(-1).lastError).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1) is not a public address/);
+    for (const id of [byAddress.id, byName.id]) await unregister(id);
   });
 });
 

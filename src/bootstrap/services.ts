@@ -23,6 +23,7 @@ import { warmUpGlyphs } from '../signing/index.js';
 import { createWorkingCalendar, loadCalendarOverrides } from '../workflow/calendar/workingCalendar.js';
 import { createWebhookService } from '../workflow/webhookService.js';
 import { createWebhookDispatcher } from '../workflow/webhookDelivery.js';
+import { createTargetPolicy, parseNetworks } from '../workflow/webhookTargets.js';
 import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
 import { createDrain } from '../http/drain.js';
@@ -129,8 +130,9 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     clock: overrides.clock,
   });
   const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, utility: config.utility, clock: overrides.clock });
-  const webhooks = createWebhookService({ db, masterKey: masterKey.key });
-  const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, log: log.child({ component: 'webhooks' }) });
+  const targets = createTargetPolicy(parseNetworks(config.webhookAllowedNetworks));
+  const webhooks = createWebhookService({ db, masterKey: masterKey.key, targets });
+  const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, targets, log: log.child({ component: 'webhooks' }) });
   if (config.webhookDispatch) webhookDispatcher.start();
   const drain = createDrain();
   const app = createApp({

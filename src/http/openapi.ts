@@ -478,7 +478,11 @@ export function openApiDocument(publicUrl: string) {
             type: 'object',
             required: ['url', 'events'],
             properties: {
-              url: { type: 'string', format: 'uri', description: 'http:// or https://' },
+              url: {
+                type: 'string',
+                format: 'uri',
+                description: 'http:// or https://, on a public address or in a network listed in WEBHOOK_ALLOWED_NETWORKS (checked here and on every delivery)',
+              },
               events: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: WEBHOOK_EVENTS } },
               secret: { type: 'string', minLength: 16, maxLength: 256, description: 'Default: 32 random bytes, base64url' },
             },
@@ -487,7 +491,7 @@ export function openApiDocument(publicUrl: string) {
             '201': { description: 'Registered', content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } },
             '200': { description: 'Replayed by Idempotency-Key (no secret)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } },
             '409': errorResponse('idempotency_key_reused'),
-            '422': errorResponse('validation_failed: url, events or secret, each in details'),
+            '422': errorResponse('validation_failed: url, events or secret, each in details; webhook_target_forbidden: the url is, or resolves to, an internal address'),
             ...standardErrors,
           },
         },

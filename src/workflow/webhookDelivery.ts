@@ -1,8 +1,12 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Database } from '../storage/db/database.js';
 import { createSecretBox } from './secretBox.js';
+import { createTargetPolicy, TargetForbiddenError, type TargetPolicy } from './webhookTargets.js';
 
 /**
  * Delays after the 1st, 2nd, … failed attempt; the last one repeats. Attempts land about 0 s, 10 s, 40 s,
@@ -32,6 +36,8 @@ export interface WebhookDispatcherOptions {
   /** Only for the Webhook-Timestamp header; leases, due times and the attempt log use the database clock. */
   clock?: () => Date;
   fetchTimeoutMs?: number;
+  /** Which addresses may receive deliveries; by default only public ones. */
+  targets?: TargetPolicy;
   pollMs?: number;
   /** Most requests in flight at once (and most deliveries claimed by one runOnce). */
   batch?: number;
@@ -106,16 +112,49 @@ interface Outcome {
 }
 
 function describeFailure(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return `no response within ${timeoutMs} ms`;
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return cause ? `connection failed: ${cause}` : `request failed: ${e?.message ?? String(err)}`;
+  const e = err as { name?: string; code?: string; message?: string };
+  if (err instanceof TargetForbiddenError) return `refused: ${e.message}`;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no response within ${timeoutMs} ms`;
+  return e?.code ? `connection failed: ${e.code}` : `request failed: ${e?.message ?? String(err)}`;
+}
+
+/**
+ * One POST whose connection goes only to an address the policy allows: the policy's lookup runs for the
+ * connection itself, and an address in the URL is checked before connecting. Redirects are not followed
+ * (they would carry a signed body to a host nobody registered); the receiver's body is discarded.
+ */
+function postTo(url: string, headers: Record<string, string>, body: string, targets: TargetPolicy, timeoutMs: number): Promise<number> {
+  const target = new URL(url);
+  const literal = target.hostname.replace(/^\[|\]$/g, '');
+  const refused = isIP(literal) ? targets.refusal(literal) : undefined;
+  if (refused) return Promise.reject(new TargetForbiddenError(refused));
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      target,
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        lookup: targets.lookup,
+        agent: false,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export function createWebhookDispatcher(opts: WebhookDispatcherOptions) {
   const { db, log } = opts;
   const clock = opts.clock ?? (() => new Date());
   const fetchTimeoutMs = opts.fetchTimeoutMs ?? 10_000;
+  const targets = opts.targets ?? createTargetPolicy();
   const pollMs = opts.pollMs ?? 500;
   const batch = opts.batch ?? 20;
   // The lease must outlast a request that runs into its timeout, or a second instance would resend meanwhile.
@@ -183,29 +222,21 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions) {
     });
     const t = Math.floor(clock().getTime() / 1000);
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'water-esign-webhooks/1',
-          'Webhook-Id': d.event_id,
-          'Webhook-Timestamp': String(t),
-          Signature: signatureHeader(secret, t, body),
-        },
-        body,
-        // A redirect would carry a signed body to a host nobody registered.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(fetchTimeoutMs),
-      });
-      if (res.status >= 200 && res.status < 300) {
-        await res.body?.cancel().catch(() => undefined);
-        return { statusCode: res.status, error: null, durationMs: Math.round(performance.now() - started), attemptAt };
+      const headers = {
+        'Content-Type': 'application/json',
+        'User-Agent': 'water-esign-webhooks/1',
+        'Webhook-Id': d.event_id,
+        'Webhook-Timestamp': String(t),
+        Signature: signatureHeader(secret, t, body),
+      };
+      const status = await postTo(d.url, headers, body, targets, fetchTimeoutMs);
+      if (status >= 200 && status < 300) {
+        return { statusCode: status, error: null, durationMs: Math.round(performance.now() - started), attemptAt };
       }
       // Only the status is kept: echoing the receiver's body into the log would let a registered URL
       // be used to read responses from hosts the caller cannot reach.
-      await res.body?.cancel().catch(() => undefined);
-      const error = res.status >= 300 && res.status < 400 ? 'redirects are not followed' : `HTTP ${res.status}`;
-      return { statusCode: res.status, error, durationMs: Math.round(performance.now() - started), attemptAt };
+      const error = status >= 300 && status < 400 ? 'redirects are not followed' : `HTTP ${status}`;
+      return { statusCode: status, error, durationMs: Math.round(performance.now() - started), attemptAt };
     } catch (err) {
       return { statusCode: null, error: describeFailure(err, fetchTimeoutMs), durationMs: Math.round(performance.now() - started), attemptAt };
     }

@@ -6,6 +6,7 @@ import { DomainError } from './errors.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey, type IdempotencyContext } from './idempotency.js';
 import type { RequestContext } from './requestContext.js';
 import { createSecretBox } from './secretBox.js';
+import { createTargetPolicy, TargetForbiddenError, type TargetPolicy } from './webhookTargets.js';
 
 const httpUrl = z
   .string({ message: 'url must be a string' })
@@ -84,9 +85,25 @@ function validationError(err: z.ZodError): DomainError {
 const notFound = (id: string) => new DomainError('not_found', 'webhook_not_found', `No webhook ${id}; see GET /api/v1/webhooks`);
 
 /** Registrations of receivers for the contract events; the secret leaves the service only once, at creation. */
-export function createWebhookService(deps: { db: Database; masterKey: Buffer }) {
+export function createWebhookService(deps: { db: Database; masterKey: Buffer; targets?: TargetPolicy }) {
   const { db } = deps;
   const box = createSecretBox(deps.masterKey);
+  const targets = deps.targets ?? createTargetPolicy();
+
+  /**
+   * An internal target is refused at registration with the reason. A name that does not resolve yet is
+   * accepted (its DNS may come later): the dispatcher checks the address on every connection anyway.
+   */
+  async function assertNotInternal(url: string): Promise<void> {
+    try {
+      await targets.assertAllowed(url);
+    } catch (err) {
+      if (!(err instanceof TargetForbiddenError)) return;
+      throw new DomainError('unprocessable', 'webhook_target_forbidden', `Webhooks cannot be sent to ${new URL(url).host}: ${err.message}`, [
+        { path: '/url', message: err.message },
+      ]);
+    }
+  }
 
   function view(row: WebhookRow) {
     // Decrypting for the hint also proves the stored secret still opens under the current master key.
@@ -126,6 +143,7 @@ export function createWebhookService(deps: { db: Database; masterKey: Buffer }) 
         const earlier = await replayedResource(db, idem);
         if (earlier) return { webhook: view(await find(earlier)), replayed: true };
       }
+      await assertNotInternal(parsed.data.url);
       const id = randomUUID();
       const secret = parsed.data.secret ?? randomBytes(32).toString('base64url');
       const { resourceId, replayed } = await runIdempotent(db, idem, id, async (tx) => {

@@ -52,6 +52,8 @@ export async function startTestService(
     EXPIRY_SWEEP_SECONDS: '0',
     // Suites drive webhook delivery themselves (runOnce) unless they pass WEBHOOK_DISPATCH: 'true'.
     WEBHOOK_DISPATCH: 'false',
+    // The receivers the suites start listen on loopback, which a deployment refuses by default.
+    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     API_KEYS: Object.entries(TEST_KEYS).map(([r, k]) => `${r}:${k}`).join(','),

@@ -4,6 +4,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build copies what tsc does not emit (SQL migrations, calendar overrides, the pages' static files) into dist.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -12,10 +13,6 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# tsc emits only JavaScript: the SQL migrations, the calendar overrides and the pages' static files travel beside it.
-COPY src/storage/migrations ./dist/storage/migrations
-COPY src/workflow/calendar/overrides.json ./dist/workflow/calendar/overrides.json
-COPY src/web/public ./dist/web/public
 COPY templates ./templates
 COPY certs ./certs
 RUN mkdir -p /data && chown node:node /data

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,8 +10,8 @@ import { startChildService, type ChildService } from '../test/support/childServi
 import { cpuSeconds, machineBusySeconds, postgresCpuSeconds, sampleProcesses } from './processStats.js';
 
 /**
- * `npm run bench:load`: the whole journey over HTTP against service processes on real PostgreSQL and an
- * S3 server (s3rver), driven by a client in its own process. Writes bench/results/load-latest.{json,md}.
+ * `npm run bench:load`: the whole journey over HTTP against compiled service processes on real PostgreSQL
+ * and an S3 server (s3rver), driven by a client in its own process. Writes bench/results/load-latest.{json,md}.
  * LOAD_SECONDS (default 10) bounds each configuration; LOAD_INSTANCES / LOAD_CONCURRENCY narrow the matrix.
  */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -48,6 +48,10 @@ function runClient(input: Record<string, unknown>): Promise<any> {
   });
 }
 
+// The service runs compiled, as the container image runs it: no TypeScript loader in its memory or CPU.
+const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) throw new Error('npm run build failed');
+
 const dbName = `esign_load_${randomBytes(5).toString('hex')}`;
 await psql(`CREATE DATABASE ${dbName}`);
 const dbUrl = new URL(admin);
@@ -77,7 +81,7 @@ try {
   for (const n of instanceCounts) {
     const services: ChildService[] = [];
     // The first one creates the development PKI in DATA_DIR and migrates; the others reuse both.
-    for (let i = 0; i < n; i++) services.push(await startChildService(env, { nodeArgs: nodeArgs() }));
+    for (let i = 0; i < n; i++) services.push(await startChildService(env, { nodeArgs: nodeArgs(), entry: 'compiled' }));
     try {
       const urls = services.map((s) => s.url);
       const template = await (await fetch(`${urls[0]}/api/v1/templates/water-supply-contract`, { headers: { authorization: `Bearer ${keys.workflow}` } })).json();
@@ -98,7 +102,10 @@ try {
           s3rverCores: cores(cpuSeconds(process.pid) - before.s3),
           clientCores: Math.round((client.cpuSeconds / wall) * 100) / 100,
         };
-        const row = { instances: n, concurrency: c, ...client, service: proc, machine };
+        // CPU per completed contract: what a capacity plan needs, whatever shares the machine.
+        const perContract = (busy: number) => (client.contractsPerSecond > 0 ? Math.round((busy / client.contractsPerSecond) * 1000) : null);
+        const cpuMsPerContract = { service: perContract(proc.cpuCores.reduce((a: number, b: number) => a + b, 0)), machine: perContract(machine.busyCores) };
+        const row = { instances: n, concurrency: c, ...client, service: proc, machine, cpuMsPerContract };
         results.push(row);
         process.stderr.write(
           `instances=${n} concurrency=${c}: ${client.contractsPerSecond}/s completed=${client.completed} failed=${client.failed} ` +
@@ -129,12 +136,13 @@ const fmt = (l: { p50: number | null; p99: number | null }) => (l.p50 === null ?
 const md = [
   `Load benchmark (${report.measuredAt}, Node ${report.node}, ${report.cpus} cores, ${seconds} s per row; latencies p50 / p99 in ms).`,
   '',
-  '| instances | concurrent journeys | completed/s | failed | create | otp | sign (incl. utility auto-sign) | download | verify | service CPU (cores) | service peak RSS (MB) | machine busy (cores): all / PostgreSQL / s3rver / client |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| instances | concurrent journeys | completed/s | failed | create | otp | sign (incl. utility auto-sign) | download | verify | service CPU (cores) | service peak RSS (MB) | machine busy (cores): all / PostgreSQL / s3rver / client | CPU ms per contract: service / machine |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) =>
     `| ${r.instances} | ${r.concurrency} | ${r.contractsPerSecond} | ${r.failed} | ${fmt(r.latencyMs.create)} | ${fmt(r.latencyMs.otp)} | ${fmt(r.latencyMs.sign)} | ` +
       `${fmt(r.latencyMs.download)} | ${fmt(r.latencyMs.verify)} | ${r.service.cpuCores.join(' + ')} | ${r.service.peakRssMB.join(' / ')} | ` +
-      `${r.machine.busyCores} / ${r.machine.postgresCores} / ${r.machine.s3rverCores} / ${r.machine.clientCores} |`,
+      `${r.machine.busyCores} / ${r.machine.postgresCores} / ${r.machine.s3rverCores} / ${r.machine.clientCores} | ` +
+      `${r.cpuMsPerContract.service} / ${r.cpuMsPerContract.machine} |`,
   ),
   '',
 ].join('\n');

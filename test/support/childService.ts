@@ -25,14 +25,19 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The real service as its own process (`node --import tsx src/main.ts`), as production runs it, so that
- * it can be killed with SIGKILL or stopped with SIGTERM. Resolves once /readyz answers 200.
+ * The real service as its own process (`npm start` runs `tsx src/main.ts`; the image runs the compiled
+ * dist/main.js), so that it can be killed with SIGKILL or stopped with SIGTERM. Resolves once /readyz answers 200.
  */
-export async function startChildService(env: Record<string, string>, opts: { port?: number; readyTimeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ChildService> {
+export async function startChildService(
+  env: Record<string, string>,
+  /** entry: 'compiled' runs dist/main.js (after `npm run build`), as the container image does. */
+  opts: { port?: number; readyTimeoutMs?: number; nodeArgs?: string[]; entry?: 'source' | 'compiled' } = {},
+): Promise<ChildService> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+  const entry = opts.entry === 'compiled' ? [path.join(ROOT, 'dist/main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: { ...inherited, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,4 @@
 // Fills one empty signature field with a PAdES B-T signature, as one incremental revision.
-import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { appearanceStream, DISPLAY_UTC_OFFSET_MINUTES } from './appearance.js';
 import { buildPadesCms, prepareIdentity, type CmsTimings } from './cms.js';
@@ -7,7 +6,7 @@ import { dict, encodeTextString, name, num, ref, serialize, type PdfDict, type P
 import { PdfFormatError } from '../pdf/errors.js';
 import { SigningError } from './errors.js';
 import { locateSignatureField, sigFlags, widgetSize } from './fields.js';
-import { RevisionWriter } from './incremental.js';
+import { cloneDict, writeSignatureRevision, type RevisionObject } from './signatureRevision.js';
 import { PdfReader } from '../pdf/pdfReader.js';
 import type { SignRequest, SigningTuning } from './types.js';
 
@@ -15,7 +14,6 @@ import type { SignRequest, SigningTuning } from './types.js';
 const DEFAULT_TOKEN_ESTIMATE = 8 * 1024;
 /** SignedData framing, signed attributes (with issuer name), signature value. */
 const CMS_OVERHEAD = 2 * 1024;
-const BYTE_RANGE_WIDTH = 48;
 
 export interface SignResultDetail {
   pdf: Uint8Array;
@@ -99,52 +97,36 @@ async function signInner(req: SignRequest, tuning: SigningTuning): Promise<SignR
     }
   }
 
-  // --- signature dictionary with placeholders
+  // --- signature dictionary with placeholders, and the revision
   const contentsSize =
     tuning.contentsSize ?? prepared.certBytes + (req.timestamp.maxTokenSize ?? DEFAULT_TOKEN_ESTIMATE) + CMS_OVERHEAD;
-  const sigEntries: Array<[string, PdfValue]> = [
-    ['Type', name('Sig')],
-    ['Filter', name('Adobe.PPKLite')],
-    ['SubFilter', name('ETSI.CAdES.detached')],
-  ];
-  let sigHead = '<<' + serializeEntries(sigEntries);
-  const byteRangeRel = sigHead.length + '/ByteRange '.length;
-  sigHead += `/ByteRange [${' '.repeat(BYTE_RANGE_WIDTH)}] /Contents `;
-  const contentsRel = sigHead.length;
   const tail: Array<[string, PdfValue]> = [['M', { type: 'str', raw: `(${pdfDate(req.signingTime)})` }]];
   if (req.reason) tail.push(['Reason', encodeTextString(req.reason)]);
   if (req.location) tail.push(['Location', encodeTextString(req.location)]);
   if (req.contactInfo) tail.push(['ContactInfo', encodeTextString(req.contactInfo)]);
-  const sigBody = `${sigHead}<${'0'.repeat(contentsSize * 2)}> ${serializeEntries(tail)}>>`;
+  const objects: RevisionObject[] = [...updates].map(([n, d]) => ({ num: n, gen: gen(n), body: serialize(d) }));
+  if (apStream) objects.push({ num: apNum, gen: 0, body: apStream.dict, data: apStream.data });
 
-  // --- the revision
-  const needsEol = input.length > 0 && input[input.length - 1] !== 0x0a && input[input.length - 1] !== 0x0d;
-  const base = input.length + (needsEol ? 1 : 0);
-  const w = new RevisionWriter(base);
-  const sigAt = w.addObject(sigNum, 0, sigBody);
-  if (apStream) w.addObject(apNum, 0, apStream.dict, apStream.data);
-  for (const [n, d] of [...updates].sort((a, b) => a[0] - b[0])) w.addObject(n, gen(n), serialize(d));
-  const revision = w.finish(reader, apStream ? apNum + 1 : sigNum + 1);
-
-  const out = Buffer.allocUnsafe(base + revision.length);
-  input.copy(out, 0);
-  if (needsEol) out[input.length] = 0x0a;
-  revision.copy(out, base);
-
-  const contentsStart = base + sigAt + contentsRel;
-  const contentsEnd = contentsStart + contentsSize * 2 + 2;
-  const byteRange = `[0 ${contentsStart} ${contentsEnd} ${out.length - contentsEnd}`;
-  if (byteRange.length > BYTE_RANGE_WIDTH + 1) throw new SigningError('unsupported_pdf', 'document too large for the ByteRange field');
-  out.write(byteRange.padEnd(BYTE_RANGE_WIDTH + 1, ' '), base + sigAt + byteRangeRel, 'latin1');
-
-  const digest = createHash('sha256').update(out.subarray(0, contentsStart)).update(out.subarray(contentsEnd)).digest();
   const timings: CmsTimings = { timestampMs: 0 };
-  const cms = await buildPadesCms(prepared, digest, req.timestamp, timings);
-  if (cms.length > contentsSize) {
-    throw new SigningError('placeholder_too_small', `CMS is ${cms.length} bytes but only ${contentsSize} were reserved`);
-  }
-  out.write(cms.toString('hex'), contentsStart + 1, 'latin1');
-  return { pdf: new Uint8Array(out.buffer, out.byteOffset, out.length), timestampMs: timings.timestampMs, contentsSize, cmsSize: cms.length };
+  let cmsSize = 0;
+  const out = await writeSignatureRevision(
+    {
+      input,
+      reader,
+      sigNum,
+      head: [['Type', name('Sig')], ['Filter', name('Adobe.PPKLite')], ['SubFilter', name('ETSI.CAdES.detached')]],
+      tail,
+      contentsSize,
+      objects,
+      size: apStream ? apNum + 1 : sigNum + 1,
+    },
+    async (digest) => {
+      const cms = await buildPadesCms(prepared, digest, req.timestamp, timings);
+      cmsSize = cms.length;
+      return cms;
+    },
+  );
+  return { pdf: new Uint8Array(out.buffer, out.byteOffset, out.length), timestampMs: timings.timestampMs, contentsSize, cmsSize };
 }
 
 // An organisation's seal looks the same on every contract, so its compressed stream is reused.
@@ -160,16 +142,6 @@ function appearanceData(req: SignRequest, width: number, height: number, compres
     apCache.set(key, data);
   }
   return data;
-}
-
-function cloneDict(d: PdfDict): PdfDict {
-  return { type: 'dict', map: new Map(d.map) };
-}
-
-function serializeEntries(entries: Array<[string, PdfValue]>): string {
-  // Reuse the dictionary serialiser and strip its brackets so the caller can splice placeholders in.
-  const s = serialize({ type: 'dict', map: new Map(entries) });
-  return s.slice(2, -2);
 }
 
 /** PDF date (§7.9.4) in China Standard Time, matching the time shown in the appearance. */

@@ -156,6 +156,7 @@ async function verifyOne(
         revocation: opts.revocation,
         allowOnline: opts.allowOnline,
         claimedSigningTime: claimed ? new Date(claimed) : undefined,
+        documentTimestamp: field.type === 'document_timestamp',
       });
     } catch (e) {
       if (!(e instanceof CmsFormatError)) throw e;

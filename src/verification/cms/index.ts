@@ -10,7 +10,7 @@ import { checkIntegrity } from './integrity.js';
 import { fetchCrl, fetchOcsp } from './online.js';
 import { bestEvidence, evaluateCrl, evaluateOcsp, judgeAtSigningTime, toAnswer, type Evidence } from './revocation.js';
 import { MAX_CERTIFICATES, parseSignedData, type ParsedSignerInfo } from './signedData.js';
-import { OID_SIGNATURE_TIMESTAMP, verifyTimestampToken, type TimestampOutcome } from './timestamp.js';
+import { documentTimestampInfo, OID_SIGNATURE_TIMESTAMP, verifyTimestampToken, type TimestampOutcome } from './timestamp.js';
 import type { CertificateInfo, CmsVerifyOptions, CmsVerifyResult, RevocationAnswer } from './types.js';
 
 export { CmsFormatError } from './errors.js';
@@ -86,7 +86,15 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
   const si = sd.signerInfos[0];
 
   // --- integrity and algorithms
-  const integ = checkIntegrity(sd, si, Buffer.isBuffer(signedBytes) ? signedBytes : Buffer.from(signedBytes), pool);
+  const bytes = Buffer.isBuffer(signedBytes) ? signedBytes : Buffer.from(signedBytes);
+  // A document timestamp's CMS signs its TSTInfo, whose imprint in turn must be the hash of the bytes.
+  const docTs = opts.documentTimestamp ? documentTimestampInfo(sd, bytes) : undefined;
+  const integ = checkIntegrity(sd, si, docTs && sd.eContent ? sd.eContent : bytes, pool);
+  if (docTs && integ.integrity.status === 'ok') {
+    if ('reason' in docTs) integ.integrity = { status: 'failed', reason: docTs.reason };
+    else if (!docTs.imprintMatches) integ.integrity = { status: 'failed', reason: 'the timestamp imprint is not the hash of the signed bytes', messageDigestMatches: false };
+    else weaknesses.push(...docTs.weaknesses);
+  }
   weaknesses.push(...integ.weaknesses);
   if (WEAK_DIGESTS.has(integ.digestAlgorithm)) weaknesses.push(`digest ${integ.digestAlgorithm} is not acceptable`);
   if (integ.scheme.digest && ['md5', 'sha1'].includes(integ.scheme.digest)) weaknesses.push(`signature algorithm ${integ.scheme.name} is not acceptable`);
@@ -107,7 +115,8 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     if (!ts || (t.valid && (!ts.valid || (t.chainTrusted && !ts.chainTrusted)))) ts = t;
   }
   if (ts) weaknesses.push(...ts.weaknesses);
-  const trustedTime = ts?.valid && ts.chainTrusted ? ts.time : undefined;
+  const ownTime = docTs && !('reason' in docTs) && integ.integrity.status === 'ok' ? docTs.time : undefined;
+  const trustedTime = ownTime ?? (ts?.valid && ts.chainTrusted ? ts.time : undefined);
   const signingTime: CmsVerifyResult['signingTime'] = trustedTime
     ? { value: trustedTime.toISOString(), source: 'timestamp' }
     : opts.claimedSigningTime

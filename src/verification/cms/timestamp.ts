@@ -7,7 +7,7 @@ import { OID_EKU_TIMESTAMPING, parseCertificate, type ParsedCert } from './certi
 import { buildPath, pathProblems } from './chain.js';
 import { checkSigningCertificate } from './essSigningCertificate.js';
 import { checkIntegrity } from './integrity.js';
-import { parseSignedData } from './signedData.js';
+import { parseSignedData, type ParsedSignedData } from './signedData.js';
 import type { Subject } from './types.js';
 
 export const OID_SIGNATURE_TIMESTAMP = '1.2.840.113549.1.9.16.2.14';
@@ -23,6 +23,28 @@ export interface TimestampOutcome {
   /** CRLs / OCSP responses the token carries, usable as evidence for the outer signature too */
   crls: Buffer[];
   ocsps: Buffer[];
+}
+
+/**
+ * The time and imprint check of a document timestamp (ETSI.RFC3161 in a PDF): the token's own CMS
+ * signs the TSTInfo, whose imprint must be the hash of the document's signed bytes.
+ */
+export function documentTimestampInfo(token: ParsedSignedData, signedBytes: Buffer): { time: Date; imprintMatches: boolean; weaknesses: string[] } | { reason: string } {
+  if (token.eContentType !== OID_TST_INFO || !token.eContent) return { reason: 'the document timestamp does not encapsulate a TSTInfo' };
+  let tst: pkijs.TSTInfo;
+  try {
+    tst = pkijs.TSTInfo.fromBER(new Uint8Array(token.eContent));
+  } catch (e) {
+    return { reason: `malformed TSTInfo: ${(e as Error).message}` };
+  }
+  const alg = digestInfo(tst.messageImprint.hashAlgorithm.algorithmId);
+  if (!alg) return { reason: `unsupported timestamp imprint algorithm ${tst.messageImprint.hashAlgorithm.algorithmId}` };
+  const imprint = Buffer.from(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
+  return {
+    time: tst.genTime,
+    imprintMatches: imprint.equals(hash(alg.node, signedBytes)),
+    weaknesses: WEAK_DIGESTS.has(alg.name) ? [`timestamp imprint ${alg.name} is not acceptable`] : [],
+  };
 }
 
 export function verifyTimestampToken(tokenDer: Buffer, signatureValue: Buffer, pool: ParsedCert[], anchors: ParsedCert[]): TimestampOutcome {

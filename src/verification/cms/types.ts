@@ -15,6 +15,7 @@ export interface CmsVerifyOptions {
   revocation?: RevocationSource;
   allowOnline?: boolean;             // fetch OCSP (AIA) / CRL (CDP) over HTTP with a 5 s timeout; default false
   claimedSigningTime?: Date;         // the PDF /M, used only when there is no timestamp and for reporting
+  documentTimestamp?: boolean;       // the CMS is an RFC 3161 token over the signed bytes (PDF /DocTimeStamp)
 }
 export interface CmsVerifyResult {
   signer?: CertificateInfo;          // absent when no certificate matches the SignerInfo sid

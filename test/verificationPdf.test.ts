@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfReader } from '../src/pdf/pdfReader.js';
 import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verification/index.js';
 import { appendRevision, buildAttacks, makeGenuine, type Genuine } from './helpers/attackCorpus.js';
+import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
@@ -265,6 +266,56 @@ describe('interoperability with other signers', () => {
     const no = await verifyPdf(pdf, { trustAnchors: [] });
     expect(no.verdict).toBe('indeterminate');
     expect(no.signatures[0].chain.trusted).toBe(false);
+  });
+});
+
+describe('long-term validation: DSS and document timestamp after the last signature (B-LTA)', () => {
+  // The utility's certificate gets its own OCSP answer; the applicant's status comes from the CA's CRL, also in the DSS.
+  const ltv = async (pdf: Buffer) => {
+    const data = await g.pki.validationData([g.pki.organisationIdentity().certificate]);
+    return Buffer.from(await appendDocumentTimestamp(appendDss(pdf, data), { timestamp: (i) => g.pki.timestamp(i) }));
+  };
+
+  it('raises both signatures to B-LTA and answers revocation from the document alone', async () => {
+    const file = await ltv(g.twoSignatures);
+    expect(file.subarray(0, g.twoSignatures.length).equals(g.twoSignatures)).toBe(true);
+    // No revocation source: what the document carries must be enough.
+    const r = await verifyPdf(file, { trustAnchors: [g.rootDer] });
+    expect(r.verdict).toBe('valid');
+    expect(r.revisions).toBe(5);
+    expect(r.signatures.map((s) => [s.fieldName, s.type, s.verdict, s.padesLevel])).toEqual([
+      ['sig_applicant', 'signature', 'valid', 'B-LTA'],
+      ['sig_utility', 'signature', 'valid', 'B-LTA'],
+      ['DocTimeStamp', 'document_timestamp', 'valid', null],
+    ]);
+    expect(sig(r, 'sig_utility').revocation.source).toMatch(/^embedded_/);
+    expect(sig(r, 'sig_utility').modificationsAfter.allowed.map((m) => m.rule)).toEqual(expect.arrayContaining(['dss', 'invisible_signature_field']));
+    expect(sig(r, 'DocTimeStamp').signingTime.source).toBe('timestamp');
+  });
+
+  it('catches a changed byte after the signatures (in the DSS) through the document timestamp', async () => {
+    const file = await ltv(g.twoSignatures);
+    // A byte inside the first certificate stream of the DSS revision, which only the timestamp covers.
+    const at = file.indexOf('stream\n', g.twoSignatures.length) + 'stream\n'.length + 20;
+    const tampered = Buffer.from(file);
+    tampered[at] ^= 0x01;
+    const r = await verifyPdf(tampered, { trustAnchors: [g.rootDer] });
+    expect(r.verdict).not.toBe('valid');
+    expect(sig(r, 'DocTimeStamp').verdict).toBe('invalid');
+    expect(sig(r, 'DocTimeStamp').integrity.reason).toMatch(/imprint/);
+  });
+
+  it('refuses a document timestamp whose token covers other bytes', async () => {
+    const other = await appendDocumentTimestamp(g.oneSignature, { timestamp: (i) => g.pki.timestamp(i) });
+    const token = /\/Type \/DocTimeStamp.*?\/Contents <([0-9a-f]+)>/s.exec(Buffer.from(other).toString('latin1'))![1];
+    const file = await ltv(g.twoSignatures);
+    const text = file.toString('latin1');
+    const m = /\/Type \/DocTimeStamp.*?\/Contents <([0-9a-f]+)>/s.exec(text)!;
+    const swapped = Buffer.from(text.slice(0, m.index) + m[0].replace(m[1], token.padEnd(m[1].length, '0').slice(0, m[1].length)) + text.slice(m.index + m[0].length), 'latin1');
+    const r = await verifyPdf(swapped, { trustAnchors: [g.rootDer] });
+    expect(sig(r, 'DocTimeStamp').verdict).toBe('invalid');
+    expect(sig(r, 'DocTimeStamp').integrity.reason).toMatch(/imprint is not the hash of the signed bytes/);
+    expect(sig(r, 'sig_applicant').padesLevel).toBe('B-LT');
   });
 });
 

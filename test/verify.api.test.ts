@@ -34,14 +34,18 @@ describe('POST /api/v1/verify', () => {
     const report = await res.json();
     expect(report.verdict).toBe('valid');
     expect(report.registered).toMatchObject({ matched: true, contractId: contract.id, version: 3 });
-    expect(report.signatures.map((s: any) => [s.fieldName, s.verdict, s.padesLevel])).toEqual([
-      ['sig_applicant', 'valid', 'B-T'],
-      ['sig_utility', 'valid', 'B-T'],
+    // The completing signature is followed by a DSS and a document timestamp: both signatures are B-LTA.
+    expect(report.signatures.map((s: any) => [s.fieldName, s.type, s.verdict, s.padesLevel])).toEqual([
+      ['sig_applicant', 'signature', 'valid', 'B-LTA'],
+      ['sig_utility', 'signature', 'valid', 'B-LTA'],
+      ['DocTimeStamp', 'document_timestamp', 'valid', null],
     ]);
     expect(report.signatures[0].signer.commonName).toBe('陈冬梅');
     expect(report.signatures[0].coverage.kind).toBe('entire_revision');
-    expect(report.signatures[1].coverage.kind).toBe('entire_file');
-    expect(report.signatures[0].revocation).toMatchObject({ status: 'good', source: 'local' });
+    expect(report.signatures[1].coverage.kind).toBe('entire_revision');
+    expect(report.signatures[2].coverage.kind).toBe('entire_file');
+    // Revocation is answered from the document itself, not from this service's database.
+    for (const s of report.signatures) expect(s.revocation).toMatchObject({ status: 'good', source: expect.stringMatching(/^embedded_(ocsp|crl)$/) });
     expect(report.signatures[0].registered).toMatchObject({ matched: true, version: 2 });
   });
 

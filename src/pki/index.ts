@@ -46,6 +46,12 @@ export interface Pki {
   respondTsa(reqDer: Buffer): Promise<Buffer>;
   respondOcsp(reqDer: Buffer): Promise<Buffer>;
   crlDer(): Promise<Buffer>;
+  /**
+   * What a verifier needs to validate these signing certificates without this service (PAdES B-LT DSS):
+   * the certificates up to the root, the TSA's, and for each one this CA issued an OCSP response of now,
+   * plus the CA's current CRL.
+   */
+  validationData(signingCertificates: Buffer[]): Promise<{ certs: Buffer[]; ocsps: Buffer[]; crls: Buffer[] }>;
   revoke(serialHex: string, reason: string): Promise<{ serial: string; revokedAt: Date }>;
   certificateStatus(serialHex: string): Promise<'good' | 'revoked' | 'unknown'>;
 }
@@ -255,6 +261,15 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     return der;
   }
 
+  async function currentCrl(): Promise<Buffer> {
+    // Another instance sharing the database may have revoked since we signed: compare with the latest revocation.
+    const latest = await store.latestRevocation();
+    const fresh = crlCache && Date.now() - crlCache.builtAt < CRL_MAX_AGE_MS && (!latest || latest.getTime() <= crlCache.builtAt);
+    if (fresh) return crlCache!.der;
+    crlBuilding ??= rebuildCrl().finally(() => (crlBuilding = undefined));
+    return crlBuilding;
+  }
+
   return {
     rootPem: () => rootPemText,
     issuingPem: () => issuingPemText,
@@ -283,13 +298,15 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     },
     respondOcsp: (reqDer) => ocsp.respond(reqDer),
 
-    async crlDer() {
-      // Another instance sharing the database may have revoked since we signed: compare with the latest revocation.
-      const latest = await store.latestRevocation();
-      const fresh = crlCache && Date.now() - crlCache.builtAt < CRL_MAX_AGE_MS && (!latest || latest.getTime() <= crlCache.builtAt);
-      if (fresh) return crlCache!.der;
-      crlBuilding ??= rebuildCrl().finally(() => (crlBuilding = undefined));
-      return crlBuilding;
+    crlDer: currentCrl,
+
+    async validationData(signingCertificates) {
+      const ocsps: Buffer[] = [];
+      for (const der of [...signingCertificates, tsaId.der]) {
+        if (issuedBy(der, issuing)) ocsps.push(await ocsp.responseFor(normaliseSerialHex(new crypto.X509Certificate(der).serialNumber)));
+      }
+      const certs = [...signingCertificates, tsaId.der, ...tsaId.chain, ...orgId.chain, issuing.der, rootDer, ocspId.der];
+      return { certs: [...new Map(certs.map((c) => [c.toString('base64'), c])).values()], ocsps, crls: [await currentCrl()] };
     },
 
     async revoke(serialHex, reason) {

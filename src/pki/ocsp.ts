@@ -8,6 +8,8 @@ import { ECDSA_SHA256_ALG_DER, OID, serialHexFromBytes, sha1, signEcdsaSha256, t
 
 const HASHES: Record<string, string> = { [OID.sha1]: 'sha1', [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
 const MAX_REQUESTS = 20;
+/** AlgorithmIdentifier sha256 with NULL parameters, as CertIDs usually carry it. */
+const SHA256_ALG_DER = Buffer.from('300d06096086480165030402010500', 'hex');
 /** How long a "good" answer may be cached by relying parties. */
 const NEXT_UPDATE_MS = 60 * 60 * 1000;
 
@@ -62,22 +64,41 @@ export class OcspResponder {
     }
     const list = req.tbsRequest.requestList;
     if (!list.length || list.length > MAX_REQUESTS) return errorResponse(1);
+    const asked = list.map((r) => {
+      const id = r.reqCert;
+      const ours = this.issuerHashes.get(id.hashAlgorithm.algorithmId);
+      const mine =
+        !!ours &&
+        ours.name.equals(Buffer.from(id.issuerNameHash.valueBlock.valueHexView)) &&
+        ours.key.equals(Buffer.from(id.issuerKeyHash.valueBlock.valueHexView));
+      return { certIdDer: Buffer.from(id.toSchema().toBER()), serialHex: mine ? serialHexFromBytes(id.serialNumber.valueBlock.valueHexView) : undefined };
+    });
+    const nonce = req.tbsRequest.requestExtensions?.find((e) => e.extnID === OID.ocspNonce);
+    return this.answer(asked, nonce ? Buffer.from(nonce.extnValue.valueBlock.valueHexView) : undefined);
+  }
 
+  /**
+   * The response a relying party would get for one certificate of this CA (CertID with SHA-256), for
+   * embedding as long-term validation data in a signed document.
+   */
+  async responseFor(serialHex: string): Promise<Buffer> {
+    const sha256 = this.issuerHashes.get(OID.sha256)!;
+    const serial = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
+    // DER INTEGER: a leading 0x00 keeps a serial with its top bit set positive.
+    const serialDer = tlv(0x02, serial[0] & 0x80 ? Buffer.concat([Buffer.from([0]), serial]) : serial);
+    const certIdDer = tlv(0x30, SHA256_ALG_DER, tlv(0x04, sha256.name), tlv(0x04, sha256.key), serialDer);
+    return this.answer([{ certIdDer, serialHex }]);
+  }
+
+  private async answer(asked: { certIdDer: Buffer; serialHex?: string }[], nonceValue?: Buffer): Promise<Buffer> {
     const now = new Date();
     const thisUpdate = generalizedTime(now);
     const nextUpdate = tlv(0xa0, generalizedTime(new Date(now.getTime() + NEXT_UPDATE_MS)));
     const singles: Buffer[] = [];
-    for (const r of list) {
-      const id = r.reqCert;
-      const certIdDer = Buffer.from(id.toSchema().toBER());
-      const ours = this.issuerHashes.get(id.hashAlgorithm.algorithmId);
+    for (const { certIdDer, serialHex } of asked) {
       let status: Buffer = Buffer.from([0x82, 0x00]); // unknown
-      if (
-        ours &&
-        ours.name.equals(Buffer.from(id.issuerNameHash.valueBlock.valueHexView)) &&
-        ours.key.equals(Buffer.from(id.issuerKeyHash.valueBlock.valueHexView))
-      ) {
-        const s = await this.store.status(serialHexFromBytes(id.serialNumber.valueBlock.valueHexView));
+      if (serialHex !== undefined) {
+        const s = await this.store.status(serialHex);
         if (s?.status === 'good') status = Buffer.from([0x80, 0x00]);
         else if (s?.status === 'revoked' && s.revokedAt) {
           status = tlv(0xa1, generalizedTime(s.revokedAt), tlv(0xa0, Buffer.from([0x0a, 0x01, REASON_CODES[s.reason ?? 'unspecified']])));
@@ -87,10 +108,9 @@ export class OcspResponder {
     }
 
     const parts = [this.responderIdDer, generalizedTime(now), tlv(0x30, ...singles)];
-    const nonce = req.tbsRequest.requestExtensions?.find((e) => e.extnID === OID.ocspNonce);
-    if (nonce) {
+    if (nonceValue) {
       // Echo the extension value byte for byte: clients compare it with what they sent.
-      const nonceExt = tlv(0x30, Buffer.from(new asn1js.ObjectIdentifier({ value: OID.ocspNonce }).toBER()), tlv(0x04, Buffer.from(nonce.extnValue.valueBlock.valueHexView)));
+      const nonceExt = tlv(0x30, Buffer.from(new asn1js.ObjectIdentifier({ value: OID.ocspNonce }).toBER()), tlv(0x04, nonceValue));
       parts.push(tlv(0xa1, tlv(0x30, nonceExt)));
     }
     const tbs = tlv(0x30, ...parts);

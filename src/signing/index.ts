@@ -4,3 +4,4 @@ export type { SigningIdentity, TimestampClient, Appearance, SignRequest, Signing
 export { warmUpGlyphs } from './glyphs.js';
 export { formatDisplayTime } from './appearance.js';
 export { signingCertificateV2Attribute, derSortedAttributes, OID } from './cms.js';
+export { appendDss, appendDocumentTimestamp, type ValidationData } from './longTermValidation.js';

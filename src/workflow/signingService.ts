@@ -7,7 +7,7 @@ import { contractRepository, type ContractRow, type SignerRow } from '../storage
 import { signingRepository } from '../storage/db/signingRepository.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import type { Pki, SigningIdentity } from '../pki/index.js';
-import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
+import { appendDocumentTimestamp, appendDss, signPdfField, SigningError, type Appearance } from '../signing/index.js';
 import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from './errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
@@ -123,7 +123,8 @@ export function createSigningService(deps: SigningServiceDeps) {
   }
 
   /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
-  async function assertCanAct(contract: ContractRow, signer: SignerRow, signers?: SignerRow[]): Promise<void> {
+  /** Returns the contract's signers as it checked them. */
+  async function assertCanAct(contract: ContractRow, signer: SignerRow, signers?: SignerRow[]): Promise<SignerRow[]> {
     assertSignerOpen(contract, signer);
     const all = signers ?? (await contractRepository.signers(db, [contract.id]));
     const waitingFor = all.find((s) => s.position < signer.position && s.status !== 'signed');
@@ -132,6 +133,18 @@ export function createSigningService(deps: SigningServiceDeps) {
         waitingFor: waitingFor.role,
       });
     }
+    return all;
+  }
+
+  /**
+   * The signature that completes the contract is followed by the validation data of every signature
+   * (DSS) and a document timestamp over all of it: PAdES B-LTA, so auditors can validate the contract
+   * offline, years later, without this service's OCSP responder.
+   */
+  async function withLongTermValidation(pdf: Uint8Array, certificate: Buffer, signers: SignerRow[]): Promise<Uint8Array> {
+    const earlier = await signingRepository.certificates(db, signers.flatMap((s) => (s.status === 'signed' && s.certificate_serial ? [s.certificate_serial] : [])));
+    const data = await pki.validationData([...earlier, certificate]);
+    return appendDocumentTimestamp(appendDss(pdf, data), { timestamp: (imprint) => pki.timestamp(imprint) });
   }
 
   function assertNotLocked(signer: SignerRow): void {
@@ -148,6 +161,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     ctx: RequestContext,
     contract: ContractRow,
     signer: SignerRow,
+    signers: SignerRow[],
     identity: SigningIdentity & { serial: string; eventCertificate?: boolean },
     appearance: Appearance,
     signedAt: Date,
@@ -175,6 +189,9 @@ export function createSigningService(deps: SigningServiceDeps) {
         reason: `${signer.label}签署`,
         location: deps.location,
       });
+      if (signers.every((s) => s.id === signer.id || s.status === 'signed')) {
+        signed = await withLongTermValidation(signed, identity.certificate, signers);
+      }
     } catch (err) {
       if (err instanceof SigningError && err.code === 'field_already_signed') throw conflict('already_signed', 'This party has already signed');
       if (err instanceof SigningError && err.code === 'timestamp_failed') {
@@ -235,8 +252,8 @@ export function createSigningService(deps: SigningServiceDeps) {
     if (signer.kind !== 'organisation') {
       throw conflict('signer_is_person', 'This signer is a person and signs with their signing link and SMS code');
     }
-    await assertCanAct(contract, signer, signers);
-    await applySignature(ctx, contract, signer, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
+    const all = await assertCanAct(contract, signer, signers);
+    await applySignature(ctx, contract, signer, all, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
   }
 
   /** The utility signs by itself when its turn comes, if the template or the contract asks for it. */
@@ -404,7 +421,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     async signWithCode(ctx: RequestContext, token: string, body: unknown) {
       const input = parse(signInput, body);
       const { signer, contract } = await byToken(token);
-      await assertCanAct(contract, signer);
+      const signers = await assertCanAct(contract, signer);
       const at = now();
       // Lock check, code comparison and failure count happen under the signer's row lock, so concurrent
       // guesses are counted one by one and none is compared once the signer is locked.
@@ -446,6 +463,7 @@ export function createSigningService(deps: SigningServiceDeps) {
           asSigner(ctx, signer),
           contract,
           signer,
+          signers,
           { ...identity, eventCertificate: true },
           { kind: 'person', name: signer.name, caption: '电子签名', signedAt: at },
           at,

@@ -21,6 +21,13 @@ export const signingRepository = {
     return res.rows[0];
   },
 
+  /** The DER of the certificates with these serials (those this service issued and recorded). */
+  async certificates(db: Queryable, serials: string[]): Promise<Buffer[]> {
+    if (serials.length === 0) return [];
+    const res = await db.query<{ der: Buffer }>('SELECT der FROM certificates WHERE serial = ANY($1)', [serials]);
+    return res.rows.map((r) => Buffer.from(r.der));
+  },
+
   async latestVersion(db: Queryable, contractId: string): Promise<DocumentVersionRow> {
     const res = await db.query<DocumentVersionRow>(
       'SELECT * FROM document_versions WHERE contract_id = $1 ORDER BY version DESC LIMIT 1',

@@ -311,6 +311,13 @@ describe('webhook delivery', () => {
     expect(completed).toMatchObject({ type: 'contract.completed', contractId: contract.id, document: { version: expect.any(Number) } });
     expect(completed.document.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(new Date(completed.createdAt).toISOString()).toBe(completed.createdAt);
+    // Each event carries its place in the audit chain, matching what the service's chain says.
+    const { events: chain } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
+    for (const e of got) {
+      const recorded = chain.find((c: any) => c.id === e.id);
+      expect(e.body.audit).toEqual({ seq: recorded.seq, hash: recorded.hash });
+      expect(e.body.audit.hash).toMatch(/^[0-9a-f]{64}$/);
+    }
 
     const log = await deliveries(hook.id);
     expect(log).toHaveLength(expected.length);

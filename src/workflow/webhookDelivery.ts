@@ -58,6 +58,8 @@ interface Claimed {
   data: Record<string, unknown>;
   document_version: number | null;
   document_sha256: string | null;
+  seq: number;
+  hash: string;
 }
 
 /*
@@ -81,7 +83,7 @@ WITH claimed AS (
     FOR UPDATE OF c SKIP LOCKED)
   RETURNING d.id, d.webhook_id, d.event_id, d.attempts)
 SELECT claimed.id, claimed.webhook_id, claimed.event_id, claimed.attempts, now() AS claimed_at, w.url, w.secret_sealed,
-       ev.type, ev.at, ev.contract_id, ev.data, ev.document_version, ev.document_sha256
+       ev.type, ev.at, ev.contract_id, ev.data, ev.document_version, ev.document_sha256, ev.seq, ev.hash
 FROM claimed
 JOIN webhooks w ON w.id = claimed.webhook_id
 JOIN contract_events ev ON ev.id = claimed.event_id
@@ -219,6 +221,9 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions) {
       contractId: d.contract_id || null,
       data: d.data ?? {},
       document: d.document_version === null ? null : { version: d.document_version, sha256: d.document_sha256 },
+      // The event's place in its contract's hash chain: a receiver that keeps it holds a copy of the
+      // chain head outside this service, so a rewritten history would no longer match.
+      audit: { seq: Number(d.seq), hash: d.hash },
     });
     const t = Math.floor(clock().getTime() / 1000);
     try {

@@ -12,7 +12,7 @@ import { P12Signer } from '@signpdf/signer-p12';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { createDocumentRenderer, loadTemplates } from '../src/documents/index.js';
 import { loadOrCreatePki } from '../src/pki/index.js';
-import { signPdfField, warmUpGlyphs } from '../src/signing/index.js';
+import { appendDocumentTimestamp, appendDss, signPdfField, warmUpGlyphs } from '../src/signing/index.js';
 import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { stats, timeEach } from './stats.js';
@@ -69,6 +69,12 @@ export async function benchSigning(opts: { iterations?: number; baselineIteratio
     await timeEach(20, signUtility);
     const applicantMs = await timeEach(iterations, signApplicant);
     const utilityMs = await timeEach(iterations, signUtility);
+    // What completing a contract adds after the last signature: validation data, DSS, document timestamp.
+    const afterUtility = await signUtility();
+    const ltv = async () =>
+      appendDocumentTimestamp(appendDss(afterUtility, await pki.validationData([pki.organisationIdentity().certificate])), timestamp);
+    await timeEach(20, ltv);
+    const ltvMs = await timeEach(iterations, ltv);
     const timestampMs = await timeEach(iterations, () => pki.timestamp(Buffer.alloc(32, 1)));
     const eventCertMs = await timeEach(iterations, (i) => pki.issueEventCertificate(applicant, { contractId: 'bench', signerId: `e${i}` }));
 
@@ -89,6 +95,7 @@ export async function benchSigning(opts: { iterations?: number; baselineIteratio
       contractPdfBytes: pdf.length,
       applicantSignature: { note: 'event certificate issuance + PAdES B-T signature incl. built-in TSA', ms: stats(applicantMs) },
       utilitySignature: { note: 'organisation certificate + seal appearance, second revision, incl. TSA', ms: stats(utilityMs) },
+      longTermValidation: { note: 'B-LTA after the last signature: OCSP responses + CRL, DSS revision, document timestamp revision', ms: stats(ltvMs) },
       parts: { eventCertificateMs: stats(eventCertMs), timestampMs: stats(timestampMs) },
       stockSignpdfP12Signer: { note: '@signpdf/placeholder-pdf-lib + @signpdf/signer-p12 (RSA-2048, no timestamp)', ms: stats(stockMs) },
     };

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { createWebhookService } from '../src/workflow/webhookService.js';
+import { createTargetPolicy, parseNetworks } from '../src/workflow/webhookTargets.js';
 import { createWebhookDispatcher } from '../src/workflow/webhookDelivery.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { freshDatabase } from '../test/support/databases.js';
@@ -54,7 +55,9 @@ async function benchDeliveries(db: Database, audit: AuditTrail, ctx: RequestCont
   const masterKey = Buffer.alloc(32, 9);
   try {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    await createWebhookService({ db, masterKey }).create({ url, events: ['contract.created'] }, ctx);
+    // The receiver is on loopback, which only an operator's WEBHOOK_ALLOWED_NETWORKS lets webhooks reach.
+    const targets = createTargetPolicy(parseNetworks('127.0.0.1'));
+    await createWebhookService({ db, masterKey, targets }).create({ url, events: ['contract.created'] }, ctx);
     for (let i = 0; i < events; i += 100) {
       await db.transaction(async (tx) => {
         for (let j = i; j < Math.min(events, i + 100); j++) {
@@ -62,7 +65,7 @@ async function benchDeliveries(db: Database, audit: AuditTrail, ctx: RequestCont
         }
       });
     }
-    const dispatcher = createWebhookDispatcher({ db, masterKey, log: pino({ level: 'silent' }), pollMs: 20 });
+    const dispatcher = createWebhookDispatcher({ db, masterKey, targets, log: pino({ level: 'silent' }), pollMs: 20 });
     const started = performance.now();
     dispatcher.start();
     const deadline = Date.now() + 60_000;

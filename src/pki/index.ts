@@ -248,6 +248,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   const issuingSubject = nameToString(issuing.cert.subject);
   const tsa = new TimeStampAuthority({ der: tsaId.der, key: tsaId.key }, profiles.tsaPolicy);
   const ocsp = new OcspResponder(issuing, { der: ocspId.der, key: ocspId.key }, store);
+  const issuingX509 = new crypto.X509Certificate(issuing.der);
   const rootPemText = toPem(rootDer);
   const issuingPemText = toPem(issuing.der);
   const organisation: SigningIdentity = { privateKey: orgId.key, certificate: orgId.der, chain: orgId.chain };
@@ -303,7 +304,9 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     async validationData(signingCertificates) {
       const ocsps: Buffer[] = [];
       for (const der of [...signingCertificates, tsaId.der]) {
-        if (issuedBy(der, issuing)) ocsps.push(await ocsp.responseFor(normaliseSerialHex(new crypto.X509Certificate(der).serialNumber)));
+        // Only certificates of this CA: the responder answers from the database, which records them all.
+        const x = new crypto.X509Certificate(der);
+        if (x.checkIssued(issuingX509)) ocsps.push(await ocsp.responseFor(normaliseSerialHex(x.serialNumber)));
       }
       const certs = [...signingCertificates, tsaId.der, ...tsaId.chain, ...orgId.chain, issuing.der, rootDer, ocspId.der];
       return { certs: [...new Map(certs.map((c) => [c.toString('base64'), c])).values()], ocsps, crls: [await currentCrl()] };

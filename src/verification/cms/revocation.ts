@@ -1,6 +1,7 @@
 // Revocation evidence for the signer certificate. An embedded CRL or OCSP response is believed
 // only after its signature is checked against the issuing CA (or, for OCSP, a responder the CA
 // delegated with EKU OCSPSigning): a forged "good" is as easy to embed as a real one.
+import { createHash } from 'node:crypto';
 import { digestInfo, hash, parseAlgorithmId, signatureScheme, verifySignature } from './algorithms.js';
 import { OID_EKU_OCSP_SIGNING, parseCertificate, type ParsedCert } from './certificates.js';
 import { children, content, expectTag, raw, readOid, readTime, readTlv, signedEnvelope, type Tlv } from './der.js';
@@ -39,7 +40,7 @@ export function evaluateCrl(crlDer: Buffer, cert: ParsedCert, issuer: ParsedCert
     const issuerName = raw(tbs, expectTag(f[i++], 0x30, 'CRL issuer'));
     if (!issuerName.equals(issuer.subjectDer)) return undefined;
     if (issuer.keyUsage && !issuer.keyUsage.has('cRLSign')) return undefined;
-    const ok = verifySignature(signatureScheme(parseAlgorithmId(env.algorithm)), tbs, env.signature, issuer.publicKey);
+    const ok = remembered(crlDer, issuer, () => verifySignature(signatureScheme(parseAlgorithmId(env.algorithm)), tbs, env.signature, issuer.publicKey) === true);
     if (!ok) return undefined;
     const thisUpdate = readTime(tbs, f[i++]);
     if (f[i] && (f[i].tag === 0x17 || f[i].tag === 0x18)) i++;
@@ -76,47 +77,66 @@ export function evaluateOcsp(respDer: Buffer, cert: ParsedCert, issuer: ParsedCe
     if (readOid(respDer, type) !== OID_OCSP_BASIC) return undefined;
     const basic = Buffer.from(content(respDer, octets));
     const env = signedEnvelope(basic);
-    const scheme = signatureScheme(parseAlgorithmId(env.algorithm));
-    let signerOk = verifySignature(scheme, env.tbs, env.signature, issuer.publicKey) === true;
-    if (!signerOk && env.rest[0]?.tag === 0xa0) {
-      // Delegated responder (RFC 6960 §4.2.2.2): issued by the CA itself, with EKU OCSPSigning.
-      const certsSeq = children(basic, env.rest[0])[0];
-      for (const c of children(basic, certsSeq).slice(0, 10)) {
-        const responder = parseCertificate(raw(basic, c));
-        if (!responder || !responder.namesIssuer(issuer) || responder.signedBy(issuer) !== true) continue;
-        if (!responder.extKeyUsage?.purposes.includes(OID_EKU_OCSP_SIGNING)) continue;
-        if (verifySignature(scheme, env.tbs, env.signature, responder.publicKey) === true) {
-          signerOk = true;
-          break;
-        }
-      }
-    }
-    if (!signerOk) return undefined;
     const tbs = env.tbs;
     const f = children(tbs, readTlv(tbs, 0));
     let i = f[0]?.tag === 0xa0 ? 1 : 0;
     i++; // responderID
     const producedAt = readTime(tbs, f[i++]);
     const serial = stripSign(serialContent(cert));
-    for (const single of children(tbs, expectTag(f[i], 0x30, 'responses'))) {
-      const [certId, certStatus] = children(tbs, single);
-      if (!certIdMatches(tbs, certId, cert, issuer, serial)) continue;
-      if (certStatus.tag === 0x80) return { status: 'good', producedAt };
-      if (certStatus.tag === 0xa1) {
-        const [when, reasonTlv] = children(tbs, certStatus);
-        let reason: string | undefined;
-        if (reasonTlv?.tag === 0xa0) {
-          const v = content(tbs, children(tbs, reasonTlv)[0]);
-          reason = REASONS[v[v.length - 1]] ?? 'unspecified';
-        }
-        return { status: 'revoked', revokedAt: readTime(tbs, when), reason, producedAt };
+    // A document's DSS holds answers for every signer: find the one about this certificate first, and
+    // check a signature only for it.
+    const single = children(tbs, expectTag(f[i], 0x30, 'responses')).find((r) => certIdMatches(tbs, children(tbs, r)[0], cert, issuer, serial));
+    if (!single || !ocspSignedFor(respDer, basic, env, issuer)) return undefined;
+    const certStatus = children(tbs, single)[1];
+    if (certStatus.tag === 0x80) return { status: 'good', producedAt };
+    if (certStatus.tag === 0xa1) {
+      const [when, reasonTlv] = children(tbs, certStatus);
+      let reason: string | undefined;
+      if (reasonTlv?.tag === 0xa0) {
+        const v = content(tbs, children(tbs, reasonTlv)[0]);
+        reason = REASONS[v[v.length - 1]] ?? 'unspecified';
       }
-      return { status: 'unknown', producedAt };
+      return { status: 'revoked', revokedAt: readTime(tbs, when), reason, producedAt };
     }
-    return undefined;
+    return { status: 'unknown', producedAt };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the issuer, or a responder it delegated (RFC 6960 §4.2.2.2: issued by the CA itself, with EKU
+ * OCSPSigning), signed the response. Remembered per response and issuer: the same DSS answers are
+ * checked for every signature of a document.
+ */
+function ocspSignedFor(respDer: Buffer, basic: Buffer, env: ReturnType<typeof signedEnvelope>, issuer: ParsedCert): boolean {
+  return remembered(respDer, issuer, () => {
+    const scheme = signatureScheme(parseAlgorithmId(env.algorithm));
+    if (verifySignature(scheme, env.tbs, env.signature, issuer.publicKey) === true) return true;
+    if (env.rest[0]?.tag !== 0xa0) return false;
+    const certsSeq = children(basic, env.rest[0])[0];
+    for (const c of children(basic, certsSeq).slice(0, 10)) {
+      const responder = parseCertificate(raw(basic, c));
+      if (!responder || !responder.namesIssuer(issuer) || responder.signedBy(issuer) !== true) continue;
+      if (!responder.extKeyUsage?.purposes.includes(OID_EKU_OCSP_SIGNING)) continue;
+      if (verifySignature(scheme, env.tbs, env.signature, responder.publicKey) === true) return true;
+    }
+    return false;
+  });
+}
+
+/** Signature checks of CRLs and OCSP responses, by the evidence's bytes and the issuer's key. */
+const checked = new Map<string, boolean>();
+const MAX_REMEMBERED = 512;
+function remembered(evidence: Buffer, issuer: ParsedCert, check: () => boolean): boolean {
+  const key = `${createHash('sha256').update(evidence).update(issuer.publicKeyBits).digest('base64')}`;
+  let ok = checked.get(key);
+  if (ok === undefined) {
+    ok = check();
+    if (checked.size >= MAX_REMEMBERED) checked.delete(checked.keys().next().value!);
+    checked.set(key, ok);
+  }
+  return ok;
 }
 
 function certIdMatches(b: Buffer, certId: Tlv, cert: ParsedCert, issuer: ParsedCert, serial: Buffer): boolean {

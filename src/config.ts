@@ -85,7 +85,7 @@ const schema = z
           ctx.addIssue({ code: 'custom', message: `must list IP addresses or CIDR networks separated by commas: ${(err as Error).message}` });
         }
       }),
-    OBJECT_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
+    OBJECT_CACHE_MB: z.coerce.number().min(0).max(4096).default(16),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(20),
     ORPHAN_SWEEP_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
     ORPHAN_MIN_AGE_MINUTES: z.coerce.number().min(0).max(10_080).default(60),

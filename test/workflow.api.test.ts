@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from './support/harness.js';
+import { freshDatabase } from './support/databases.js';
+import type { Database } from '../src/storage/db/database.js';
 
 const china = (local: string) => new Date(`${local}+08:00`);
 
@@ -117,6 +119,56 @@ describe('audit trail, void and idempotent actions', () => {
     // A different body under the same key is refused; the identical body would replay.
     expect(replay.status).toBe(409);
     expect((await replay.json()).error.code).toBe('idempotency_key_reused');
+  });
+
+  it('records an action\'s Idempotency-Key in the action\'s own transaction: a crash right after still replays', async () => {
+    // A database on which no transaction may start by recording an idempotency key: that is the separate
+    // write after the action, which a crash between the action's commit and it would never make.
+    const own = await freshDatabase();
+    const db: Database = {
+      ...own.db,
+      kind: own.db.kind,
+      query: (sql, params) => own.db.query(sql, params),
+      exec: (sql) => own.db.exec(sql),
+      close: () => own.db.close(),
+      transaction: (fn) =>
+        own.db.transaction((tx) => {
+          let first = true;
+          return fn({
+            query: (sql, params) => {
+              if (first && /^\s*INSERT INTO idempotency_keys/.test(sql)) throw new Error('process died before recording the key');
+              first = false;
+              return tx.query(sql, params);
+            },
+            exec: (sql) => tx.exec(sql),
+          });
+        }),
+    };
+    const crashy = await startTestService({ env: { NODE_ENV: 'development' }, overrides: { db } });
+    try {
+      const c = await create(crashy, { autoSign: false });
+      const token = c.signers[0].signingUrl.split('/').pop();
+      const sent = await (await crashy.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
+      const body = { otp: sent.developmentCode, consent: true };
+      const key = { 'idempotency-key': `crash-sign-${c.id}` };
+      const first = await crashy.call(null, 'POST', `/api/v1/signing/${token}/sign`, body, key);
+      expect(first.status, await first.clone().text()).toBe(200);
+      // The client never saw that answer and retries: the same answer, not 409 code_already_used.
+      const retry = await crashy.call(null, 'POST', `/api/v1/signing/${token}/sign`, body, key);
+      expect(retry.status, await retry.clone().text()).toBe(200);
+      expect((await retry.json()).signers).toEqual((await first.json()).signers);
+
+      const voidKey = { 'idempotency-key': `crash-void-${c.id}` };
+      const voided = await crashy.call('workflow', 'POST', `/api/v1/contracts/${c.id}/void`, { reason: '重复申请' }, voidKey);
+      expect(voided.status).toBe(200);
+      expect((await crashy.call('workflow', 'POST', `/api/v1/contracts/${c.id}/void`, { reason: '重复申请' }, voidKey)).status).toBe(200);
+      const types = (await (await crashy.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json()).events.map((e: any) => e.type);
+      expect(types.filter((t: string) => t === 'signer.signed')).toHaveLength(1);
+      expect(types.filter((t: string) => t === 'contract.voided')).toHaveLength(1);
+    } finally {
+      await crashy.stop();
+      await own.drop();
+    }
   });
 
   it('serves an evidence report signed by the utility', async () => {

@@ -178,6 +178,7 @@ export function createContractService(deps: ContractServiceDeps) {
           contractId: id, type: 'contract.voided', ctx, at,
           document: { version: latest.version, sha256: latest.sha256 }, data: { reason: parsed.data.reason },
         });
+        await ctx.commit?.(tx, id);
       });
       return load(id);
     },

@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../storage/db/database.js';
 import { idempotencyRepository } from '../storage/db/idempotencyRepository.js';
 import { canonicalJson } from './canonicalJson.js';
 import { DomainError } from './errors.js';
+import type { RequestContext } from './requestContext.js';
 
 export interface IdempotencyContext {
   principal: string;
@@ -80,7 +81,7 @@ export async function runIdempotent(
 export async function idempotentAction<T>(
   db: Database,
   ctx: { principal: string; key?: string; operation: string; body: unknown },
-  act: () => Promise<{ resourceId: string; result: T }>,
+  act: (commit?: RequestContext['commit']) => Promise<{ resourceId: string; result: T }>,
   replay: (resourceId: string) => Promise<T>,
 ): Promise<T> {
   if (ctx.key === undefined) return (await act()).result;
@@ -88,18 +89,25 @@ export async function idempotentAction<T>(
   const idem = { principal: ctx.principal, key: ctx.key, operation: ctx.operation, requestHash: requestHash(ctx.operation, ctx.body ?? null) };
   const earlier = await replayedResource(db, idem);
   if (earlier) return replay(earlier);
+  // Actions that can, record the key inside their own transaction; the others get it recorded after.
+  let recorded = false;
+  const commit = async (tx: Queryable, resourceId: string) => {
+    await idempotencyRepository.insert(tx, idem.principal, idem.key, { operation: idem.operation, request_hash: idem.requestHash, resource_id: resourceId });
+    recorded = true;
+  };
   let outcome: { resourceId: string; result: T };
   try {
-    outcome = await act();
+    outcome = await act(commit);
   } catch (err) {
-    // A twin with the same key may have won the race and acted first: answer as it did.
-    if (err instanceof DomainError && err.kind === 'conflict') {
+    // A twin with the same key may have won the race and acted (and recorded the key) first: answer as it did.
+    if ((err instanceof DomainError && err.kind === 'conflict') || isUniqueViolation(err)) {
       const winner = await replayedResource(db, idem);
       if (winner) return replay(winner);
     }
     throw err;
   }
   const { resourceId, result } = outcome;
+  if (recorded) return result;
   try {
     await db.transaction((tx) =>
       idempotencyRepository.insert(tx, idem.principal, idem.key, { operation: idem.operation, request_hash: idem.requestHash, resource_id: resourceId }),

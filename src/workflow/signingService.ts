@@ -218,6 +218,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       });
       // Throwing rolls back the signer/contract updates of a lost race, so nothing half-done is committed.
       if (!outcome) throw conflict('concurrent_signature', 'Another change was recorded at the same time; reload and try again');
+      await ctx.commit?.(tx, contract.id);
       if (identity.eventCertificate) {
         await deps.audit.append(tx, {
           contractId: contract.id, type: 'certificate.issued', ctx, at: signedAt,
@@ -493,6 +494,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         if (!ok) throw conflict('contract_not_signable', 'The contract changed meanwhile; reload it');
         await deps.audit.append(tx, { contractId: contract.id, type: 'signer.declined', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason } });
         await deps.audit.append(tx, { contractId: contract.id, type: 'contract.declined', ctx: who, at, data: { reason } });
+        await ctx.commit?.(tx, contract.id);
       });
       return { id: contract.id };
     },

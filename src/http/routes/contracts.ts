@@ -6,6 +6,7 @@ import { DomainError } from '../../workflow/errors.js';
 import { requireRole } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 import { contextOf } from '../requestContext.js';
+import type { RequestContext } from '../../workflow/requestContext.js';
 import { idempotentAction } from '../../workflow/idempotency.js';
 import type { Database } from '../../storage/db/database.js';
 import type { EvidenceService } from '../../workflow/evidence.js';
@@ -46,22 +47,22 @@ export function contractRoutes(deps: {
   });
 
   /** State changes on one contract: an Idempotency-Key replays the contract as it now stands. */
-  const action = (operation: string, run: (req: Request) => Promise<ContractView>) => async (req: Request, res: Response) => {
+  const action = (operation: string, run: (ctx: RequestContext, req: Request) => Promise<ContractView>) => async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const view = await idempotentAction(
       db,
       { principal: req.principal!.id, key: req.get('Idempotency-Key'), operation: `${operation}:${id}:${req.params.signerId ?? ''}`, body: req.body },
-      async () => ({ resourceId: id, result: await run(req) }),
+      async (commit) => ({ resourceId: id, result: await run({ ...contextOf(req), commit }, req) }),
       (resourceId) => contracts.get(resourceId),
     );
     res.json(forRole(req.principal?.role, view));
   };
 
-  r.post('/:id/signers/:signerId/sign', requireRole('utility'), action('contracts.sign', (req) =>
-    signing.signByUtility(contextOf(req), String(req.params.id), String(req.params.signerId))));
+  r.post('/:id/signers/:signerId/sign', requireRole('utility'), action('contracts.sign', (ctx, req) =>
+    signing.signByUtility(ctx, String(req.params.id), String(req.params.signerId))));
 
-  r.post('/:id/void', requireRole('workflow', 'utility'), action('contracts.void', (req) =>
-    contracts.void(contextOf(req), String(req.params.id), req.body)));
+  r.post('/:id/void', requireRole('workflow', 'utility'), action('contracts.void', (ctx, req) =>
+    contracts.void(ctx, String(req.params.id), req.body)));
 
   r.get('/:id/events', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
     res.json(await contracts.events(String(req.params.id)));

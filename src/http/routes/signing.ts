@@ -3,6 +3,7 @@ import type { SigningService } from '../../workflow/signingService.js';
 import type { Database } from '../../storage/db/database.js';
 import { idempotentAction } from '../../workflow/idempotency.js';
 import { contextOf } from '../requestContext.js';
+import type { RequestContext } from '../../workflow/requestContext.js';
 import { createHash } from 'node:crypto';
 
 const linkPrincipal = (token: string) => `link:${createHash('sha256').update(token).digest('hex')}`;
@@ -14,13 +15,13 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
    * Idempotency scoped to the link: the key space belongs to whoever holds the token. The answer is the
    * link holder's own view of the progress, never the full contract with the other parties' data.
    */
-  const action = (operation: string, run: (req: Request) => Promise<{ id: string }>) => async (req: Request, res: Response) => {
+  const action = (operation: string, run: (ctx: RequestContext, req: Request) => Promise<{ id: string }>) => async (req: Request, res: Response) => {
     const token = String(req.params.token);
     await idempotentAction(
       db,
       { principal: linkPrincipal(token), key: req.get('Idempotency-Key'), operation, body: req.body },
-      async () => {
-        const result = await run(req);
+      async (commit) => {
+        const result = await run({ ...contextOf(req), commit }, req);
         return { resourceId: result.id, result: undefined };
       },
       async () => undefined,
@@ -54,7 +55,7 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
     );
     res.status(202).json(sent);
   });
-  r.post('/:token/sign', action('signing.sign', (req) => signing.signWithCode(contextOf(req), String(req.params.token), req.body)));
-  r.post('/:token/decline', action('signing.decline', (req) => signing.decline(contextOf(req), String(req.params.token), req.body)));
+  r.post('/:token/sign', action('signing.sign', (ctx, req) => signing.signWithCode(ctx, String(req.params.token), req.body)));
+  r.post('/:token/decline', action('signing.decline', (ctx, req) => signing.decline(ctx, String(req.params.token), req.body)));
   return r;
 }

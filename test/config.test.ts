@@ -37,6 +37,14 @@ describe('configuration', () => {
     expect(found.join('\n')).toMatch(/SMS_WEBHOOK_URL/);
   });
 
+  it('refuses a webhook allow-list entry that is not exactly an address or a CIDR network', () => {
+    // "10.0.0.0/" read as /0 would open every address, loopback and cloud metadata included.
+    for (const bad of ['10.0.0.0/', '10.0.0.0/8/9', '10.0.0.0/0x8', 'intranet', '10.0.0.0/33', '::1/129']) {
+      expect(problems({ WEBHOOK_ALLOWED_NETWORKS: bad }).join('\n'), bad).toMatch(/WEBHOOK_ALLOWED_NETWORKS: must list IP addresses or CIDR networks/);
+    }
+    expect(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.8.0.0/16, 192.168.5.7,fd00::/8' }).webhookAllowedNetworks).toContain('10.8.0.0/16');
+  });
+
   it('reads S3 settings from an endpoint URL and API keys by role', () => {
     const c = loadConfig({
       S3_ENDPOINT: 'https://minio.example.cn:9443',

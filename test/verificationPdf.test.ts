@@ -8,6 +8,7 @@ import { PdfReader } from '../src/pdf/pdfReader.js';
 import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verification/index.js';
 import { appendRevision, buildAttacks, makeGenuine, type Genuine } from './helpers/attackCorpus.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
+import { TimeStampAuthority } from '../src/pki/tsa.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
@@ -303,6 +304,34 @@ describe('long-term validation: DSS and document timestamp after the last signat
     expect(r.verdict).not.toBe('valid');
     expect(sig(r, 'DocTimeStamp').verdict).toBe('invalid');
     expect(sig(r, 'DocTimeStamp').integrity).toMatchObject({ status: 'failed', reason: expect.stringMatching(/imprint/) });
+  });
+
+  it('can be renewed: a second DSS and DocTimeStamp2 after the first, everything still valid', async () => {
+    const once = await ltv(g.twoSignatures);
+    const twice = await ltv(once);
+    const r = await verifyPdf(twice, { trustAnchors: [g.rootDer] });
+    expect(r.verdict).toBe('valid');
+    expect(r.signatures.map((s) => [s.fieldName, s.verdict])).toEqual([
+      ['sig_applicant', 'valid'], ['sig_utility', 'valid'], ['DocTimeStamp', 'valid'], ['DocTimeStamp2', 'valid'],
+    ]);
+    expect(sig(r, 'sig_applicant').padesLevel).toBe('B-LTA');
+  });
+
+  it('refuses a document timestamp from a certificate that is not a TSA, even under the trusted root', async () => {
+    // The organisation's seal key posing as a timestamp authority: same root, no timeStamping purpose.
+    const org = g.pki.organisationIdentity();
+    const fake = new TimeStampAuthority({ der: org.certificate, key: org.privateKey }, '1.2.3.4');
+    const data = await g.pki.validationData([org.certificate]);
+    const file = Buffer.from(await appendDocumentTimestamp(appendDss(g.twoSignatures, data), { timestamp: async (i) => fake.token(i) }));
+    const r = await verifyPdf(file, { trustAnchors: [g.rootDer] });
+    const dts = sig(r, 'DocTimeStamp');
+    expect(dts.integrity.status).toBe('ok');
+    expect(dts.verdict).not.toBe('valid');
+    expect(dts.chain).toMatchObject({ status: 'failed', reason: expect.stringMatching(/not signed by a TSA certificate/) });
+    expect(dts.signingTime.source).not.toBe('timestamp');
+    expect(r.verdict).not.toBe('valid');
+    // It does not raise the signatures to B-LTA either.
+    expect(sig(r, 'sig_utility').padesLevel).toBe('B-LT');
   });
 
   it('refuses a document timestamp whose token covers other bytes', async () => {

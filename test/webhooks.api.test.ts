@@ -533,6 +533,27 @@ describe('webhook delivery', () => {
     await unregister(hook.id);
   });
 
+  it('takes the status as the answer: a receiver that never finishes its body is still delivered, once', async () => {
+    const endless = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('accepted, and then some');
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = await register({ url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/slow-body`, secret: 'slow-body-receiver-secret' }, ['contract.created']);
+      await createContract();
+      await drain(dispatcher({ fetchTimeoutMs: 2000 }));
+      const [d] = await deliveries(hook.id);
+      expect(d).toMatchObject({ status: 'delivered', lastStatusCode: 200, lastError: null });
+      expect(d.attempts).toHaveLength(1);
+      await unregister(hook.id);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+  });
+
   it('stops delivering for a deleted webhook', async () => {
     const r = await receiver();
     const hook = await register(r, ['contract.created']);
@@ -559,6 +580,10 @@ describe('webhook targets: only public addresses, unless the operator allows a n
         'http://169.254.169.254/latest/meta-data/',
         'http://[::1]:8080/hooks',
         'http://[::ffff:127.0.0.1]/hooks',
+        // IPv6 forms that carry an IPv4 address: IPv4-compatible, local-use NAT64, 6to4.
+        'http://[::127.0.0.1]/hooks',
+        'http://[64:ff9b:1::a9fe:a9fe]/latest/meta-data/',
+        'http://[2002:7f00:1::]/hooks',
         'http://10.1.2.3/hooks',
         'https://192.168.1.10/hooks',
         'http://0.0.0.0:5432/',

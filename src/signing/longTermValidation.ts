@@ -2,7 +2,7 @@
 // (certificates, OCSP responses, CRLs) goes into the Document Security Store, so the signatures can be
 // validated without the service that issued them; then a document timestamp covers the whole file,
 // DSS included, so the evidence outlives the signers' and the timestamp authority's certificates.
-import { arr, dict, getName, name, num, ref, serialize, type PdfDict, type PdfValue } from '../pdf/cos.js';
+import { arr, dict, getName, name, num, ref, serialize, textString, type PdfDict, type PdfValue } from '../pdf/cos.js';
 import { PdfReader } from '../pdf/pdfReader.js';
 import { PdfFormatError } from '../pdf/errors.js';
 import { SigningError } from './errors.js';
@@ -57,18 +57,12 @@ export function appendDss(pdf: Uint8Array, data: ValidationData): Uint8Array {
       return ref(n);
     });
   const dssNum = next++;
-  w.addObject(
-    dssNum,
-    0,
-    serialize(
-      dict([
-        ['Type', name('DSS')],
-        ['Certs', arr([...listed('Certs'), ...streams(data.certs)])],
-        ['OCSPs', arr([...listed('OCSPs'), ...streams(data.ocsps)])],
-        ['CRLs', arr([...listed('CRLs'), ...streams(data.crls)])],
-      ]),
-    ),
-  );
+  // An earlier DSS keeps everything it had (its /VRI too); the new items are added to its arrays.
+  const dss = earlier ? cloneDict(earlier) : dict([['Type', name('DSS')]]);
+  dss.map.set('Certs', arr([...listed('Certs'), ...streams(data.certs)]));
+  dss.map.set('OCSPs', arr([...listed('OCSPs'), ...streams(data.ocsps)]));
+  dss.map.set('CRLs', arr([...listed('CRLs'), ...streams(data.crls)]));
+  w.addObject(dssNum, 0, serialize(dss));
   const cat = cloneDict(catalog);
   cat.map.set('DSS', ref(dssNum));
   w.addObject(catalogNum, reader.getObject(catalogNum).gen, serialize(cat));
@@ -78,6 +72,20 @@ export function appendDss(pdf: Uint8Array, data: ValidationData): Uint8Array {
   if (needsEol) out[input.length] = 0x0a;
   revision.copy(out, base);
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/** DocTimeStamp, or DocTimeStamp2, 3 … when a renewal adds another: field names must be unique. */
+function unusedFieldName(reader: PdfReader, acroForm: PdfDict, base: string): string {
+  const fields = reader.resolve(acroForm.map.get('Fields'));
+  const taken = new Set<string>();
+  for (const f of fields?.type === 'array' ? fields.items : []) {
+    const t = reader.resolveDict(f)?.map.get('T');
+    if (t?.type === 'str') taken.add(textString(t));
+  }
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
 }
 
 function firstPage(reader: PdfReader, catalog: PdfDict): { num: number; page: PdfDict } {
@@ -97,11 +105,12 @@ function firstPage(reader: PdfReader, catalog: PdfDict): { num: number; page: Pd
  * Adds a document timestamp (/DocTimeStamp, ETSI.RFC3161) in a new invisible signature field on the
  * first page, as one incremental revision: the token's imprint is the SHA-256 of the ByteRange.
  */
-export async function appendDocumentTimestamp(pdf: Uint8Array, tsa: TimestampClient, fieldName = 'DocTimeStamp'): Promise<Uint8Array> {
+export async function appendDocumentTimestamp(pdf: Uint8Array, tsa: TimestampClient): Promise<Uint8Array> {
   const { input, reader, catalogNum, catalog } = open(pdf);
   const afValue = catalog.map.get('AcroForm');
   const acroForm = reader.resolveDict(afValue);
   if (!acroForm) throw new SigningError('field_not_found', 'the document has no AcroForm to add a timestamp field to');
+  const fieldName = unusedFieldName(reader, acroForm, 'DocTimeStamp');
   const page = firstPage(reader, catalog);
   const gen = (n: number) => reader.getObject(n).gen;
 

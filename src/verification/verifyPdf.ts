@@ -54,7 +54,8 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
     const { report, cms } = await verifyOne(reader, field, opts, validationTime, dss, revisionVerdict);
     reports.push(report);
     cmsResults.push(cms);
-    if (field.type === 'document_timestamp' && report.integrity.status === 'ok' && report.coverage.signedRevision !== null) {
+    // Only a document timestamp that is intact and from a TSA trusted now raises the signatures' level.
+    if (field.type === 'document_timestamp' && report.integrity.status === 'ok' && report.chain.status === 'ok' && report.chain.trusted && report.coverage.signedRevision !== null) {
       docTimestampRevisions.push(report.coverage.signedRevision);
     }
   }

@@ -93,6 +93,8 @@ export function createAuditTrail(masterKey: Buffer): AuditTrail {
   const heads = new WeakMap<Queryable, Map<string, ChainHead | null>>();
 
   async function head(tx: Queryable, chain: string): Promise<{ last: ChainHead | null; held: Map<string, ChainHead | null> }> {
+    // Outside a transaction the lock ends with the statement: nothing read there may be remembered.
+    if ('transaction' in tx) throw new Error('audit events are appended inside a transaction');
     let held = heads.get(tx);
     if (!held) heads.set(tx, (held = new Map()));
     if (!held.has(chain)) {

@@ -141,10 +141,11 @@ function postTo(url: string, headers: Record<string, string>, body: string, targ
         agent: false,
         signal: AbortSignal.timeout(timeoutMs),
       },
+      // The status is the answer; the receiver's body is neither needed nor waited for.
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
+        resolve(res.statusCode ?? 0);
+        res.on('error', () => undefined);
+        res.destroy();
       },
     );
     req.on('error', reject);

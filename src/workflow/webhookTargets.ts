@@ -45,7 +45,15 @@ const NON_PUBLIC: [string, number, 'ipv4' | 'ipv6'][] = [
   ['240.0.0.0', 4, 'ipv4'],
   ['::', 128, 'ipv6'],
   ['::1', 128, 'ipv6'],
+  // IPv6 forms that carry an IPv4 address (which may be internal): IPv4-compatible, SIIT, NAT64 (well-known
+  // and local-use), 6to4, Teredo; and the deprecated site-local range.
+  ['::', 96, 'ipv6'],
+  ['::ffff:0:0:0', 96, 'ipv6'],
   ['64:ff9b::', 96, 'ipv6'],
+  ['64:ff9b:1::', 48, 'ipv6'],
+  ['2002::', 16, 'ipv6'],
+  ['2001::', 32, 'ipv6'],
+  ['fec0::', 10, 'ipv6'],
   ['100::', 64, 'ipv6'],
   ['2001:db8::', 32, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
@@ -60,12 +68,15 @@ for (const [net, prefix, family] of NON_PUBLIC) nonPublic.addSubnet(net, prefix,
 export function parseNetworks(list: string): BlockList {
   const allowed = new BlockList();
   for (const entry of list.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [address, prefixText] = entry.split('/');
+    const parts = entry.split('/');
+    const [address, prefixText] = parts;
     const family = isIP(address);
-    if (family === 0) throw new Error(`"${entry}" is not an IP address or CIDR network`);
+    if (family === 0 || parts.length > 2) throw new Error(`"${entry}" is not an IP address or CIDR network`);
     const max = family === 4 ? 32 : 128;
+    // Only plain decimal digits: "10.0.0.0/" must not become /0 and open every address.
+    if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) throw new Error(`"${entry}" has an invalid prefix length`);
     const prefix = prefixText === undefined ? max : Number(prefixText);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`"${entry}" has an invalid prefix length`);
+    if (prefix > max) throw new Error(`"${entry}" has an invalid prefix length`);
     allowed.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   }
   return allowed;

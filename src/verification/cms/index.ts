@@ -2,7 +2,7 @@
 // whether the signature is intact, who made it, when, whether the signer's certificate chains to
 // a trust anchor and was not revoked. Knows nothing of PDF; src/verification calls it per signature.
 import { WEAK_DIGESTS } from './algorithms.js';
-import { parseCertificate, type ParsedCert } from './certificates.js';
+import { OID_EKU_TIMESTAMPING, parseCertificate, type ParsedCert } from './certificates.js';
 import { buildPath, pathProblems } from './chain.js';
 import { children, readTlv } from './der.js';
 import { checkSigningCertificate } from './essSigningCertificate.js';
@@ -115,24 +115,29 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     if (!ts || (t.valid && (!ts.valid || (t.chainTrusted && !ts.chainTrusted)))) ts = t;
   }
   if (ts) weaknesses.push(...ts.weaknesses);
-  const ownTime = docTs && !('reason' in docTs) && integ.integrity.status === 'ok' ? docTs.time : undefined;
-  const trustedTime = ownTime ?? (ts?.valid && ts.chainTrusted ? ts.time : undefined);
-  const signingTime: CmsVerifyResult['signingTime'] = trustedTime
-    ? { value: trustedTime.toISOString(), source: 'timestamp' }
-    : opts.claimedSigningTime
-      ? { value: opts.claimedSigningTime.toISOString(), source: 'claimed' }
-      : { source: 'none' };
+  const signatureTsTime = ts?.valid && ts.chainTrusted ? ts.time : undefined;
+  if (docTs && ess === 'mismatch' && integ.integrity.status === 'ok') {
+    integ.integrity = { status: 'failed', reason: 'the signing-certificate attribute does not match the TSA certificate' };
+  }
 
   // --- certification path
+  // A document timestamp vouches for its own time only if its TSA is trusted now: its certificate is
+  // checked at the validation time (a later timestamp would be needed to extend it), never at the time
+  // it claims for itself, and it must be a TSA certificate.
   let chain: CmsVerifyResult['chain'];
   const built = signer ? buildPath(signer, pool, anchors) : undefined;
   if (!signer || !built) {
     chain = { status: 'unknown', reason: 'no certificate matches the SignerInfo', trusted: false, path: [] };
   } else {
-    const times = trustedTime
-      ? [{ at: trustedTime, what: 'the timestamp time' }]
-      : [...(opts.claimedSigningTime ? [{ at: opts.claimedSigningTime, what: 'the claimed signing time' }] : []), { at: validationTime, what: 'the validation time' }];
-    const problems = pathProblems(built, times, anchors, 'signing');
+    const times = docTs
+      ? [{ at: validationTime, what: 'the validation time' }]
+      : signatureTsTime
+        ? [{ at: signatureTsTime, what: 'the timestamp time' }]
+        : [...(opts.claimedSigningTime ? [{ at: opts.claimedSigningTime, what: 'the claimed signing time' }] : []), { at: validationTime, what: 'the validation time' }];
+    const problems = pathProblems(built, times, anchors, docTs ? 'timestamping' : 'signing');
+    if (docTs && !signer.extKeyUsage?.purposes.includes(OID_EKU_TIMESTAMPING)) {
+      problems.unshift('the document timestamp is not signed by a TSA certificate (no extended key usage timeStamping)');
+    }
     const path = built.path.map((c) => c.info);
     if (problems.length) chain = { status: 'failed', reason: problems.join('; '), trusted: built.trusted, path };
     else if (!built.trusted && built.brokenSignature) chain = { status: 'failed', reason: built.brokenSignature, trusted: false, path };
@@ -152,13 +157,23 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
   let revocation: RevocationAnswer = { status: 'unknown', source: 'none', reason: issuer ? 'no revocation information' : 'no issuer certificate to check revocation against' };
   if (signer && issuer) {
     revocation = (await revocationStatus(signer, issuer, crls, ocsps, opts)) ?? revocation;
-    const when = trustedTime ?? opts.claimedSigningTime ?? validationTime;
-    revocation = judgeAtSigningTime(revocation, when, !!trustedTime);
+    // A TSA revoked at any time before now can no longer vouch for a document timestamp's time.
+    const when = docTs ? validationTime : (signatureTsTime ?? opts.claimedSigningTime ?? validationTime);
+    revocation = judgeAtSigningTime(revocation, when, !docTs && !!signatureTsTime);
     if (revocation.status === 'revoked') {
       const why = `signer certificate revoked at ${revocation.revokedAt ?? 'an unknown time'}${revocation.reason ? ` (${revocation.reason})` : ''}`;
       chain = { status: 'failed', reason: chain.status === 'failed' ? `${chain.reason}; ${why}` : why, trusted: chain.trusted, path: chain.path };
     }
   }
+
+  const docTsTime =
+    docTs && !('reason' in docTs) && integ.integrity.status === 'ok' && chain.status === 'ok' && chain.trusted ? docTs.time : undefined;
+  const trustedTime = docTs ? docTsTime : signatureTsTime;
+  const signingTime: CmsVerifyResult['signingTime'] = trustedTime
+    ? { value: trustedTime.toISOString(), source: 'timestamp' }
+    : opts.claimedSigningTime
+      ? { value: opts.claimedSigningTime.toISOString(), source: 'claimed' }
+      : { source: 'none' };
 
   return {
     signer: signer?.info,

@@ -112,3 +112,18 @@ function subsections(nums: number[]): Array<[number, number[]]> {
   }
   return out;
 }
+
+/** Where a revision appended to `input` starts: after an end-of-line, added when the file lacks one. */
+export function revisionBase(input: Buffer): number {
+  const last = input[input.length - 1];
+  return input.length + (input.length > 0 && last !== 0x0a && last !== 0x0d ? 1 : 0);
+}
+
+/** The original bytes, untouched, then the end-of-line if one was needed, then the revision. */
+export function joinRevision(input: Buffer, base: number, revision: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(base + revision.length);
+  input.copy(out, 0);
+  if (base > input.length) out[input.length] = 0x0a;
+  revision.copy(out, base);
+  return out;
+}

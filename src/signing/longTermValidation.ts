@@ -6,7 +6,7 @@ import { arr, dict, getName, name, num, ref, serialize, textString, type PdfDict
 import { PdfReader } from '../pdf/pdfReader.js';
 import { PdfFormatError } from '../pdf/errors.js';
 import { SigningError } from './errors.js';
-import { RevisionWriter } from './incremental.js';
+import { joinRevision, revisionBase, RevisionWriter } from './incremental.js';
 import { cloneDict, writeSignatureRevision, type RevisionObject } from './signatureRevision.js';
 import type { TimestampClient } from './types.js';
 
@@ -46,8 +46,7 @@ export function appendDss(pdf: Uint8Array, data: ValidationData): Uint8Array {
     const a = earlier && reader.resolve(earlier.map.get(key));
     return a?.type === 'array' ? a.items : [];
   };
-  const needsEol = input.length > 0 && input[input.length - 1] !== 0x0a && input[input.length - 1] !== 0x0d;
-  const base = input.length + (needsEol ? 1 : 0);
+  const base = revisionBase(input);
   const w = new RevisionWriter(base);
   let next = reader.size;
   const streams = (items: Buffer[]) =>
@@ -66,11 +65,7 @@ export function appendDss(pdf: Uint8Array, data: ValidationData): Uint8Array {
   const cat = cloneDict(catalog);
   cat.map.set('DSS', ref(dssNum));
   w.addObject(catalogNum, reader.getObject(catalogNum).gen, serialize(cat));
-  const revision = w.finish(reader, next);
-  const out = Buffer.allocUnsafe(base + revision.length);
-  input.copy(out, 0);
-  if (needsEol) out[input.length] = 0x0a;
-  revision.copy(out, base);
+  const out = joinRevision(input, base, w.finish(reader, next));
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { serialize, type PdfDict, type PdfValue } from '../pdf/cos.js';
 import type { PdfReader } from '../pdf/pdfReader.js';
 import { SigningError } from './errors.js';
-import { RevisionWriter } from './incremental.js';
+import { joinRevision, revisionBase, RevisionWriter } from './incremental.js';
 
 const BYTE_RANGE_WIDTH = 48;
 
@@ -50,17 +50,11 @@ export async function writeSignatureRevision(r: SignatureRevision, contents: (di
   const contentsRel = sigHead.length;
   const sigBody = `${sigHead}<${'0'.repeat(contentsSize * 2)}> ${serializeEntries(r.tail)}>>`;
 
-  const needsEol = input.length > 0 && input[input.length - 1] !== 0x0a && input[input.length - 1] !== 0x0d;
-  const base = input.length + (needsEol ? 1 : 0);
+  const base = revisionBase(input);
   const w = new RevisionWriter(base);
   const sigAt = w.addObject(r.sigNum, 0, sigBody);
   for (const o of [...r.objects].sort((a, b) => a.num - b.num)) w.addObject(o.num, o.gen, o.body, o.data);
-  const revision = w.finish(r.reader, r.size);
-
-  const out = Buffer.allocUnsafe(base + revision.length);
-  input.copy(out, 0);
-  if (needsEol) out[input.length] = 0x0a;
-  revision.copy(out, base);
+  const out = joinRevision(input, base, w.finish(r.reader, r.size));
 
   const contentsStart = base + sigAt + contentsRel;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;

@@ -317,6 +317,19 @@ describe('long-term validation: DSS and document timestamp after the last signat
     expect(sig(r, 'sig_applicant').padesLevel).toBe('B-LTA');
   });
 
+  it('after the TSA certificate expires without a renewal: indeterminate, never invalid; the signatures stay valid', async () => {
+    const file = await ltv(g.twoSignatures);
+    const later = new Date(Date.now() + 6 * 365.25 * 86_400_000);
+    const r = await verifyPdf(file, { trustAnchors: [g.rootDer], validationTime: later });
+    expect(r.verdict).toBe('indeterminate');
+    expect(sig(r, 'DocTimeStamp').verdict).toBe('indeterminate');
+    expect(sig(r, 'DocTimeStamp').reasons.join()).toMatch(/chain_expired: .*has expired at the validation time.*renewal/);
+    for (const f of ['sig_applicant', 'sig_utility']) {
+      expect(sig(r, f).verdict).toBe('valid');
+      expect(sig(r, f).padesLevel).toBe('B-LT');
+    }
+  });
+
   it('refuses a document timestamp from a certificate that is not a TSA, even under the trusted root', async () => {
     // The organisation's seal key posing as a timestamp authority: same root, no timeStamping purpose.
     const org = g.pki.organisationIdentity();

@@ -50,6 +50,13 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
   },
   // The path reaches an anchor but is broken (expired or not yet valid at signing time, wrong key usage).
   { id: 'chain_invalid', needsCms: true, verdict: 'invalid', test: (s) => (s.chain.status === 'failed' && s.chain.trusted ? `chain_invalid: ${s.chain.reason}` : undefined) },
+  // A trusted path that can no longer be relied on now (a document timestamp's expired TSA certificate).
+  {
+    id: 'chain_expired',
+    needsCms: true,
+    verdict: 'indeterminate',
+    test: (s) => (s.chain.status === 'unknown' && s.chain.trusted ? `chain_expired: ${s.chain.reason}` : undefined),
+  },
   {
     id: 'untrusted',
     needsCms: true,

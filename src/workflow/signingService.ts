@@ -122,8 +122,10 @@ export function createSigningService(deps: SigningServiceDeps) {
     }
   }
 
-  /** The checks every signing action shares: contract open, signer not done, and it is their turn. */
-  /** Returns the contract's signers as it checked them. */
+  /**
+   * The checks every signing action shares: contract open, signer not done, and it is their turn.
+   * Returns the contract's signers as it checked them.
+   */
   async function assertCanAct(contract: ContractRow, signer: SignerRow, signers?: SignerRow[]): Promise<SignerRow[]> {
     assertSignerOpen(contract, signer);
     const all = signers ?? (await contractRepository.signers(db, [contract.id]));

@@ -121,16 +121,17 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
   }
 
   // --- certification path
-  // A document timestamp vouches for its own time only if its TSA is trusted now: its certificate is
-  // checked at the validation time (a later timestamp would be needed to extend it), never at the time
-  // it claims for itself, and it must be a TSA certificate.
+  // A document timestamp's certificate must be a TSA's, valid at the time the token states, unrevoked
+  // now, and still unexpired now: once it has expired, only a later timestamp (a renewal) can keep
+  // proving the time, so an expired one is indeterminate, never valid on its own word.
+  const statedTime = docTs && !('reason' in docTs) ? docTs.time : undefined;
   let chain: CmsVerifyResult['chain'];
   const built = signer ? buildPath(signer, pool, anchors) : undefined;
   if (!signer || !built) {
     chain = { status: 'unknown', reason: 'no certificate matches the SignerInfo', trusted: false, path: [] };
   } else {
     const times = docTs
-      ? [{ at: validationTime, what: 'the validation time' }]
+      ? [{ at: statedTime ?? validationTime, what: 'the time the timestamp states' }]
       : signatureTsTime
         ? [{ at: signatureTsTime, what: 'the timestamp time' }]
         : [...(opts.claimedSigningTime ? [{ at: opts.claimedSigningTime, what: 'the claimed signing time' }] : []), { at: validationTime, what: 'the validation time' }];
@@ -143,6 +144,10 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     else if (!built.trusted && built.brokenSignature) chain = { status: 'failed', reason: built.brokenSignature, trusted: false, path };
     else if (!built.trusted) chain = { status: 'unknown', reason: 'no path to a trust anchor', trusted: false, path };
     else chain = { status: 'ok', trusted: true, path };
+    const stillValid = docTs && chain.status === 'ok' ? pathProblems(built, [{ at: validationTime, what: 'the validation time' }], anchors, 'timestamping') : [];
+    if (stillValid.length) {
+      chain = { status: 'unknown', reason: `${stillValid.join('; ')}: a later document timestamp (renewal) is needed to keep proving its time`, trusted: true, path };
+    }
     for (const c of built.path.slice(0, -1)) {
       const d = c.signatureScheme.digest;
       if (d === 'sha1' || d === 'md5') weaknesses.push(`certificate ${c.subject.dn} is signed with ${c.signatureScheme.name}`);

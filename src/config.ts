@@ -85,6 +85,8 @@ const schema = z
           ctx.addIssue({ code: 'custom', message: `must list IP addresses or CIDR networks separated by commas: ${(err as Error).message}` });
         }
       }),
+    ARCHIVE_RENEWAL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    ARCHIVE_SWEEP_MINUTES: z.coerce.number().min(0).max(10_080).default(1440),
     OBJECT_CACHE_MB: z.coerce.number().min(0).max(4096).default(16),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(20),
     ORPHAN_SWEEP_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
@@ -155,6 +157,9 @@ export interface Config {
   s3TimeoutMs: number;
   /** Non-public networks webhooks may still be sent to (the utility's intranet); public addresses always may. */
   webhookAllowedNetworks: string;
+  /** Document timestamps expiring within this are renewed by the archive sweep (every archiveSweepMs; 0 = off). */
+  archiveRenewalMs: number;
+  archiveSweepMs: number;
   /** In-memory cache of recently written or read documents (content-addressed, so never stale); 0 = none. */
   objectCacheBytes: number;
   shutdownGraceMs: number;
@@ -229,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     s3TimeoutMs: e.S3_TIMEOUT_MS,
     webhookAllowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,
+    archiveRenewalMs: e.ARCHIVE_RENEWAL_DAYS * 86_400_000,
+    archiveSweepMs: e.ARCHIVE_SWEEP_MINUTES * 60_000,
     objectCacheBytes: Math.round(e.OBJECT_CACHE_MB * 1_048_576),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     orphanSweepMs: e.ORPHAN_SWEEP_MINUTES * 60_000,

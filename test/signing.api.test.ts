@@ -189,6 +189,30 @@ describe('signing a water supply contract end to end', () => {
     expect(report.signatures.map((s: any) => s.padesLevel)).toEqual(['B-LTA', 'B-LTA', null]);
   });
 
+  it('renews the document timestamp before its TSA certificate expires, as a new version that still verifies', async () => {
+    const versions = async () => (await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}`)).json()).versions;
+    const before = await versions();
+    // Nothing is due while the TSA certificate has years to run.
+    expect(await svc.service.renewArchives()).toBe(0);
+    // As if the stamp came from a TSA certificate ending in ten days (the current one lasts years).
+    await svc.database.db.query(`UPDATE document_versions SET archive_until = now() + interval '10 days' WHERE contract_id = $1 AND version = $2`, [contract.id, before.at(-1).version]);
+    expect(await svc.service.renewArchives()).toBe(1);
+    const after = await versions();
+    expect(after.map((v: any) => v.reason)).toEqual([...before.map((v: any) => v.reason), 'archive_timestamp']);
+    const renewed = await download(`/api/v1/contracts/${contract.id}/document`);
+    expect(renewed.subarray(0, finalPdf.length).equals(finalPdf)).toBe(true);
+    const report = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/verify`)).json();
+    expect(report.verdict).toBe('valid');
+    expect(report.signatures.map((x: any) => [x.fieldName, x.verdict])).toEqual([
+      ['sig_applicant', 'valid'], ['sig_utility', 'valid'], ['DocTimeStamp', 'valid'], ['DocTimeStamp2', 'valid'],
+    ]);
+    const { events, chain } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
+    expect(chain.valid).toBe(true);
+    expect(events.filter((e: any) => e.type === 'document.timestamp_renewed')).toHaveLength(1);
+    // Renewed once: the new stamp lasts as long as the TSA certificate, so nothing is due again.
+    expect(await svc.service.renewArchives()).toBe(0);
+  });
+
   it('satisfies mutool and qpdf', async () => {
     const file = tempFile(finalPdf);
     if (tools.qpdf) expect(run('qpdf', ['--check', file]).out).toContain('No syntax or stream encoding errors found');

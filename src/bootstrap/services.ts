@@ -29,6 +29,8 @@ import { provisionApiKeys } from './apiKeys.js';
 import { createDrain } from '../http/drain.js';
 import { sweepOrphans } from '../storage/orphanSweep.js';
 import { withObjectCache } from '../storage/objects/cachedStore.js';
+import { createArchiveRenewal } from '../workflow/archiveRenewal.js';
+import { createLongTermValidation } from '../workflow/longTermValidation.js';
 
 /** PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
@@ -167,6 +169,20 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     );
   }
 
+  /** Renews completed contracts' document timestamps before their TSA certificates expire. */
+  const archive = createArchiveRenewal({ db, store, audit, ltv: createLongTermValidation(pki), clock: overrides.clock });
+  const renewArchives = (withinMs = config.archiveRenewalMs) => archive.renewDue(withinMs);
+  if (config.archiveSweepMs > 0) {
+    timers.push(
+      setInterval(() => {
+        renewArchives().then(
+          (n) => n > 0 && log.info({ renewed: n }, 'document timestamps renewed'),
+          (err) => log.warn({ err }, 'document timestamp renewal failed; it runs again later'),
+        );
+      }, config.archiveSweepMs).unref(),
+    );
+  }
+
   /** Removes stored objects no document version references (crash between object write and commit). */
   const orphans = (minAgeMs = config.orphanMinAgeMs) => sweepOrphans({ db, store, minAgeMs });
   if (config.orphanSweepMs > 0) {
@@ -184,6 +200,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     app,
     drain,
     sweepOrphans: orphans,
+    renewArchives,
     db,
     store,
     pki,

@@ -52,6 +52,8 @@ export interface Pki {
    * plus the CA's current CRL.
    */
   validationData(signingCertificates: Buffer[]): Promise<{ certs: Buffer[]; ocsps: Buffer[]; crls: Buffer[] }>;
+  /** When the TSA's certificate expires: a document timestamp must be renewed before then. */
+  timestampCertificateNotAfter(): Date;
   revoke(serialHex: string, reason: string): Promise<{ serial: string; revokedAt: Date }>;
   certificateStatus(serialHex: string): Promise<'good' | 'revoked' | 'unknown'>;
 }
@@ -300,6 +302,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     respondOcsp: (reqDer) => ocsp.respond(reqDer),
 
     crlDer: currentCrl,
+    timestampCertificateNotAfter: () => new Date(new crypto.X509Certificate(tsaId.der).validTo),
 
     async validationData(signingCertificates) {
       const ocsps: Buffer[] = [];

@@ -26,7 +26,8 @@ export type EventType =
   | 'document.downloaded'
   | 'document.verified'
   | 'certificate.issued'
-  | 'certificate.revoked';
+  | 'certificate.revoked'
+  | 'document.timestamp_renewed';
 
 export interface NewEvent {
   contractId: string | null;

@@ -7,7 +7,8 @@ import { contractRepository, type ContractRow, type SignerRow } from '../storage
 import { signingRepository } from '../storage/db/signingRepository.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import type { Pki, SigningIdentity } from '../pki/index.js';
-import { appendDocumentTimestamp, appendDss, signPdfField, SigningError, type Appearance } from '../signing/index.js';
+import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
+import { createLongTermValidation, type Archived } from './longTermValidation.js';
 import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from './errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from './contractService.js';
@@ -138,15 +139,11 @@ export function createSigningService(deps: SigningServiceDeps) {
     return all;
   }
 
-  /**
-   * The signature that completes the contract is followed by the validation data of every signature
-   * (DSS) and a document timestamp over all of it: PAdES B-LTA, so auditors can validate the contract
-   * offline, years later, without this service's OCSP responder.
-   */
-  async function withLongTermValidation(pdf: Uint8Array, certificate: Buffer, signers: SignerRow[]): Promise<Uint8Array> {
+  const ltv = createLongTermValidation(pki);
+  /** The certificates of every signature, this one's included, for the completing B-LTA step. */
+  async function withLongTermValidation(pdf: Uint8Array, certificate: Buffer, signers: SignerRow[]): Promise<Archived> {
     const earlier = await signingRepository.certificates(db, signers.flatMap((s) => (s.status === 'signed' && s.certificate_serial ? [s.certificate_serial] : [])));
-    const data = await pki.validationData([...earlier, certificate]);
-    return appendDocumentTimestamp(appendDss(pdf, data), { timestamp: (imprint) => pki.timestamp(imprint) });
+    return ltv.complete(pdf, [...earlier, certificate]);
   }
 
   function assertNotLocked(signer: SignerRow): void {
@@ -174,6 +171,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     if (!current) throw new DomainError('unavailable', 'document_missing', 'The current document version is missing from storage');
     let signed: Uint8Array;
     let timestampAt: Date | null = null;
+    let archiveUntil: Date | null = null;
     try {
       signed = await signPdfField({
         pdf: current,
@@ -192,7 +190,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         location: deps.location,
       });
       if (signers.every((s) => s.id === signer.id || s.status === 'signed')) {
-        signed = await withLongTermValidation(signed, identity.certificate, signers);
+        ({ pdf: signed, archiveUntil } = await withLongTermValidation(signed, identity.certificate, signers));
       }
     } catch (err) {
       if (err instanceof SigningError && err.code === 'field_already_signed') throw conflict('already_signed', 'This party has already signed');
@@ -211,7 +209,10 @@ export function createSigningService(deps: SigningServiceDeps) {
       const outcome = await signingRepository.commitSignature(tx, {
         contractId: contract.id,
         signerId: signer.id,
-        version: { contract_id: contract.id, version: document.version, object_key: objectKey, sha256, size: signed.byteLength, reason: `signed:${signer.role}` },
+        version: {
+          contract_id: contract.id, version: document.version, object_key: objectKey, sha256, size: signed.byteLength,
+          reason: `signed:${signer.role}`, archive_until: archiveUntil,
+        },
         signedAt,
         certificateSerial: identity.serial,
         timestampAt,

@@ -29,6 +29,8 @@ export interface DocumentVersionRow {
   sha256: string;
   size: number;
   reason: string;
+  /** For a version ending in a document timestamp: when its TSA certificate expires (renew before). */
+  archive_until?: Date | null;
   created_at: Date;
 }
 

@@ -21,6 +21,28 @@ export const signingRepository = {
     return res.rows[0];
   },
 
+  /** Adds a version; false when that version number exists already (a concurrent writer got there first). */
+  async insertVersion(tx: Queryable, v: Omit<DocumentVersionRow, 'created_at'>): Promise<boolean> {
+    const inserted = await tx.query(
+      `INSERT INTO document_versions (contract_id, version, object_key, sha256, size, reason, archive_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [v.contract_id, v.version, v.object_key, v.sha256, v.size, v.reason, v.archive_until ?? null],
+    );
+    return inserted.rowCount === 1;
+  },
+
+  /** Versions ending in a document timestamp whose TSA certificate expires before `before`, latest versions only. */
+  async archiveDue(db: Queryable, before: Date, limit: number): Promise<DocumentVersionRow[]> {
+    const res = await db.query<DocumentVersionRow>(
+      `SELECT v.* FROM document_versions v
+       WHERE v.archive_until IS NOT NULL AND v.archive_until < $1
+         AND v.version = (SELECT max(w.version) FROM document_versions w WHERE w.contract_id = v.contract_id)
+       ORDER BY v.archive_until LIMIT $2`,
+      [before, limit],
+    );
+    return res.rows;
+  },
+
   /** The DER of the certificates with these serials (those this service issued and recorded). */
   async certificates(db: Queryable, serials: string[]): Promise<Buffer[]> {
     if (serials.length === 0) return [];
@@ -93,12 +115,7 @@ export const signingRepository = {
     );
     if (signer.rowCount !== 1) return undefined;
     const v = a.version;
-    const inserted = await tx.query(
-      `INSERT INTO document_versions (contract_id, version, object_key, sha256, size, reason)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [v.contract_id, v.version, v.object_key, v.sha256, v.size, v.reason],
-    );
-    if (inserted.rowCount !== 1) return undefined;
+    if (!(await signingRepository.insertVersion(tx, a.version))) return undefined;
     const contract = await tx.query<{ status: string }>(
       `UPDATE contracts SET updated_at = $2,
          status = CASE WHEN EXISTS (SELECT 1 FROM signers WHERE contract_id = $1 AND status <> 'signed')

@@ -209,8 +209,11 @@ describe('signing a water supply contract end to end', () => {
     const { events, chain } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
     expect(chain.valid).toBe(true);
     expect(events.filter((e: any) => e.type === 'document.timestamp_renewed')).toHaveLength(1);
-    // Renewed once: the new stamp lasts as long as the TSA certificate, so nothing is due again.
+    // Renewed once: the new stamp lasts as long as the TSA certificate, so nothing is due again, and the
+    // superseded version left the sweep's index.
     expect(await svc.service.renewArchives()).toBe(0);
+    const marked = await svc.database.db.query<{ version: number }>('SELECT version FROM document_versions WHERE contract_id = $1 AND archive_until IS NOT NULL', [contract.id]);
+    expect(marked.rows.map((r) => r.version)).toEqual([after.at(-1).version]);
   });
 
   it('satisfies mutool and qpdf', async () => {

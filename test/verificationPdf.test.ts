@@ -9,6 +9,9 @@ import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verifi
 import { appendRevision, buildAttacks, makeGenuine, type Genuine } from './helpers/attackCorpus.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 import { TimeStampAuthority } from '../src/pki/tsa.js';
+import { loadOrCreatePki } from '../src/pki/index.js';
+import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { migrate } from '../src/storage/db/migrate.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
@@ -329,6 +332,30 @@ describe('long-term validation: DSS and document timestamp after the last signat
       expect(sig(r, f).padesLevel).toBe('B-LT');
     }
   });
+
+  it('a renewal keeps the file valid after the first TSA certificate has expired', async () => {
+    const once = await ltv(g.twoSignatures);
+    const firstTsaEnds = g.pki.timestampCertificateNotAfter();
+    // A second PKI issued a little later: its TSA certificate reaches a few seconds further than the first.
+    await new Promise((r) => setTimeout(r, 3000));
+    const db = await createPgliteDatabase();
+    await migrate(db);
+    try {
+      const later = await loadOrCreatePki({ dataDir: mkdtempSync(join(tmpdir(), 'esign-pki-b-')), masterKey: Buffer.alloc(32, 4), publicUrl: 'http://localhost:3000', utility: { name: '三亚市供水有限公司', creditCode: '91460200MA5T000001' }, db });
+      const twice = Buffer.from(await appendDocumentTimestamp(appendDss(once, await later.validationData([])), { timestamp: (i) => later.timestamp(i) }));
+      const between = new Date(firstTsaEnds.getTime() + 1000);
+      const r = await verifyPdf(twice, { trustAnchors: [g.rootDer, later.rootDer()], validationTime: between });
+      expect(r.signatures.map((x) => [x.fieldName, x.verdict])).toEqual([
+        ['sig_applicant', 'valid'], ['sig_utility', 'valid'], ['DocTimeStamp', 'valid'], ['DocTimeStamp2', 'valid'],
+      ]);
+      expect(r.verdict).toBe('valid');
+      expect(sig(r, 'sig_applicant').padesLevel).toBe('B-LTA');
+      // Without the renewal the same moment is past the first TSA certificate: indeterminate.
+      expect((await verifyPdf(once, { trustAnchors: [g.rootDer], validationTime: between })).verdict).toBe('indeterminate');
+    } finally {
+      await db.close();
+    }
+  }, 30_000);
 
   it('refuses a document timestamp from a certificate that is not a TSA, even under the trusted root', async () => {
     // The organisation's seal key posing as a timestamp authority: same root, no timeStamping purpose.

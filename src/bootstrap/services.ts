@@ -170,17 +170,16 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   }
 
   /** Renews completed contracts' document timestamps before their TSA certificates expire. */
-  const archive = createArchiveRenewal({ db, store, audit, ltv: createLongTermValidation(pki), clock: overrides.clock });
+  const archive = createArchiveRenewal({ db, store, audit, ltv: createLongTermValidation(pki), log, clock: overrides.clock });
   const renewArchives = (withinMs = config.archiveRenewalMs) => archive.renewDue(withinMs);
   if (config.archiveSweepMs > 0) {
-    timers.push(
-      setInterval(() => {
-        renewArchives().then(
-          (n) => n > 0 && log.info({ renewed: n }, 'document timestamps renewed'),
-          (err) => log.warn({ err }, 'document timestamp renewal failed; it runs again later'),
-        );
-      }, config.archiveSweepMs).unref(),
-    );
+    const sweep = () =>
+      renewArchives().then(
+        (n) => n > 0 && log.info({ renewed: n }, 'document timestamps renewed'),
+        (err) => log.warn({ err }, 'document timestamp renewal failed; it runs again later'),
+      );
+    // Once soon after start-up (an instance restarted daily would otherwise never get to it), then periodically.
+    timers.push(setTimeout(sweep, 60_000).unref(), setInterval(sweep, config.archiveSweepMs).unref());
   }
 
   /** Removes stored objects no document version references (crash between object write and commit). */

@@ -47,17 +47,30 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
   };
   const dssRevision = firstDssRevision(reader);
 
-  const reports: SignatureReport[] = [];
+  const reports: SignatureReport[] = new Array(scan.signatures.length);
   const docTimestampRevisions: number[] = [];
-  const cmsResults: Array<CmsVerifyResult | undefined> = [];
-  for (const field of scan.signatures) {
-    const { report, cms } = await verifyOne(reader, field, opts, validationTime, dss, revisionVerdict);
-    reports.push(report);
-    cmsResults.push(cms);
-    // Only a document timestamp that is intact and from a TSA trusted now raises the signatures' level.
-    if (field.type === 'document_timestamp' && report.integrity.status === 'ok' && report.chain.status === 'ok' && report.chain.trusted && report.coverage.signedRevision !== null) {
+  const cmsResults: Array<CmsVerifyResult | undefined> = new Array(scan.signatures.length);
+  // Document timestamps from the last to the first: the last must hold now; an earlier one only until
+  // the time of the later timestamp that covers it (a renewal), so a renewed file stays valid after the
+  // first TSA certificate expires.
+  let protectedUntil = validationTime;
+  for (let i = scan.signatures.length - 1; i >= 0; i--) {
+    const field = scan.signatures[i];
+    if (field.type !== 'document_timestamp') continue;
+    const { report, cms } = await verifyOne(reader, field, opts, protectedUntil, dss, revisionVerdict);
+    reports[i] = report;
+    cmsResults[i] = cms;
+    // Only an intact timestamp from a TSA trusted at that point raises the signatures' level and covers earlier ones.
+    if (report.integrity.status === 'ok' && report.chain.status === 'ok' && report.chain.trusted && report.coverage.signedRevision !== null) {
       docTimestampRevisions.push(report.coverage.signedRevision);
+      if (report.signingTime.value) protectedUntil = new Date(report.signingTime.value);
     }
+  }
+  for (let i = 0; i < scan.signatures.length; i++) {
+    if (scan.signatures[i].type === 'document_timestamp') continue;
+    const { report, cms } = await verifyOne(reader, scan.signatures[i], opts, validationTime, dss, revisionVerdict);
+    reports[i] = report;
+    cmsResults[i] = cms;
   }
 
   const fileMatch = await registryLookup(opts, pdf, sha256, reports);

@@ -50,6 +50,8 @@ export async function startTestService(
     NODE_ENV: 'test',
     PUBLIC_URL: url,
     EXPIRY_SWEEP_SECONDS: '0',
+    // Suites renew document timestamps themselves (renewArchives) when they test it.
+    ARCHIVE_SWEEP_MINUTES: '0',
     // Suites drive webhook delivery themselves (runOnce) unless they pass WEBHOOK_DISPATCH: 'true'.
     WEBHOOK_DISPATCH: 'false',
     // The receivers the suites start listen on loopback, which a deployment refuses by default.

@@ -31,6 +31,10 @@ export const signingRepository = {
     return inserted.rowCount === 1;
   },
 
+  async clearArchiveUntil(tx: Queryable, contractId: string, version: number): Promise<void> {
+    await tx.query('UPDATE document_versions SET archive_until = NULL WHERE contract_id = $1 AND version = $2', [contractId, version]);
+  },
+
   /** Versions ending in a document timestamp whose TSA certificate expires before `before`, latest versions only. */
   async archiveDue(db: Queryable, before: Date, limit: number): Promise<DocumentVersionRow[]> {
     const res = await db.query<DocumentVersionRow>(

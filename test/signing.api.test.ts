@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from './support/harness.js';
 import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
-import { hasTool, run, runAsync, tempFile } from './support/pdfTools.js';
+import { hasTool, pdfText, run, runAsync, tempFile } from './support/pdfTools.js';
 import { nssDbTrusting, pdfsig } from './support/checkers.js';
 
-const tools = { pdfsig: hasTool('pdfsig') && hasTool('certutil'), mutool: hasTool('mutool'), qpdf: hasTool('qpdf'), openssl: hasTool('openssl') };
+const tools = { pdfsig: hasTool('pdfsig') && hasTool('certutil'), mutool: hasTool('mutool'), qpdf: hasTool('qpdf'), openssl: hasTool('openssl'), pdftotext: hasTool('pdftotext') };
 
 let svc: TestService;
 let sms: SmsReceiver;
@@ -209,6 +209,15 @@ describe('signing a water supply contract end to end', () => {
     const { events, chain } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
     expect(chain.valid).toBe(true);
     expect(events.filter((e: any) => e.type === 'document.timestamp_renewed')).toHaveLength(1);
+    // The evidence report names the renewal in words, as a version and as an event.
+    if (tools.pdftotext) {
+      const evidence = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/evidence`)).arrayBuffer());
+      const text = pdfText(tempFile(evidence)).replace(/\s+/g, '');
+      // The version row (its cell wraps, so only the start is matched) and the event row.
+      expect(text).toMatch(new RegExp(`v${after.at(-1).version}文档时间戳`));
+      expect(text).toContain('文档时间戳续期');
+      expect(text).not.toContain('archive_timestamp');
+    }
     // Renewed once: the new stamp lasts as long as the TSA certificate, so nothing is due again, and the
     // superseded version left the sweep's index.
     expect(await svc.service.renewArchives()).toBe(0);

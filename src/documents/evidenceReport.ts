@@ -79,6 +79,7 @@ const EVENT_LABELS: Record<string, string> = {
   'document.verified': '文件验签',
   'certificate.issued': '签发证书',
   'certificate.revoked': '吊销证书',
+  'document.timestamp_renewed': '文档时间戳续期',
 };
 
 const CONTRACT_STATUS: Record<string, string> = {
@@ -122,6 +123,7 @@ const dash = (v: string | null | undefined) => (v === null || v === undefined ||
 
 function versionReason(reason: string, signers: EvidenceInput['signers']): string {
   if (reason === 'generated') return '合同生成';
+  if (reason === 'archive_timestamp') return '文档时间戳续期';
   const m = /^signed:(.+)$/.exec(reason);
   if (m) {
     const s = signers.find((x) => x.role === m[1]);

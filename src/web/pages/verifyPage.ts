@@ -10,6 +10,7 @@ export interface RegisteredDocument {
 
 const VERSION_REASON = (reason: string, labels: Map<string, string>) => {
   if (reason === 'generated') return '生成（未签署）';
+  if (reason === 'archive_timestamp') return '文档时间戳续期后';
   const m = /^signed:(.+)$/.exec(reason);
   if (m) return m[1] === 'utility' ? '供水人盖章后' : `${labels.get(m[1]) ?? m[1]}签署后`;
   return reason;

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Database } from '../storage/db/database.js';
@@ -127,9 +126,11 @@ function describeFailure(err: unknown, timeoutMs: number): string {
  */
 function postTo(url: string, headers: Record<string, string>, body: string, targets: TargetPolicy, timeoutMs: number): Promise<number> {
   const target = new URL(url);
-  const literal = target.hostname.replace(/^\[|\]$/g, '');
-  const refused = isIP(literal) ? targets.refusal(literal) : undefined;
-  if (refused) return Promise.reject(new TargetForbiddenError(refused));
+  try {
+    targets.checkAddressInUrl(url);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(

@@ -15,8 +15,11 @@ export interface TargetPolicy {
    * a public address at registration cannot be re-pointed at an internal one later (DNS rebinding).
    */
   lookup: LookupFunction;
-  /** Why the address is not allowed, or undefined when it is. */
-  refusal(address: string): string | undefined;
+  /**
+   * Throws TargetForbiddenError when the URL's host is an IP address that is not allowed; true when the
+   * host is an address (no name lookup will run for it), false for a name.
+   */
+  checkAddressInUrl(url: string): boolean;
 }
 
 export class TargetForbiddenError extends Error {
@@ -106,18 +109,21 @@ export function createTargetPolicy(allowed: BlockList = new BlockList()): Target
     });
   };
 
+  function checkAddressInUrl(url: string): boolean {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (!isIP(host)) return false;
+    const refused = refusal(host);
+    if (refused) throw new TargetForbiddenError(refused);
+    return true;
+  }
+
   return {
-    refusal,
     lookup,
+    checkAddressInUrl,
     async assertAllowed(url) {
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      if (isIP(host)) {
-        const refused = refusal(host);
-        if (refused) throw new TargetForbiddenError(refused);
-        return;
-      }
+      if (checkAddressInUrl(url)) return;
       await new Promise<void>((resolve, reject) =>
-        lookup(host, { all: true }, (err) => (err ? reject(err) : resolve())),
+        lookup(new URL(url).hostname, { all: true }, (err) => (err ? reject(err) : resolve())),
       );
     },
   };

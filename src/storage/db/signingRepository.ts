@@ -118,7 +118,6 @@ export const signingRepository = {
       [a.signerId, a.signedAt, a.certificateSerial, a.signerFrom, a.timestampAt],
     );
     if (signer.rowCount !== 1) return undefined;
-    const v = a.version;
     if (!(await signingRepository.insertVersion(tx, a.version))) return undefined;
     const contract = await tx.query<{ status: string }>(
       `UPDATE contracts SET updated_at = $2,

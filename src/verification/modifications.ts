@@ -2,8 +2,8 @@
 // an auditor understands (page content, font, annotation, …).
 import { getName, type PdfValue } from '../pdf/cos.js';
 import type { PdfObjects, PdfReader } from '../pdf/pdfReader.js';
-import { MODIFICATION_POLICY, type Allowance } from './modificationPolicy.js';
-import { changedKeys, dictOf, diffRevision, type ObjectChange } from './revisionDiff.js';
+import { directRefs, MODIFICATION_POLICY, signatureKind, type Allowance, type AllowedLevel } from './modificationPolicy.js';
+import { changedKeys, dictOf, diffRevision, type ObjectChange, type RevisionDiff } from './revisionDiff.js';
 import type { Modification } from './types.js';
 
 export interface RevisionVerdict {
@@ -16,8 +16,20 @@ export function analyseRevision(reader: PdfReader, index: number, policy: readon
   const allowed: Modification[] = [];
   const disallowed: Modification[] = [];
   for (const s of d.structure) disallowed.push({ revision: index, objectNumber: null, what: 'xref_structure', rule: 'not_allowed', detail: s });
+  for (const n of d.xrefStreams) allowed.push({ revision: index, objectNumber: n, what: 'xref_stream', rule: 'cross_reference_bookkeeping', level: 'none' });
+
+  const claimed = new Map<number, { rule: string; what: string; detail?: string; level: AllowedLevel; field?: string }>();
+  for (const a of policy) {
+    for (const c of a.claim(d)) {
+      const ch = d.changes.get(c.num);
+      // Rules can only explain new or rewritten objects; a repoint or a deletion is never an allowance.
+      if (!ch || (ch.kind !== 'added' && ch.kind !== 'changed') || claimed.has(c.num)) continue;
+      claimed.set(c.num, { rule: a.rule, what: c.what, detail: c.detail, level: c.level ?? a.level, field: c.field });
+    }
+  }
   for (const key of d.trailerChanges) {
     const v = d.after.trailer.map.get(key);
+    if (key === 'Info' && v?.type === 'ref' && claimed.get(v.num)?.rule === 'document_info') continue;
     disallowed.push({
       revision: index,
       objectNumber: v?.type === 'ref' ? v.num : null,
@@ -26,32 +38,42 @@ export function analyseRevision(reader: PdfReader, index: number, policy: readon
       detail: `trailer /${key} changed`,
     });
   }
-  for (const n of d.xrefStreams) allowed.push({ revision: index, objectNumber: n, what: 'xref_stream', rule: 'cross_reference_bookkeeping' });
-
-  const claimed = new Map<number, { rule: string; what: string; detail?: string }>();
-  for (const a of policy) {
-    for (const c of a.claim(d)) {
-      const ch = d.changes.get(c.num);
-      // Rules can only explain new or rewritten objects; a repoint or a deletion is never an allowance.
-      if (!ch || (ch.kind !== 'added' && ch.kind !== 'changed') || claimed.has(c.num)) continue;
-      claimed.set(c.num, { rule: a.rule, what: c.what, detail: c.detail });
-    }
-  }
   let roles: Map<number, string> | undefined;
   for (const ch of [...d.changes.values()].sort((x, y) => x.num - y.num)) {
     const c = claimed.get(ch.num);
-    if (c) {
-      allowed.push({ revision: index, objectNumber: ch.num, what: c.what, rule: c.rule, ...(c.detail ? { detail: c.detail } : {}) });
+    const borrowed = c && ch.kind === 'changed' ? borrowedReferences(d, ch) : [];
+    if (c && !borrowed.length) {
+      allowed.push({ revision: index, objectNumber: ch.num, what: c.what, rule: c.rule, level: c.level, ...(c.detail ? { detail: c.detail } : {}), ...(c.field !== undefined ? { field: c.field } : {}) });
+      continue;
+    }
+    if (borrowed.length) {
+      // No rule justifies pointing a rewritten object at content of the signed revision (e.g. an old appearance).
+      disallowed.push({ revision: index, objectNumber: ch.num, what: 'reference_to_signed_object', rule: 'not_allowed', detail: `${c!.what} gains references to objects ${borrowed.join(', ')} of the signed revision` });
       continue;
     }
     roles ??= objectRoles(d.before);
-    disallowed.push({ revision: index, objectNumber: ch.num, rule: 'not_allowed', ...describe(ch, roles) });
+    disallowed.push({ revision: index, objectNumber: ch.num, rule: 'not_allowed', ...describe(d, ch, roles) });
   }
   return { allowed, disallowed };
 }
 
-function describe(ch: ObjectChange, roles: Map<number, string>): { what: string; detail: string } {
+/** References a rewritten object gains to objects that existed before and are not rewritten now. */
+function borrowedReferences(d: RevisionDiff, ch: ObjectChange): number[] {
+  const before = directRefs(ch.before?.value);
+  const out: number[] = [];
+  for (const n of directRefs(ch.after?.value)) {
+    if (before.has(n) || !d.before.has(n)) continue;
+    const target = d.changes.get(n);
+    if (target && (target.kind === 'added' || target.kind === 'changed')) continue;
+    out.push(n);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function describe(d: RevisionDiff, ch: ObjectChange, roles: Map<number, string>): { what: string; detail: string } {
   const role = roles.get(ch.num);
+  const stamp = timestampFieldProblem(d, ch);
+  if (stamp) return stamp;
   if (ch.kind === 'repointed') {
     return { what: 'xref_repoint', detail: `xref entry points back to an older version of ${role ?? 'the object'} inside earlier bytes (shadow attack)` };
   }
@@ -81,6 +103,19 @@ function describe(ch: ObjectChange, roles: Map<number, string>): { what: string;
     if (subtype === 'Image' || subtype === 'Form') return { what: 'xobject', detail: 'new XObject' };
   }
   return { what: 'new_object', detail: 'new object no allowed change refers to' };
+}
+
+/** A document timestamp where only a party's signature belongs, or showing something on the page. */
+function timestampFieldProblem(d: RevisionDiff, ch: ObjectChange): { what: string; detail: string } | undefined {
+  const a = dictOf(ch.after);
+  const v = a?.map.get('V');
+  if (!a || v?.type !== 'ref' || (ch.kind !== 'changed' && ch.kind !== 'added')) return undefined;
+  const sig = d.changes.get(v.num);
+  if (sig?.kind !== 'added' || signatureKind(dictOf(sig.after)) !== 'document_timestamp') return undefined;
+  if (ch.kind === 'changed') {
+    return { what: 'timestamp_in_existing_field', detail: 'a document timestamp fills a signature field that existed before: a timestamp proves no one\'s agreement' };
+  }
+  return { what: 'timestamp_visible_field', detail: 'a document timestamp in a field with a visible widget or an appearance' };
 }
 
 const ANNOT_SUBTYPES = new Set(['Text', 'Link', 'FreeText', 'Line', 'Square', 'Circle', 'Polygon', 'PolyLine', 'Highlight', 'Underline', 'Squiggly', 'StrikeOut', 'Stamp', 'Caret', 'Ink', 'Popup', 'FileAttachment', 'Sound', 'Movie', 'Widget', 'Screen', 'PrinterMark', 'TrapNet', 'Watermark', '3D', 'Redact']);

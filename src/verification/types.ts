@@ -1,5 +1,7 @@
 // The report is an API contract (the HTTP API and the CLI's --json print it verbatim): field names
 // are stable and every value is JSON-serialisable.
+import type { ModificationLevel } from './modificationPolicy.js';
+import type { Permissions } from './permissions.js';
 import type { CertificateInfo, Check, RevocationAnswer, RevocationSource, Subject } from './cms/index.js';
 
 export type { CertificateInfo, Check, RevocationAnswer, RevocationSource, Subject };
@@ -20,6 +22,7 @@ export interface VerifyOptions {
 
 export type Verdict = 'valid' | 'invalid' | 'indeterminate';
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+export type { ModificationLevel, Permissions };
 
 export interface Modification {
   /** Revision index that made the change. */
@@ -29,6 +32,10 @@ export interface Modification {
   what: string;
   /** Name of the policy rule that allowed it, or why nothing did. */
   rule: string;
+  /** For an allowed change: the modification level it belongs to (DocMDP: P=1 lta_updates, P=2 form_filling, P=3 annotations). */
+  level?: ModificationLevel;
+  /** The form field the change belongs to, when it fills or adds one (field locks apply to it). */
+  field?: string;
   detail?: string;
 }
 
@@ -71,6 +78,10 @@ export interface SignatureReport {
   timestamp: { present: false } | { present: true; valid: boolean; time?: string; tsa?: Subject; reason?: string; chainTrusted?: boolean };
   signingCertificateAttribute: 'v2' | 'v1' | 'missing' | 'mismatch' | null;
   modificationsAfter: { allowed: Modification[]; disallowed: Modification[] };
+  /** The most a later revision did: none, lta_updates (DSS, document timestamps, metadata), form_filling (signatures), annotations, other (disallowed). */
+  modificationLevel: ModificationLevel;
+  /** The permissions this signature is bound by: a certification's DocMDP P and the field locks in force. */
+  permissions: Permissions;
   weaknesses: string[];
   registered: RegistryMatch;
   verdict: Verdict;

@@ -1,6 +1,6 @@
 // verifyPdf: discovery → byte ranges → CMS → coverage → later revisions → level → verdict.
 import { createHash } from 'node:crypto';
-import { getName, textString, type PdfDict } from '../pdf/cos.js';
+import { getName, isDict, textString, type PdfDict } from '../pdf/cos.js';
 import type { PdfReader } from '../pdf/pdfReader.js';
 import { checkByteRange } from './byteRange.js';
 import { CmsFormatError, verifyCms, type CmsVerifyResult } from './cms/index.js';
@@ -10,6 +10,7 @@ import { readDss } from './dss.js';
 import { analyseRevision, type RevisionVerdict } from './modifications.js';
 import { openPdf } from './openPdf.js';
 import { padesLevel } from './padesLevel.js';
+import { applyPermissions, permissionsOf } from './permissions.js';
 import type { Modification, RegistryMatch, SignatureReport, VerificationReport, VerifyOptions } from './types.js';
 import { judge, KNOWN_SUBFILTERS } from './verdictPolicy.js';
 
@@ -88,7 +89,8 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
     }
   });
 
-  const verdict: VerificationReport['verdict'] = !reports.length
+  // A document timestamp proves that bytes existed, not that anyone agreed: alone it signs nothing.
+  const verdict: VerificationReport['verdict'] = !reports.some((r) => r.type === 'signature')
     ? 'no_signatures'
     : reports.some((r) => r.verdict === 'invalid')
       ? 'invalid'
@@ -158,6 +160,10 @@ async function verifyOne(
     }
   }
 
+  const fieldDict = safeDict(reader, field.fieldNum);
+  const permissions = coverage.signedRevision !== null ? permissionsOf(reader.atRevision(coverage.signedRevision), field.sigNum, sig, fieldDict) : { docMdp: null, certification: false, fieldLock: null };
+  const judged = applyPermissions(modificationsAfter, permissions);
+
   let cms: CmsVerifyResult | undefined;
   if (br.ok) {
     try {
@@ -203,7 +209,9 @@ async function verifyOne(
     revocation: cms?.revocation ?? { status: 'unknown', source: 'none', reason: 'signature not verified' },
     timestamp: cms?.timestamp ?? { present: false },
     signingCertificateAttribute: cms?.signingCertificateAttribute ?? null,
-    modificationsAfter,
+    modificationsAfter: { allowed: judged.allowed, disallowed: judged.disallowed },
+    modificationLevel: judged.level,
+    permissions,
     weaknesses: [...new Set(weaknesses)],
     registered: { matched: false },
     verdict: 'indeterminate',
@@ -224,6 +232,15 @@ function pdfDate(sig: PdfDict): string | null {
   const off = !sign || sign === 'Z' || sign === 'z' ? 'Z' : `${sign}${oh}:${om}`;
   const t = new Date(`${y}-${mo}-${d}T${h}:${mi}:${se}${off}`);
   return Number.isNaN(t.getTime()) ? null : t.toISOString();
+}
+
+function safeDict(reader: PdfReader, num: number): PdfDict | undefined {
+  try {
+    const v = reader.getObject(num).value;
+    return isDict(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function firstDssRevision(reader: PdfReader): number | null {

@@ -193,14 +193,27 @@ export function documentObjects(pdf: Buffer): DocObjects {
   };
 }
 
-function withEntry(d: PdfDict, key: string, raw: string): string {
+export function withEntry(d: PdfDict, key: string, raw: string): string {
   const copy: PdfDict = { type: 'dict', map: new Map(d.map) };
   copy.map.set(key, { type: 'str', raw });
   // serialize() writes str values verbatim, which lets us splice arbitrary PDF syntax in.
   return serialize(copy);
 }
 
-function annotsOf(doc: DocObjects): string {
+function applicantAppearance(doc: DocObjects): number {
+  const af = doc.reader.resolveDict(doc.catalog.map.get('AcroForm'))!;
+  const fields = doc.reader.resolve(af.map.get('Fields'));
+  for (const f of fields?.type === 'array' ? fields.items : []) {
+    const d = doc.reader.resolveDict(f)!;
+    if (d.map.get('T')?.type === 'str' && (d.map.get('T') as { raw: string }).raw.includes('sig_applicant')) {
+      const n = doc.reader.resolveDict(d.map.get('AP'))!.map.get('N');
+      if (n?.type === 'ref') return n.num;
+    }
+  }
+  throw new Error('no applicant appearance');
+}
+
+export function annotsOf(doc: DocObjects): string {
   const a = doc.reader.resolve(doc.page.map.get('Annots'));
   return a?.type === 'array' ? a.items.map((x) => serialize(x)).join(' ') : '';
 }
@@ -246,16 +259,13 @@ export function buildAttacks(g: Genuine): Array<{ name: string; pdf: Buffer; exp
     const font = doc.reader.resolveDict({ type: 'ref', num: doc.fontNum, gen: 0 })!;
     add('font redefined in a new revision', appendRevision(pdf, [[doc.fontNum, withEntry(font, 'BaseFont', '/Helvetica')]]), /font/);
   }
-  const page = doc.page;
   const newAnnot = doc.reader.size;
-  add(
-    'new annotation over the page',
-    appendRevision(pdf, [
-      [newAnnot, '<</Type /Annot /Subtype /FreeText /Rect [100 100 400 200] /Contents (void) /DA (/Helv 12 Tf 0 g)>>'],
-      [doc.pageNum, withEntry(page, 'Annots', `[${annotsOf(doc)} ${newAnnot} 0 R]`)],
-    ]),
-    /annotation/,
-  );
+  if (doc.acroFormNum !== null) {
+    // /DR is an entry the AcroForm may gain, but not one pointing at the applicant's signed appearance.
+    const af = doc.reader.resolveDict({ type: 'ref', num: doc.acroFormNum, gen: 0 })!;
+    const ap = applicantAppearance(doc);
+    add('acroform /DR borrows the signed applicant appearance', appendRevision(pdf, [[doc.acroFormNum, withEntry(af, 'DR', `<</XObject <</Seal ${ap} 0 R>>>>`)]]), /reference_to_signed_object/);
+  }
   if (doc.acroFormNum !== null) {
     const af = doc.reader.resolveDict({ type: 'ref', num: doc.acroFormNum, gen: 0 })!;
     const fields = doc.reader.resolve(af.map.get('Fields'));

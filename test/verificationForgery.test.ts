@@ -1,0 +1,44 @@
+// A document timestamp proves that bytes existed, never that anyone agreed: files whose "signatures"
+// are timestamps anyone can obtain must never verify as signed.
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
+import { makeGenuine, type Genuine } from './helpers/attackCorpus.js';
+import { timestampInExistingField, timestampOnlyPdf } from './helpers/forgeries.js';
+
+let g: Genuine;
+let issuingDer: Buffer;
+beforeAll(async () => {
+  g = await makeGenuine();
+  issuingDer = Buffer.from(new X509Certificate(g.pki.issuingPem()).raw);
+}, 120_000);
+afterAll(async () => {
+  await g?.close();
+});
+
+const verify = (pdf: Buffer) => verifyPdf(pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource(), revocationPolicy: 'best_effort' });
+const sig = (r: VerificationReport, field: string) => r.signatures.find((s) => s.fieldName === field)!;
+
+describe('document timestamps are not signatures', () => {
+  it('a file whose only signature is a genuine document timestamp has no signatures; the timestamp is listed', async () => {
+    const r = await verify(await timestampOnlyPdf(g.pki, issuingDer));
+    expect(r.verdict).toBe('no_signatures');
+    expect(r.signatures.map((s) => [s.fieldName, s.type, s.integrity.status])).toEqual([['DocTimeStamp', 'document_timestamp', 'ok']]);
+  });
+
+  it('a document timestamp filling the empty utility field (with a drawn seal) is a disallowed change: invalid', async () => {
+    const forged = await timestampInExistingField(g.pki, g.oneSignature, 'sig_utility', true);
+    const r = await verify(forged);
+    expect(r.verdict).toBe('invalid');
+    const applicant = sig(r, 'sig_applicant');
+    expect(applicant.verdict).toBe('invalid');
+    expect(applicant.modificationsAfter.disallowed.map((m) => m.what)).toContain('timestamp_in_existing_field');
+    expect(sig(r, 'sig_utility').type).toBe('document_timestamp');
+  });
+
+  it('without the drawn seal it is still not allowed to fill a field that existed before', async () => {
+    const r = await verify(await timestampInExistingField(g.pki, g.oneSignature, 'sig_utility', false));
+    expect(sig(r, 'sig_applicant').verdict).toBe('invalid');
+    expect(sig(r, 'sig_applicant').modificationsAfter.disallowed.map((m) => m.what)).toContain('timestamp_in_existing_field');
+  });
+});

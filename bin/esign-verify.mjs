@@ -44,12 +44,20 @@ function pemCertificates(text, file) {
 function summary(r) {
   const lines = [`文件 file: sha256 ${r.sha256}, ${r.size} bytes, ${r.revisions} revision(s)`, `结论 verdict: ${r.verdict.toUpperCase()}`];
   if (r.registered?.matched) lines.push(`本系统签发 issued by this service: contract ${r.registered.contractId} version ${r.registered.version}`);
+  if (r.contract) {
+    const c = r.contract;
+    lines.push(`签署方 parties: ${c.signedParties} / ${c.expectedParties} signed (${c.parties.map((p) => `${p.role} ${p.signed ? 'signed' : 'NOT signed'}`).join(', ')}), contract ${c.contractNumber} ${c.status}`);
+    if (c.newerVersionExists) lines.push(`  ! a newer version exists: ${c.latestVersion}`);
+  }
+  if (r.verdict === 'no_signatures' && r.signatures.length) lines.push('  only document timestamps: they prove the bytes existed at a time, not that anyone signed');
   for (const s of r.signatures) {
     lines.push('', `签名 signature "${s.fieldName}": ${s.verdict.toUpperCase()}`);
     if (s.signer) lines.push(`  签署人 signer: ${s.signer.dn}`);
     if (s.issuer) lines.push(`  签发者 issuer: ${s.issuer.dn}`);
     if (s.certificateSerial) lines.push(`  证书序列号 serial: ${s.certificateSerial}`);
     lines.push(`  格式 format: ${s.subFilter ?? '-'}, PAdES ${s.padesLevel ?? '-'}, ${s.digestAlgorithm ?? '-'}`);
+    lines.push(`  后续修改 later changes: ${s.modificationLevel}${s.permissions.docMdp ? `, DocMDP P=${s.permissions.docMdp}${s.permissions.certification ? ' (certification)' : ''}` : ''}`);
+    if (s.party) lines.push(`  签署方 party: ${s.party.role ?? '-'} ${s.party.matches ? 'matches' : `MISMATCH: ${s.party.reason}`}`);
     lines.push(`  签署时间 signing time: ${s.signingTime.value ?? '-'} (${s.signingTime.source})`);
     lines.push(`  完整性 integrity: ${s.integrity.status}`);
     lines.push(`  覆盖范围 coverage: ${s.coverage.kind}${s.coverage.signedRevision !== null ? ` (revision ${s.coverage.signedRevision})` : ''}, ${s.coverage.bytesAfter} bytes after`);

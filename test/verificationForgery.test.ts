@@ -1,6 +1,10 @@
 // A document timestamp proves that bytes existed, never that anyone agreed: files whose "signatures"
 // are timestamps anyone can obtain must never verify as signed.
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
 import { makeGenuine, type Genuine } from './helpers/attackCorpus.js';
@@ -24,6 +28,16 @@ describe('document timestamps are not signatures', () => {
     const r = await verify(await timestampOnlyPdf(g.pki, issuingDer));
     expect(r.verdict).toBe('no_signatures');
     expect(r.signatures.map((s) => [s.fieldName, s.type, s.integrity.status])).toEqual([['DocTimeStamp', 'document_timestamp', 'ok']]);
+  });
+
+  it('esign-verify exits 3 (no signatures) for it and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esign-forgery-'));
+    writeFileSync(join(dir, 'stamp.pdf'), await timestampOnlyPdf(g.pki, issuingDer));
+    writeFileSync(join(dir, 'root.pem'), new X509Certificate(g.rootDer).toString());
+    const run = spawnSync('node', [join(process.cwd(), 'bin', 'esign-verify.mjs'), join(dir, 'stamp.pdf'), '--trust', join(dir, 'root.pem')], { encoding: 'utf8' });
+    expect(run.status).toBe(3);
+    expect(run.stdout).toContain('verdict: NO_SIGNATURES');
+    expect(run.stdout).toContain('only document timestamps');
   });
 
   it('a document timestamp filling the empty utility field (with a drawn seal) is a disallowed change: invalid', async () => {

@@ -225,6 +225,17 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
       expect(await page.locator('.sig.sig-bad').count()).toBeGreaterThanOrEqual(1);
       await shot(page, `verify-tampered-${suffix}`);
     }
+    // The version the applicant alone had signed: valid signatures, but amber, naming who is missing and that a newer version exists.
+    const partial = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=2`)).arrayBuffer());
+    const page = await openPage(PHONE);
+    await page.goto(`${svc.url}/verify`);
+    await page.setInputFiles('#file', { name: 'partial.pdf', mimeType: 'application/pdf', buffer: partial });
+    await poll(() => page.locator('#verdict').getAttribute('data-verdict')).toBe('valid');
+    expect(await page.locator('.verdict-warn .verdict-title').innerText()).toBe('签名有效，但尚未全部签署');
+    expect(await page.locator('#verdict').innerText()).toContain('尚待供水人签署');
+    expect(await page.locator('#parties').innerText()).toContain('已签署 1 / 2 方');
+    expect(await page.locator('#newer-version').count()).toBe(1);
+    await shot(page, 'verify-partial-390');
   });
 
   it('shows a registered document from the footer QR link, with version fingerprints and no personal data', async () => {

@@ -8,6 +8,38 @@ export type { CertificateInfo, Check, RevocationAnswer, RevocationSource, Subjec
 
 export interface DocumentRegistry {
   lookup(sha256s: string[]): Promise<{ sha256: string; contractId: string; version: number }[]>;
+  /** The contract a matched version belongs to: its parties and the certificates each may sign with. */
+  contract?(contractId: string): Promise<RegisteredContract | undefined>;
+}
+
+export interface RegisteredContract {
+  contractId: string;
+  contractNumber: string;
+  status: string;
+  latestVersion: number;
+  parties: Array<{
+    role: string;
+    label: string;
+    kind: 'person' | 'organisation';
+    fieldName: string;
+    /** Lowercase hex, no leading zeros: the certificates that may fill this party's field. */
+    certificateSerials: string[];
+  }>;
+}
+
+/** A registered file's contract as the report shows it: who was to sign, who did, what is newer. */
+export interface ContractCheck {
+  contractId: string;
+  contractNumber: string;
+  status: string;
+  /** The newest stored version this file is, or that a signature in it covers. */
+  matchedVersion: number;
+  latestVersion: number;
+  newerVersionExists: boolean;
+  parties: Array<{ role: string; label: string; kind: 'person' | 'organisation'; fieldName: string; signed: boolean }>;
+  signedParties: number;
+  expectedParties: number;
+  allPartiesSigned: boolean;
 }
 
 export interface VerifyOptions {
@@ -84,6 +116,8 @@ export interface SignatureReport {
   permissions: Permissions;
   weaknesses: string[];
   registered: RegistryMatch;
+  /** In a registered file: the party whose field this is (role null: no party's field) and whether the certificate is that party's. */
+  party: { role: string | null; label: string | null; matches: boolean; reason?: string } | null;
   verdict: Verdict;
   reasons: string[];
 }
@@ -96,5 +130,7 @@ export interface VerificationReport {
   validationTime: string;
   signatures: SignatureReport[];
   registered: RegistryMatch;
+  /** Set when the file, or a revision a signature covers, is a version this service issued. */
+  contract: ContractCheck | null;
   warnings: string[];
 }

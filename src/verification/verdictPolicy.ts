@@ -37,6 +37,18 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
         : undefined,
   },
   {
+    id: 'party_mismatch',
+    needsCms: true,
+    verdict: 'invalid',
+    test: (s) => (s.party && s.party.role !== null && !s.party.matches ? `party_mismatch: ${s.party.reason}` : undefined),
+  },
+  {
+    id: 'not_a_party',
+    needsCms: true,
+    verdict: 'indeterminate',
+    test: (s) => (s.party && s.party.role === null ? `not_a_party: ${s.party.reason}` : undefined),
+  },
+  {
     id: 'signing_certificate_mismatch',
     needsCms: true,
     verdict: 'invalid',

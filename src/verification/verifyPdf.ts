@@ -11,7 +11,8 @@ import { analyseRevision, type RevisionVerdict } from './modifications.js';
 import { openPdf } from './openPdf.js';
 import { padesLevel } from './padesLevel.js';
 import { applyPermissions, permissionsOf } from './permissions.js';
-import type { Modification, RegistryMatch, SignatureReport, VerificationReport, VerifyOptions } from './types.js';
+import { checkParties } from './contractParties.js';
+import type { ContractCheck, Modification, RegistryMatch, SignatureReport, VerificationReport, VerifyOptions } from './types.js';
 import { judge, KNOWN_SUBFILTERS } from './verdictPolicy.js';
 
 /** Beyond this many signatures the file is more likely an attack on the verifier than a contract. */
@@ -75,6 +76,7 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
   }
 
   const fileMatch = await registryLookup(opts, pdf, sha256, reports);
+  const contract = await registeredContract(opts, fileMatch, reports);
   const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[] };
   reports.forEach((r, i) => {
     const cms = cmsResults[i];
@@ -105,6 +107,7 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
     validationTime: validationTime.toISOString(),
     signatures: reports,
     registered: fileMatch,
+    contract,
     warnings,
   };
 }
@@ -214,6 +217,7 @@ async function verifyOne(
     permissions,
     weaknesses: [...new Set(weaknesses)],
     registered: { matched: false },
+    party: null,
     verdict: 'indeterminate',
     reasons: [],
   };
@@ -253,6 +257,15 @@ function firstDssRevision(reader: PdfReader): number | null {
     }
   }
   return null;
+}
+
+/** The contract of the newest registered version in the file, with each signature checked against its parties. */
+async function registeredContract(opts: VerifyOptions, fileMatch: RegistryMatch, reports: SignatureReport[]): Promise<ContractCheck | null> {
+  const matches = [fileMatch, ...reports.map((r) => r.registered)].filter((m) => m.matched && m.contractId && m.version !== undefined);
+  if (!matches.length || !opts.registry?.contract) return null;
+  const newest = matches.reduce((a, b) => (b.version! > a.version! ? b : a));
+  const contract = await opts.registry.contract(newest.contractId!);
+  return contract ? checkParties(contract, newest.version!, reports) : null;
 }
 
 /** Is this file, or the revision a signature covers, a document version this service issued? */

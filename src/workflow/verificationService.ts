@@ -5,6 +5,7 @@ import type { Pki } from '../pki/index.js';
 import { type AuditTrail } from './auditTrail.js';
 import { DomainError } from './errors.js';
 import type { ContractService } from './contractService.js';
+import { createDocumentRegistry } from './documentRegistry.js';
 import type { RequestContext } from './requestContext.js';
 
 /**
@@ -34,16 +35,7 @@ export function createVerificationService(deps: {
     },
   };
 
-  const registry = {
-    async lookup(sha256s: string[]) {
-      if (sha256s.length === 0) return [];
-      const res = await deps.db.query<{ sha256: string; contract_id: string; version: number }>(
-        'SELECT sha256, contract_id, version FROM document_versions WHERE sha256 = ANY($1)',
-        [sha256s],
-      );
-      return res.rows.map((r) => ({ sha256: r.sha256, contractId: r.contract_id, version: r.version }));
-    },
-  };
+  const registry = createDocumentRegistry(deps.db);
 
   async function verify(ctx: RequestContext, pdf: Buffer): Promise<VerificationReport> {
     let report: VerificationReport;

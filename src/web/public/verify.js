@@ -20,6 +20,20 @@ const VERDICT = {
   indeterminate: { tone: 'warn', title: '无法完全确认', text: '签名完整，但证书是否可信或是否吊销无法确认。' },
   no_signatures: { tone: 'warn', title: '文件没有电子签名', text: '此文件不含电子签名，无法确认签署情况。' },
 };
+// Valid signatures on a contract of ours that not every party has signed yet: not a plain pass.
+const PARTIAL = { tone: 'warn', title: '签名有效，但尚未全部签署', text: '' };
+
+function overall(report) {
+  const c = report.contract;
+  if (report.verdict === 'valid' && c && !c.allPartiesSigned) {
+    const missing = c.parties.filter((p) => !p.signed).map((p) => p.label).join('、');
+    return { ...PARTIAL, text: `本合同应由 ${c.expectedParties} 方签署，目前已签署 ${c.signedParties} 方，尚待${missing}签署。已有的签名均有效。` };
+  }
+  if (report.verdict === 'no_signatures' && report.signatures.length > 0) {
+    return { ...VERDICT.no_signatures, text: '此文件只有文档时间戳：它只证明文件在某一时间已经存在，不代表任何人签署或同意。' };
+  }
+  return VERDICT[report.verdict] || VERDICT.indeterminate;
+}
 
 const WHAT = {
   signature_field_filled: '填写了预留的签名域（后续签署）',
@@ -100,6 +114,7 @@ function signatureCard(sig, index) {
       checkLine('内容完整性', sig.integrity.status === 'ok' ? true : sig.integrity.status === 'failed' ? false : null, '签名时的内容未被改动', '签名与内容不符'),
       checkLine('证书', chainOk, '由受信任的机构签发', chainOk === false ? '证书链无效' : '无法确认证书是否可信'),
       checkLine('吊销状态', revoked === 'good' ? true : revoked === 'revoked' ? false : null, '证书未被吊销', revoked === 'revoked' ? '证书已被吊销' : '无法确认'),
+      sig.party ? checkLine('签署方', sig.party.matches, `${sig.party.label}本方的证书`, sig.party.role ? `不是${sig.party.label}的证书` : '不是本合同的签署方') : null,
     ),
     el('h4', {}, '签名之后的改动'),
     changes,
@@ -129,15 +144,18 @@ function registeredCard(report) {
     text = '本平台没有登记此文件。它可能不是本平台出具的，或已被改动。';
     tone = 'warn';
   }
+  const c = report.contract;
   return el('article', { className: `card sig sig-${tone}`, id: 'registered-result' },
     el('h3', {}, '是否为本平台登记的文件'),
     el('p', {}, text),
+    c ? el('p', { id: 'parties' }, `合同 ${c.contractNumber}：已签署 ${c.signedParties} / ${c.expectedParties} 方（${c.parties.map((p) => `${p.label}${p.signed ? '已签' : '未签'}`).join('，')}）。`) : null,
+    c && c.newerVersionExists ? el('p', { className: 'bad-text', id: 'newer-version' }, `本平台已有此合同更新的版本（第 ${c.latestVersion} 版），请以最新版本为准。`) : null,
     id ? el('p', {}, el('a', { href: `/verify?doc=${encodeURIComponent(id)}` }, '查看本平台登记的各版本')) : null,
   );
 }
 
 function showReport(report, fileName) {
-  const v = VERDICT[report.verdict] || VERDICT.indeterminate;
+  const v = overall(report);
   if (jsonUrl) URL.revokeObjectURL(jsonUrl);
   jsonUrl = URL.createObjectURL(new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' }));
   out.replaceChildren(

@@ -116,7 +116,7 @@ export function createApp(deps: AppDeps) {
   api.use(authenticate(deps.apiKeys));
   api.use(apiKeyRateLimit(limits.apiKeyPerMinute));
   // A PDF body, not JSON: mounted before the JSON-only guard.
-  api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes));
+  api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes, 'authenticated'));
   api.use(requireJson);
   api.use(jsonBody(deps.jsonBodyLimit));
   api.use('/templates', templateRoutes(deps.templates));

@@ -112,8 +112,9 @@ describe('input nobody should send: a 4xx with a code, never a 500', () => {
     expect(await errorOf(await voidCall(deep, 'deep-1'))).toEqual([400, 'json_too_deep']);
     expect(await errorOf(await voidCall(deep))).toEqual([400, 'json_too_deep']);
     expect(await errorOf(await svc.call(null, 'POST', `/api/v1/signing/${'x'.repeat(43)}/otp`, nested(1_000)))).toEqual([400, 'json_too_deep']);
-    // 64 levels is within the limit: the call itself answers.
+    // 64 levels is within the limit (the call itself answers), 65 is not.
     expect(await errorOf(await voidCall(nested(64), 'deep-2'))).toEqual([404, 'contract_not_found']);
+    expect(await errorOf(await voidCall(nested(65), 'deep-3'))).toEqual([400, 'json_too_deep']);
   });
 
   it('a body that is not what its Content-Encoding says: 400 invalid_content_encoding; an unknown encoding or charset: 415', async () => {

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { createRateLimiter } from '../src/http/rateLimit.js';
 import { deepCatalogPdf } from './helpers/attackCorpus.js';
+import { ASSET_VERSION } from '../src/web/assets.js';
 
 describe('token buckets', () => {
   it('allows a burst of perMinute, then refills at perMinute/60 per second, and stays bounded in keys', () => {
@@ -131,7 +132,9 @@ describe('input nobody should send: a 4xx with a code, never a 500', () => {
   });
 
   it('a missing asset: 404 asset_not_found', async () => {
-    expect(await errorOf(await fetch(`${svc.url}/assets/missing.js`))).toEqual([404, 'asset_not_found']);
+    const missing = await fetch(`${svc.url}/assets/missing.js?v=${ASSET_VERSION}`);
+    expect(missing.headers.get('cache-control')).toBeNull();
+    expect(await errorOf(missing)).toEqual([404, 'asset_not_found']);
     expect(await errorOf(await fetch(`${svc.url}/assets/pdfjs/missing.mjs`))).toEqual([404, 'asset_not_found']);
     expect((await fetch(`${svc.url}/assets/app.css`)).status).toBe(200);
   });

@@ -34,13 +34,15 @@ const notAnAsset = (req: express.Request) => new DomainError('not_found', 'asset
 export function assetRoutes(): Router {
   const r = Router();
   const options = { cacheControl: false, index: false, fallthrough: false, dotfiles: 'deny' as const };
-  r.use('/pdfjs', cacheFor, (req, _res, next) => {
+  r.use('/pdfjs', (req, _res, next) => {
     if (!PDFJS_FILES.has(path.basename(req.path))) throw notAnAsset(req);
     next();
-  }, express.static(path.join(PDFJS_DIR, 'build'), options));
+  }, cacheFor, express.static(path.join(PDFJS_DIR, 'build'), options));
   r.use(cacheFor, express.static(PUBLIC_DIR, options));
-  // serve-static answers a missing file with a bare 404 error: named here, so a page's broken link is findable.
-  r.use((err: { status?: number }, req: express.Request, _res: express.Response, next: express.NextFunction) => {
+  // serve-static answers a missing file with a bare 404 error: named here, so a page's broken link is
+  // findable. No error answer may inherit the year-long caching of the file it stands in for.
+  r.use((err: { status?: number }, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.removeHeader('Cache-Control');
     next(err.status === 404 ? notAnAsset(req) : err);
   });
   return r;

@@ -10,7 +10,7 @@ import { register } from 'tsx/esm/api';
 const USAGE = 'usage: esign-verify FILE.pdf [--trust root.pem ...] [--json] [--at <ISO time>] [--online] [--require-revocation]';
 
 function parseArgs(argv) {
-  const o = { file: undefined, trust: [], json: false, at: undefined, online: false, requireRevocation: false };
+  const o = { file: undefined, help: false, trust: [], json: false, at: undefined, online: false, requireRevocation: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--trust') {
@@ -24,8 +24,8 @@ function parseArgs(argv) {
       if (Number.isNaN(t.getTime())) throw new Error('--at needs an ISO 8601 time');
       o.at = t;
     } else if (a === '-h' || a === '--help') {
-      console.log(USAGE);
-      process.exit(0);
+      o.help = true;
+      return o;
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else if (o.file) throw new Error('only one file at a time');
     else o.file = a;
@@ -73,46 +73,54 @@ function summary(r) {
   return lines.join('\n');
 }
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(`esign-verify: ${e.message}\n${USAGE}`);
-  process.exit(2);
-}
-
-let pdf;
-let trustAnchors = [];
-try {
-  pdf = readFileSync(args.file);
-  for (const f of args.trust) trustAnchors.push(...pemCertificates(readFileSync(f, 'utf8'), f));
-  if (!args.trust.length) {
-    const own = path.resolve(process.env.DATA_DIR || './data', 'pki', 'root.pem');
-    if (existsSync(own)) trustAnchors = pemCertificates(readFileSync(own, 'utf8'), own);
+// Every path returns its exit code instead of calling process.exit: stdout into a pipe is written
+// asynchronously, and exiting at once would cut a long --json report at the pipe's 64 KiB buffer.
+async function main() {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`esign-verify: ${e.message}\n${USAGE}`);
+    return 2;
   }
-} catch (e) {
-  console.error(`esign-verify: ${e.message}`);
-  process.exit(2);
-}
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
 
-register();
-const lib = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'verification', 'index.ts')).href;
-const { verifyPdf, PdfInputError } = await import(lib);
-try {
-  const report = await verifyPdf(pdf, {
-    trustAnchors,
-    validationTime: args.at,
-    allowOnline: args.online,
-    // Offline there is rarely anyone to ask: unknown revocation is then a stated weakness, not a verdict.
-    revocationPolicy: args.requireRevocation ? 'require' : 'best_effort',
-  });
-  console.log(args.json ? JSON.stringify(report, null, 2) : summary(report));
-  process.exit(report.verdict === 'valid' ? 0 : report.verdict === 'no_signatures' ? 3 : 1);
-} catch (e) {
-  if (e instanceof PdfInputError) {
+  let pdf;
+  let trustAnchors = [];
+  try {
+    pdf = readFileSync(args.file);
+    for (const f of args.trust) trustAnchors.push(...pemCertificates(readFileSync(f, 'utf8'), f));
+    if (!args.trust.length) {
+      const own = path.resolve(process.env.DATA_DIR || './data', 'pki', 'root.pem');
+      if (existsSync(own)) trustAnchors = pemCertificates(readFileSync(own, 'utf8'), own);
+    }
+  } catch (e) {
+    console.error(`esign-verify: ${e.message}`);
+    return 2;
+  }
+
+  register();
+  const lib = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'verification', 'index.ts')).href;
+  const { verifyPdf, PdfInputError } = await import(lib);
+  try {
+    const report = await verifyPdf(pdf, {
+      trustAnchors,
+      validationTime: args.at,
+      allowOnline: args.online,
+      // Offline there is rarely anyone to ask: unknown revocation is then a stated weakness, not a verdict.
+      revocationPolicy: args.requireRevocation ? 'require' : 'best_effort',
+    });
+    console.log(args.json ? JSON.stringify(report, null, 2) : summary(report));
+    return report.verdict === 'valid' ? 0 : report.verdict === 'no_signatures' ? 3 : 1;
+  } catch (e) {
+    if (!(e instanceof PdfInputError)) throw e;
     if (args.json) console.log(JSON.stringify({ error: { code: e.code, message: e.message } }));
     else console.error(`esign-verify: unusable input (${e.code}): ${e.message}`);
-    process.exit(2);
+    return 2;
   }
-  throw e;
 }
+
+process.exitCode = await main();

@@ -23,4 +23,7 @@ export function chinaParts(at: Date): ChinaTimeParts {
   };
 }
 
+/** The China calendar day of an instant, as YYYY-MM-DD. */
+export const chinaDay = (at: Date) => new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
+
 export const pad2 = (n: number) => String(n).padStart(2, '0');

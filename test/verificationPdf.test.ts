@@ -6,7 +6,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfReader } from '../src/pdf/pdfReader.js';
 import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verification/index.js';
-import { appendRevision, buildAttacks, makeGenuine, type Genuine } from './helpers/attackCorpus.js';
+import { appendRevision, buildAttacks, deepCatalogPdf, makeGenuine, manySignaturesPdf, type Genuine } from './helpers/attackCorpus.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 import { TimeStampAuthority } from '../src/pki/tsa.js';
 import { loadOrCreatePki } from '../src/pki/index.js';
@@ -181,6 +181,7 @@ describe('unusable input', () => {
     ['truncated', () => g.twoSignatures.subarray(0, Math.floor(g.twoSignatures.length / 2)), 'truncated_pdf'],
     ['encrypted', () => Buffer.from(g.unsigned.toString('latin1').replace('trailer\n<<', 'trailer\n<<\n/Encrypt 1 0 R'), 'latin1'), 'encrypted_pdf'],
     ['broken xref', () => Buffer.from(g.unsigned.toString('latin1').replace(/startxref\s+\d+/, 'startxref\n17'), 'latin1'), 'malformed_pdf'],
+    ['catalog nested deeper than 64, read after opening', () => deepCatalogPdf(65), 'too_complex'],
     ['deeply nested', () => Buffer.from(`%PDF-1.7\n1 0 obj\n${'['.repeat(5000)}\nendobj\nxref\n0 2\n0000000000 65535 f\r\n0000000009 00000 n\r\ntrailer\n<</Size 2 /Root 1 0 R>>\nstartxref\n${9 + 8 + 5001 + 8}\n%%EOF\n`), 'malformed_pdf|too_complex'],
   ];
   for (const [name, make, code] of cases) {
@@ -415,6 +416,21 @@ describe('esign-verify CLI', () => {
     const parsed = JSON.parse(j.out);
     const lib = await verifyPdf(g.twoSignatures, { trustAnchors: [g.rootDer], validationTime: new Date(at), revocationPolicy: 'best_effort' });
     expect(parsed).toEqual(JSON.parse(JSON.stringify(lib)));
+  });
+
+  it('--json into a pipe writes the whole report, not only the pipe buffer\'s first 64 KiB', () => {
+    const file = join(dir, 'many-signatures.pdf');
+    // About 2 MB of report: far more than a reader on the other end can take while one write() runs.
+    writeFileSync(file, manySignaturesPdf(64, 30_000));
+    // A shell pipeline: the report goes into a kernel pipe (64 KiB buffer), as with `| jq` or `| head`.
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', 'node "$0" "$1" --json | cat', CLI, file], {
+      encoding: 'utf8', env: { ...process.env, DATA_DIR: '/nonexistent' }, maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('invalid');
+    expect(report.signatures).toHaveLength(64);
+    expect(report.signatures[63].fieldName).toBe(`sig63${'x'.repeat(30_000)}`);
   });
 
   it.skipIf(!has('npx'))('runs as npx esign-verify', () => {

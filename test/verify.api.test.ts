@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { chinaDay } from '../src/chinaTime.js';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 
 let svc: TestService;
@@ -85,6 +87,29 @@ describe('POST /api/v1/verify', () => {
     const json = await post(JSON.stringify({ pdf: 'x' }), 'application/json');
     expect(json.status).toBe(415);
     expect((await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', body: new Uint8Array(signedPdf) })).status).toBe(401);
+  });
+
+  it('files an API check in the contract\'s audit trail with the caller; public checks are only counted, per file and day', async () => {
+    const verifiedEvents = async () => {
+      const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
+      return events.filter((e: any) => e.type === 'document.verified');
+    };
+    const before = (await verifiedEvents()).length;
+    const publicCheck = () => fetch(`${svc.url}/verify/report`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(signedPdf) });
+    for (let i = 0; i < 3; i++) {
+      const res = await publicCheck();
+      expect(res.status).toBe(200);
+      expect((await res.json()).verdict).toBe('valid');
+    }
+    expect((await verifiedEvents()).length).toBe(before);
+    const sha256 = createHash('sha256').update(signedPdf).digest('hex');
+    const counted = await svc.database.db.query('SELECT day::text AS day, verdict, contract_id, version, count FROM public_verifications WHERE sha256 = $1', [sha256]);
+    expect(counted.rows).toEqual([{ day: chinaDay(new Date()), verdict: 'valid', contract_id: contract.id, version: 3, count: 3 }]);
+
+    expect((await post(signedPdf, 'application/pdf')).status).toBe(200);
+    const events = await verifiedEvents();
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ actor: { type: 'api_key' }, document: { version: 3, sha256 }, data: { sha256, verdict: 'valid' } });
   });
 
   it('stops calling an event signature valid once its certificate is revoked', async () => {

@@ -11,6 +11,7 @@ import type { Pki } from '../pki/index.js';
 import { DomainError } from '../workflow/errors.js';
 import { authenticate, type ApiKeyRecord } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
+import { jsonBody } from './jsonBody.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { certificateRoutes } from './routes/certificates.js';
@@ -111,13 +112,13 @@ export function createApp(deps: AppDeps) {
   });
   // The signing link is the signer's credential; everything after it needs an API key.
   api.use('/signing', signingRateLimit(limits.signingTokenPerMinute, limits.signingIpPerMinute));
-  api.use('/signing', requireJson, express.json({ limit: '16kb' }), signingRoutes(deps.db, deps.signing));
+  api.use('/signing', requireJson, jsonBody('16kb'), signingRoutes(deps.db, deps.signing));
   api.use(authenticate(deps.apiKeys));
   api.use(apiKeyRateLimit(limits.apiKeyPerMinute));
   // A PDF body, not JSON: mounted before the JSON-only guard.
-  api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes));
+  api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes, 'authenticated'));
   api.use(requireJson);
-  api.use(express.json({ limit: deps.jsonBodyLimit }));
+  api.use(jsonBody(deps.jsonBodyLimit));
   api.use('/templates', templateRoutes(deps.templates));
   api.use('/contracts', contractRoutes({ ...deps, metrics }));
   api.use('/certificates', certificateRoutes(deps.db, deps.pki, deps.contracts));

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { DomainError, type ErrorKind } from '../workflow/errors.js';
@@ -18,10 +19,12 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
-interface BodyParserError {
+/** What body-parser, serve-static and the router raise (http-errors): `expose` is true for client errors. */
+interface HttpClientError {
   type?: string;
   status?: number;
-  limit?: number;
+  expose?: boolean;
+  errno?: number;
 }
 
 const BODY_PARSER: Record<string, { status: number; code: string; message: string }> = {
@@ -30,7 +33,30 @@ const BODY_PARSER: Record<string, { status: number; code: string; message: strin
   'encoding.unsupported': { status: 415, code: 'unsupported_encoding', message: 'The request body encoding is not supported' },
   'charset.unsupported': { status: 415, code: 'unsupported_charset', message: 'Send the body as UTF-8' },
   'request.aborted': { status: 400, code: 'request_aborted', message: 'The request body was not received completely' },
+  'request.size.invalid': { status: 400, code: 'request_size_mismatch', message: 'The request body is not as long as its Content-Length says' },
 };
+
+/**
+ * A client error from Express and the parsers that is not one of ours: a body that does not decompress
+ * as its Content-Encoding says (body-parser passes the zlib error on, typeless), a URL parameter whose
+ * percent-encoding does not decode, a Range no file satisfies. A 4xx with a code, never a 500.
+ */
+function clientError(err: unknown, req: Request): { status: number; code: string; message: string } | undefined {
+  const e = err as HttpClientError | undefined;
+  const known = BODY_PARSER[e?.type ?? ''];
+  if (known) return known;
+  // The router marks a parameter it cannot decode with status 400, but not as exposable.
+  if (err instanceof URIError && e?.status === 400) {
+    return { status: 400, code: 'invalid_url_encoding', message: 'A part of the URL is not valid percent-encoding' };
+  }
+  if (!e || typeof e.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true) return undefined;
+  const encoding = req.headers['content-encoding'];
+  if (e.type === undefined && e.status === 400 && typeof e.errno === 'number' && encoding) {
+    return { status: 400, code: 'invalid_content_encoding', message: `The request body is not valid ${encoding} data` };
+  }
+  const code = (STATUS_CODES[e.status] ?? 'Bad Request').toLowerCase().replace(/[^a-z]+/g, '_');
+  return { status: e.status, code, message: (err as Error).message };
+}
 
 function send(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
   res.status(status).json({ error: { code, message, ...extra, requestId: res.req.id } });
@@ -55,9 +81,9 @@ export function errorHandler(log: Logger) {
       });
       return;
     }
-    const bp = BODY_PARSER[(err as BodyParserError)?.type ?? ''];
-    if (bp) {
-      send(res, bp.status, bp.code, bp.message);
+    const client = clientError(err, req);
+    if (client) {
+      send(res, client.status, client.code, client.message);
       return;
     }
     if (err instanceof StorageUnavailableError) {

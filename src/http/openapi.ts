@@ -224,7 +224,7 @@ export function openApiDocument(publicUrl: string) {
           responses: {
             '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
             '200': { description: 'Replayed by Idempotency-Key', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
-            '400': errorResponse('Malformed JSON (malformed_json)'),
+            '400': errorResponse('Malformed JSON (malformed_json), nested deeper than 64 levels (json_too_deep), not what Content-Encoding says (invalid_content_encoding)'),
             '404': errorResponse('Unknown template (template_not_found)'),
             '409': errorResponse('Idempotency-Key reused with another body (idempotency_key_reused)'),
             '413': errorResponse('Body too large (payload_too_large)'),

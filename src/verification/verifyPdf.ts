@@ -1,6 +1,7 @@
 // verifyPdf: discovery → byte ranges → CMS → coverage → later revisions → level → verdict.
 import { createHash } from 'node:crypto';
 import { getName, isDict, textString, type PdfDict } from '../pdf/cos.js';
+import { PdfFormatError } from '../pdf/errors.js';
 import type { PdfReader } from '../pdf/pdfReader.js';
 import { checkByteRange } from './byteRange.js';
 import { CmsFormatError, verifyCms, type CmsVerifyResult } from './cms/index.js';
@@ -8,7 +9,7 @@ import { coverageOf } from './coverage.js';
 import { findSignatureFields, unreachableSignatureDictionaries, type SignatureField } from './discovery.js';
 import { readDss } from './dss.js';
 import { analyseRevision, type RevisionVerdict } from './modifications.js';
-import { openPdf } from './openPdf.js';
+import { inputErrorOf, openPdf } from './openPdf.js';
 import { padesLevel } from './padesLevel.js';
 import { applyPermissions, permissionsOf } from './permissions.js';
 import { checkParties } from './contractParties.js';
@@ -24,6 +25,14 @@ export interface VerifyPolicyOptions {
 }
 
 export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
+  try {
+    return await verifyReadable(pdf, opts);
+  } catch (e) {
+    throw e instanceof PdfFormatError ? inputErrorOf(e) : e;
+  }
+}
+
+async function verifyReadable(pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
   const reader = openPdf(pdf);
   const validationTime = opts.validationTime ?? new Date();
   const warnings = [...reader.structureWarnings];

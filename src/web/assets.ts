@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { DomainError } from '../workflow/errors.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
@@ -28,13 +29,21 @@ function cacheFor(req: express.Request, res: express.Response, next: express.Nex
   next();
 }
 
+const notAnAsset = (req: express.Request) => new DomainError('not_found', 'asset_not_found', `No asset ${req.originalUrl.split('?')[0]}`);
+
 export function assetRoutes(): Router {
   const r = Router();
   const options = { cacheControl: false, index: false, fallthrough: false, dotfiles: 'deny' as const };
-  r.use('/pdfjs', cacheFor, (req, res, next) => {
-    if (!PDFJS_FILES.has(path.basename(req.path))) return res.status(404).end();
+  r.use('/pdfjs', (req, _res, next) => {
+    if (!PDFJS_FILES.has(path.basename(req.path))) throw notAnAsset(req);
     next();
-  }, express.static(path.join(PDFJS_DIR, 'build'), options));
+  }, cacheFor, express.static(path.join(PDFJS_DIR, 'build'), options));
   r.use(cacheFor, express.static(PUBLIC_DIR, options));
+  // serve-static answers a missing file with a bare 404 error: named here, so a page's broken link is
+  // findable. No error answer may inherit the year-long caching of the file it stands in for.
+  r.use((err: { status?: number }, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.removeHeader('Cache-Control');
+    next(err.status === 404 ? notAnAsset(req) : err);
+  });
   return r;
 }

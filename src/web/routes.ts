@@ -81,6 +81,6 @@ export function webRoutes(deps: WebDeps): Router {
   });
 
   // The public page has no API key: the same verification, without the /api/v1 guard, PDF body only.
-  r.use('/verify/report', noStore, verifyRoutes(deps.verification, deps.verifyMaxBytes));
+  r.use('/verify/report', noStore, verifyRoutes(deps.verification, deps.verifyMaxBytes, 'public'));
   return r;
 }

@@ -7,6 +7,7 @@ import { DomainError } from './errors.js';
 import type { ContractService } from './contractService.js';
 import { createDocumentRegistry } from './documentRegistry.js';
 import type { RequestContext } from './requestContext.js';
+import { createVerificationRecorder, type VerificationAudience } from './verificationRecord.js';
 
 /**
  * Verification as the service offers it: its own root plus TRUST_ANCHORS, revocation answered by its
@@ -37,7 +38,9 @@ export function createVerificationService(deps: {
 
   const registry = createDocumentRegistry(deps.db);
 
-  async function verify(ctx: RequestContext, pdf: Buffer): Promise<VerificationReport> {
+  const record = createVerificationRecorder(deps);
+
+  async function verify(ctx: RequestContext, pdf: Buffer, audience: VerificationAudience): Promise<VerificationReport> {
     let report: VerificationReport;
     try {
       report = await verifyPdf(pdf, {
@@ -54,18 +57,7 @@ export function createVerificationService(deps: {
       }
       throw err;
     }
-    // A file we issued (or the revision a signature covers) files the check under its contract.
-    const registered = [report.registered, ...report.signatures.map((s) => s.registered)].find((r) => r.matched);
-    await deps.db.transaction((tx) =>
-      deps.audit.append(tx, {
-        contractId: registered?.contractId ?? null,
-        type: 'document.verified',
-        ctx,
-        at: now(),
-        document: registered ? { version: registered.version!, sha256: registered.sha256! } : undefined,
-        data: { sha256: report.sha256, verdict: report.verdict, signatures: report.signatures.length },
-      }),
-    );
+    await record(ctx, report, audience, now());
     return report;
   }
 
@@ -73,7 +65,7 @@ export function createVerificationService(deps: {
     verify,
     async verifyStored(ctx: RequestContext, contractId: string): Promise<VerificationReport> {
       const doc = await deps.contracts.document(contractId);
-      return verify(ctx, doc.bytes);
+      return verify(ctx, doc.bytes, 'authenticated');
     },
   };
 }

@@ -157,6 +157,41 @@ export function appendRevision(pdf: Buffer, objects: Array<[number, string]>, re
   return Buffer.concat([pdf, Buffer.from(chunks.join(''), 'latin1')]);
 }
 
+// ---------------------------------------------------------------- files made from scratch
+
+/** A one-revision PDF of the given object bodies, numbered from 1; object 1 is the catalog. */
+export function pdfOfObjects(objects: string[]): Buffer {
+  let text = '%PDF-1.7\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(text, 'latin1'));
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xrefAt = Buffer.byteLength(text, 'latin1');
+  text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f\r\n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n\r\n`).join('')}`;
+  text += `trailer\n<</Size ${objects.length + 1} /Root 1 0 R>>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}
+
+/**
+ * `n` signature fields whose signatures are a bogus zero CMS: one (invalid) report each. Field names
+ * `nameBytes` long make the report as long as needed.
+ */
+export function manySignaturesPdf(n: number, nameBytes = 0): Buffer {
+  const field = (i: number) => 3 + 2 * i;
+  const objects = [`<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields [${Array.from({ length: n }, (_, i) => `${field(i)} 0 R`).join(' ')}]>>>>`, '<</Type /Pages /Kids [] /Count 0>>'];
+  for (let i = 0; i < n; i++) {
+    objects.push(`<</FT /Sig /T (sig${i}${'x'.repeat(nameBytes)}) /V ${field(i) + 1} 0 R>>`);
+    objects.push(`<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 10] /Contents <${'00'.repeat(16)}>>>`);
+  }
+  return pdfOfObjects(objects);
+}
+
+/** A catalog with an entry of arrays nested `depth` deep, read only once the verifier opens the catalog. */
+export function deepCatalogPdf(depth: number): Buffer {
+  return pdfOfObjects([`<</Type /Catalog /Pages 2 0 R /Nested ${'['.repeat(depth)}${']'.repeat(depth)}>>`, '<</Type /Pages /Kids [] /Count 0>>']);
+}
+
 export interface DocObjects {
   reader: PdfReader;
   catalogNum: number;

@@ -1,11 +1,15 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import type { VerificationService } from '../../workflow/verificationService.js';
+import type { VerificationAudience } from '../../workflow/verificationRecord.js';
 import { DomainError } from '../../workflow/errors.js';
 import { contextOf } from '../requestContext.js';
 
-/** POST a PDF (raw application/pdf, or multipart field "file") and get the verification report. */
-export function verifyRoutes(verification: VerificationService, maxBytes: number): Router {
+/**
+ * POST a PDF (raw application/pdf, or multipart field "file") and get the verification report. The
+ * audience decides how the check is recorded: in the contract's audit trail, or only counted.
+ */
+export function verifyRoutes(verification: VerificationService, maxBytes: number, audience: VerificationAudience): Router {
   const r = Router();
   const raw = express.raw({ type: 'application/pdf', limit: maxBytes });
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 5 } }).single('file');
@@ -27,7 +31,7 @@ export function verifyRoutes(verification: VerificationService, maxBytes: number
       throw new DomainError('unsupported_media', 'unsupported_media_type', 'Send the PDF as application/pdf, or as multipart/form-data in the field "file"');
     }
     if (pdf.length === 0) throw new DomainError('unprocessable', 'empty_file', 'The file is empty');
-    res.json(await verification.verify(contextOf(req), pdf));
+    res.json(await verification.verify(contextOf(req), pdf, audience));
   });
   return r;
 }

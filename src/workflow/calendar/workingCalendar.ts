@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import chineseDays from 'chinese-days';
-import { CHINA_UTC_OFFSET_MS } from '../../chinaTime.js';
+import { CHINA_UTC_OFFSET_MS, chinaDay } from '../../chinaTime.js';
 
 export interface CalendarOverrides {
   years: Record<string, { holidays?: string[]; workdays?: string[] }>;
@@ -60,7 +60,7 @@ export function createWorkingCalendar(overrides: CalendarOverrides = { years: {}
     return weekday !== 0 && weekday !== 6;
   }
 
-  const dayOf = (at: Date) => new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
+  const dayOf = chinaDay;
   const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
   return {

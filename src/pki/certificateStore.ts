@@ -70,10 +70,20 @@ export class CertificateStore {
   }
 
   /** Revoked certificates of one issuing CA, for its CRL; the root and the CA itself are not on it. */
-  async listRevoked(): Promise<RevokedEntry[]> {
+  listRevoked(): Promise<RevokedEntry[]> {
+    return this.revokedWhere(`kind NOT IN ('root', 'issuing')`, []);
+  }
+
+  /** Revoked sub-CAs of one root (by its subject as recorded), for the root's CRL. */
+  listRevokedSubCas(rootSubject: string): Promise<RevokedEntry[]> {
+    return this.revokedWhere(`kind = 'issuing' AND issuer = $1`, [rootSubject]);
+  }
+
+  private async revokedWhere(condition: string, params: unknown[]): Promise<RevokedEntry[]> {
     const { rows } = await this.db.query<{ serial: string; revoked_at: Date | string; revocation_reason: RevocationReason | null }>(
       `SELECT serial, revoked_at, revocation_reason FROM certificates
-       WHERE status = 'revoked' AND kind NOT IN ('root', 'issuing') ORDER BY revoked_at, serial`,
+       WHERE status = 'revoked' AND ${condition} ORDER BY revoked_at, serial`,
+      params,
     );
     return rows.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at), reason: r.revocation_reason ?? 'unspecified' }));
   }

@@ -269,9 +269,9 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   const organisation: SigningIdentity = { privateKey: orgId.key, certificate: orgId.der, chain: orgId.chain };
 
   const issuingCrl = createCrlPublisher(issuing, () => store.listRevoked(), () => store.latestRevocation());
-  const rootSubject = nameToString(parseCertificate(rootDer).subject);
-  const rootCrl: { current(): Promise<Buffer | undefined>; invalidate?(): void } = rootIssuer
-    ? createCrlPublisher(rootIssuer, () => store.listRevokedSubCas(rootSubject), () => store.latestRevocation())
+  const root = rootIssuer;
+  const rootCrl: { current(): Promise<Buffer | undefined>; invalidate?(): void } = root
+    ? createCrlPublisher(root, async () => (await store.listRevokedSubCas()).filter((r) => issuedBy(r.der, root)), () => store.latestRevocation())
     : await openImportedCrl(path.join(opts.importDir!, 'root.crl'), rootDer, opts.warn ?? (() => undefined));
 
   return {

@@ -73,6 +73,8 @@ const schema = z
     RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    RATE_LIMIT_PKI_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+    TSA_PUBLIC: bool.default(false),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
     S3_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     WEBHOOK_ALLOWED_NETWORKS: z
@@ -123,6 +125,15 @@ function parseEndpoint(raw: string): { host: string; port?: number; ssl?: boolea
   }
 }
 
+/** Requests per minute (token buckets, per instance); 0 turns a limit off. */
+export interface RateLimits {
+  apiKeyPerMinute: number;
+  signingTokenPerMinute: number;
+  signingIpPerMinute: number;
+  /** POST /pki/ocsp, and POST /pki/tsa when TSA_PUBLIC: per client address. */
+  pkiIpPerMinute: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -150,8 +161,9 @@ export interface Config {
   expirySweepMs: number;
   /** false: this instance only queues webhook deliveries; another instance (or a test) sends them. */
   webhookDispatch: boolean;
-  /** Requests per minute (token buckets, per instance); 0 turns a limit off. */
-  rateLimits: { apiKeyPerMinute: number; signingTokenPerMinute: number; signingIpPerMinute: number };
+  rateLimits: RateLimits;
+  /** POST /pki/tsa without an API key (budgeted per client address instead). */
+  tsaPublic: boolean;
   /** Server-side statement_timeout (and a slightly longer client-side query timeout); 0 = none. */
   dbStatementTimeoutMs: number;
   s3TimeoutMs: number;
@@ -230,7 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKeyPerMinute: e.RATE_LIMIT_API_KEY_PER_MINUTE,
       signingTokenPerMinute: e.RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE,
       signingIpPerMinute: e.RATE_LIMIT_SIGNING_IP_PER_MINUTE,
+      pkiIpPerMinute: e.RATE_LIMIT_PKI_IP_PER_MINUTE,
     },
+    tsaPublic: e.TSA_PUBLIC,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     s3TimeoutMs: e.S3_TIMEOUT_MS,
     webhookAllowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,

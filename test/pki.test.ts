@@ -10,6 +10,7 @@ import { createPgDatabase } from '../src/storage/db/pgDatabase.js';
 import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
 import { loadOrCreateMasterKey, loadOrCreatePki, parseMasterKey, PkiError, type Pki } from '../src/pki/index.js';
 import { toPem } from '../src/pki/der.js';
+import { timestampRequest, timestampStatus } from './helpers/tsaRequest.js';
 
 const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const UTILITY = { name: '某某市自来水有限公司', creditCode: '91310000132211870X' };
@@ -134,6 +135,7 @@ for (const backend of backends) {
       expect(text).not.toContain('13800138000');
       expect(text).toContain(`URI:${PUBLIC_URL}/pki/crl/issuing.crl`);
       expect(text).toContain(`OCSP - URI:${PUBLIC_URL}/pki/ocsp`);
+      expect(text).toContain(`CA Issuers - URI:${PUBLIC_URL}/pki/issuing.cer`);
       expect(text).toMatch(/Key Usage: critical\s+Digital Signature, Non Repudiation/);
       expect(text).toContain('Authority Key Identifier');
       expect(text).toContain('Subject Key Identifier');
@@ -157,28 +159,56 @@ for (const backend of backends) {
       expect(rootText).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
       const issuingText = openssl(['x509', '-noout', '-text'], { cwd: work, input: Buffer.from(pki.issuingPem()) }).out;
       expect(issuingText).toContain('CA:TRUE, pathlen:0');
+      // The issuing CA points at the root's CRL and certificate; no OCSP (the responder answers only for what the issuing CA issued).
+      expect(issuingText).toContain(`URI:${PUBLIC_URL}/pki/crl/root.crl`);
+      expect(issuingText).toContain(`CA Issuers - URI:${PUBLIC_URL}/pki/root.cer`);
+      expect(issuingText).not.toContain('OCSP - URI');
     });
 
     it('answers an openssl RFC 3161 request that openssl ts -verify accepts', async ({ skip }) => {
       if (!HAS_OPENSSL) return skip('openssl binary missing');
       writeFileSync(path.join(work, 'data.txt'), '供水合同 内容');
       writeFileSync(path.join(work, 'tsa_chain.pem'), readFileSync(path.join(dataDir, 'pki', 'tsa.pem'), 'utf8') + pki.issuingPem());
+      // With only the root and no -untrusted: the token carries the TSA certificate and the issuing CA.
       for (const nonce of [true, false]) {
         const q = openssl(['ts', '-query', '-data', 'data.txt', '-sha256', '-cert', ...(nonce ? [] : ['-no_nonce']), '-out', 'req.tsq'], { cwd: work });
         expect(q.code, q.out).toBe(0);
         writeFileSync(path.join(work, 'resp.tsr'), await pki.respondTsa(readFileSync(path.join(work, 'req.tsq'))));
-        const v = openssl(['ts', '-verify', '-in', 'resp.tsr', '-queryfile', 'req.tsq', '-CAfile', 'root.pem', '-untrusted', 'tsa_chain.pem'], { cwd: work });
+        const v = openssl(['ts', '-verify', '-in', 'resp.tsr', '-queryfile', 'req.tsq', '-CAfile', 'root.pem'], { cwd: work });
         expect(v.out).toContain('Verification: OK');
       }
-      // The in-process token covers the same digest and verifies as a token.
+      // Without certReq the token carries no certificates (RFC 3161 §2.4.1): the client must bring the chain.
+      openssl(['ts', '-query', '-data', 'data.txt', '-sha256', '-out', 'nocert.tsq'], { cwd: work });
+      writeFileSync(path.join(work, 'nocert.tsr'), await pki.respondTsa(readFileSync(path.join(work, 'nocert.tsq'))));
+      expect(openssl(['ts', '-verify', '-in', 'nocert.tsr', '-queryfile', 'nocert.tsq', '-CAfile', 'root.pem'], { cwd: work }).out).toContain('Verification: FAILED');
+      expect(openssl(['ts', '-verify', '-in', 'nocert.tsr', '-queryfile', 'nocert.tsq', '-CAfile', 'root.pem', '-untrusted', 'tsa_chain.pem'], { cwd: work }).out).toContain('Verification: OK');
+      // The in-process token covers the same digest and verifies as a token, with only the root as well.
       const digest = crypto.createHash('sha256').update(readFileSync(path.join(work, 'data.txt'))).digest();
       writeFileSync(path.join(work, 'token.der'), await pki.timestamp(digest));
-      const v = openssl(['ts', '-verify', '-token_in', '-in', 'token.der', '-digest', digest.toString('hex'), '-CAfile', 'root.pem', '-untrusted', 'tsa_chain.pem'], { cwd: work });
+      const v = openssl(['ts', '-verify', '-token_in', '-in', 'token.der', '-digest', digest.toString('hex'), '-CAfile', 'root.pem'], { cwd: work });
       expect(v.out).toContain('Verification: OK');
       // Garbage gets a rejection response, not an exception.
       writeFileSync(path.join(work, 'bad.tsr'), await pki.respondTsa(Buffer.from('nonsense')));
       const r = openssl(['ts', '-reply', '-in', 'bad.tsr', '-text'], { cwd: work });
       expect(r.out).toMatch(/Status: Rejected/i);
+    });
+
+    it('refuses a nonce over 20 bytes with an RFC 3161 rejection; 20 bytes with a sign octet are fine', async ({ skip }) => {
+      // 21 value bytes: refused. 20 bytes whose top bit is set (DER adds a 0x00 in front): accepted.
+      const long = await pki.respondTsa(timestampRequest('data', Buffer.concat([Buffer.from([0x01]), crypto.randomBytes(20)])));
+      expect(timestampStatus(long)).toEqual({ status: 2, text: 'nonce longer than 20 bytes' });
+      const twentyReq = timestampRequest('data', Buffer.concat([Buffer.from([0x00, 0xff]), crypto.randomBytes(19)]));
+      const twenty = await pki.respondTsa(twentyReq);
+      expect(timestampStatus(twenty).status).toBe(0);
+      if (!HAS_OPENSSL) return skip('openssl binary missing');
+      writeFileSync(path.join(work, 'long.tsr'), long);
+      // "transaction not permitted or supported" is how openssl names the failure info badRequest.
+      expect(openssl(['ts', '-reply', '-in', 'long.tsr', '-text'], { cwd: work }).out).toMatch(
+        /Status: Rejected\.\nStatus description: nonce longer than 20 bytes\nFailure info: transaction not permitted or supported/,
+      );
+      writeFileSync(path.join(work, 'twenty.tsq'), twentyReq);
+      writeFileSync(path.join(work, 'twenty.tsr'), twenty);
+      expect(openssl(['ts', '-verify', '-in', 'twenty.tsr', '-queryfile', 'twenty.tsq', '-CAfile', 'root.pem'], { cwd: work }).out).toContain('Verification: OK');
     });
 
     it('OCSP says good, then revoked with reason; the CRL lists the serial and verifies', async ({ skip }) => {
@@ -247,6 +277,32 @@ for (const backend of backends) {
       expect(again.rootPem()).toBe(pki.rootPem());
       expect(again.issuingPem()).toBe(pki.issuingPem());
       expect(again.organisationIdentity().certificate.equals(pki.organisationIdentity().certificate)).toBe(true);
+    });
+
+    it('the root signs a CRL over its sub-CAs: verified by openssl under the root, in the DSS, listing a revoked issuing CA', async ({ skip }) => {
+      const before = await pki.rootCrlDer();
+      expect(before).toBeInstanceOf(Buffer);
+      expect((await pki.validationData([])).crls.map((c) => c.toString('hex'))).toEqual([await pki.crlDer(), before!].map((c) => c.toString('hex')));
+      // A second hierarchy in the same database revokes its issuing CA (ours must keep working for the other tests).
+      const other = await loadOrCreatePki({ dataDir: path.join(work, 'other'), masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db });
+      const otherIssuingSerial = new crypto.X509Certificate(other.issuingPem()).serialNumber;
+      await other.revoke(otherIssuingSerial, 'keyCompromise');
+      const after = (await other.rootCrlDer())!;
+      if (!HAS_OPENSSL) return skip('openssl binary missing');
+      // One root's CRL names only its own sub-CAs: the other root's revocation is not on ours.
+      writeFileSync(path.join(work, 'root.crl'), (await pki.rootCrlDer())!);
+      const text = openssl(['crl', '-inform', 'DER', '-in', 'root.crl', '-noout', '-text', '-CAfile', 'root.pem'], { cwd: work }).out;
+      expect(text).toContain('verify OK');
+      expect(text).toContain('No Revoked Certificates');
+      writeFileSync(path.join(work, 'other-root.pem'), other.rootPem());
+      writeFileSync(path.join(work, 'other-root.crl'), after);
+      const revoked = openssl(['crl', '-inform', 'DER', '-in', 'other-root.crl', '-noout', '-text', '-CAfile', 'other-root.pem'], { cwd: work }).out;
+      expect(revoked).toContain('verify OK');
+      expect(revoked).toContain(`Serial Number: ${otherIssuingSerial}`);
+      expect(revoked).toContain('Key Compromise');
+      // The issuing CA's own CRL does not list itself.
+      writeFileSync(path.join(work, 'other-issuing.crl'), await other.crlDer());
+      expect(openssl(['crl', '-inform', 'DER', '-in', 'other-issuing.crl', '-noout', '-text'], { cwd: work }).out).not.toContain(otherIssuingSerial);
     });
 
     it('rejects bad event subjects', async () => {

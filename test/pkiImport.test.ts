@@ -136,7 +136,7 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
 
   /** A fresh import directory holding { importName: materialName } copies, a fresh DATA_DIR and database. */
   let runs = 0;
-  async function start(files: Record<string, string>, importPassword?: string): Promise<{ pki: Pki; dataDir: string; importDir: string }> {
+  async function start(files: Record<string, string>, importPassword?: string, warn?: (m: string) => void): Promise<{ pki: Pki; dataDir: string; importDir: string }> {
     const run = path.join(work, `run-${++runs}`);
     const importDir = path.join(run, 'import');
     const dataDir = path.join(run, 'data');
@@ -145,7 +145,7 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
     const db = await createPgliteDatabase();
     dbs.push(db);
     await migrate(db);
-    const pki = await loadOrCreatePki({ dataDir, masterKey: MASTER_KEY, publicUrl: PUBLIC_URL, utility: UTILITY, db, importDir, importPassword });
+    const pki = await loadOrCreatePki({ dataDir, masterKey: MASTER_KEY, publicUrl: PUBLIC_URL, utility: UTILITY, db, importDir, importPassword, warn });
     return { pki, dataDir, importDir };
   }
 
@@ -272,6 +272,64 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
       expect(err.message).toMatch(/PKI_IMPORT_PASSWORD/);
       expect(err.message).not.toContain(wrong);
       expect(err.message).not.toContain(P12_PASSWORD);
+    });
+  });
+
+  describe('root CRL from the offline root (root.crl)', () => {
+    // The operator's way, as certs/README.md describes it: openssl ca with the root key, on the offline machine.
+    const CA_CNF = '[ca]\ndefault_ca = root_ca\n[root_ca]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n';
+    function rootCrl(dir: string, revoke: string[] = [], root = 'root'): Buffer {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'ca.cnf'), CA_CNF);
+      writeFileSync(path.join(dir, 'index.txt'), '');
+      writeFileSync(path.join(dir, 'crlnumber'), '01\n');
+      const ca = ['-config', 'ca.cnf', '-keyfile', path.join(material, `${root}.key.pem`), '-cert', path.join(material, `${root}.pem`)];
+      for (const cert of revoke) openssl(['ca', ...ca, '-revoke', path.join(material, cert), '-crl_reason', 'keyCompromise'], dir);
+      openssl(['ca', ...ca, '-gencrl', '-out', 'root.crl'], dir);
+      return readFileSync(path.join(dir, 'root.crl'));
+    }
+    const pemBody = (pem: Buffer) => Buffer.from(pem.toString().replace(/-----[^-]+-----|\s+/g, ''), 'base64');
+
+    it('is served and embedded as the operator publishes it, and re-read when replaced', async () => {
+      const first = rootCrl(path.join(work, 'crl-1'));
+      writeFileSync(path.join(material, 'root-1.crl'), first);
+      const warnings: string[] = [];
+      const { pki, importDir } = await start({ ...PEM_SET, 'root.crl': 'root-1.crl' }, undefined, (m) => warnings.push(m));
+      expect((await pki.rootCrlDer())!.equals(pemBody(first))).toBe(true);
+      expect((await pki.validationData([])).crls.map((c) => c.toString('hex'))).toEqual([await pki.crlDer(), pemBody(first)].map((c) => c.toString('hex')));
+
+      // The operator revokes the issuing CA on the offline root and drops the new CRL in: no restart.
+      const second = rootCrl(path.join(work, 'crl-2'), ['issuing.pem']);
+      writeFileSync(path.join(importDir, 'root.crl'), second);
+      const served = (await pki.rootCrlDer())!;
+      expect(served.equals(pemBody(second))).toBe(true);
+      const serial = new crypto.X509Certificate(certDer('issuing.pem')).serialNumber;
+      writeFileSync(path.join(importDir, 'served.crl'), served);
+      const text = openssl(['crl', '-inform', 'DER', '-in', 'served.crl', '-noout', '-text', '-CAfile', path.join(material, 'root.pem')], importDir).out;
+      expect(text).toContain('verify OK');
+      expect(text).toContain(`Serial Number: ${serial}`);
+
+      // A CRL from another root is reported and ignored: the last good one stays.
+      writeFileSync(path.join(importDir, 'root.crl'), rootCrl(path.join(work, 'crl-3'), [], 'rogue-root'));
+      expect((await pki.rootCrlDer())!.equals(pemBody(second))).toBe(true);
+      expect(warnings).toEqual([expect.stringMatching(/root\.crl: its signature does not verify with the root key; still using the previous root CRL$/)]);
+    });
+
+    it('missing: the service starts, says what it lacks, and the DSS holds only the issuing CA\'s CRL', async () => {
+      const warnings: string[] = [];
+      const { pki } = await start(PEM_SET, undefined, (m) => warnings.push(m));
+      expect(await pki.rootCrlDer()).toBeUndefined();
+      expect((await pki.validationData([])).crls).toHaveLength(1);
+      expect(warnings).toEqual([expect.stringMatching(/root\.crl is missing: .*B-T/)]);
+    });
+
+    it('a root.crl that is not the root\'s stops the start', async () => {
+      writeFileSync(path.join(material, 'rogue.crl'), rootCrl(path.join(work, 'crl-4'), [], 'rogue-root'));
+      const err = await startFailure({ ...PEM_SET, 'root.crl': 'rogue.crl' });
+      expect(err.code).toBe('import_invalid');
+      expect(err.message).toMatch(/root\.crl: its signature does not verify with the root key/);
+      writeFileSync(path.join(material, 'junk.crl'), 'not a crl');
+      expect((await startFailure({ ...PEM_SET, 'root.crl': 'junk.crl' })).message).toMatch(/root\.crl: not a DER or PEM CRL/);
     });
   });
 

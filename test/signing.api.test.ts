@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/harness.js';
+import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
 import { hasTool, pdfText, run, runAsync, tempFile } from './support/pdfTools.js';
 import { nssDbTrusting, pdfsig } from './support/checkers.js';
@@ -155,10 +155,11 @@ describe('signing a water supply contract end to end', () => {
     const dss = /\/Type \/DSS \/Certs \[([^\]]*)\] \/OCSPs \[([^\]]*)\] \/CRLs \[([^\]]*)\]/.exec(text);
     expect(dss, 'no DSS dictionary').not.toBeNull();
     const count = (list: string) => list.trim().split(/\s+/).length / 3;
-    // Event certificate, organisation, TSA, issuing CA, root, OCSP responder; OCSP answers for the two signers and the TSA; the CA's CRL.
+    // Event certificate, organisation, TSA, issuing CA, root, OCSP responder; OCSP answers for the two
+    // signers and the TSA; the issuing CA's CRL and the root's (which covers the issuing CA).
     expect(count(dss![1])).toBe(6);
     expect(count(dss![2])).toBe(3);
-    expect(count(dss![3])).toBe(1);
+    expect(count(dss![3])).toBe(2);
 
     const m = [...text.matchAll(/\/Type \/DocTimeStamp.*?\/ByteRange \[\s*(\d+) (\d+) (\d+) (\d+)\s*\] \/Contents <([0-9a-fA-F]+)>/gs)];
     expect(m).toHaveLength(1);
@@ -172,14 +173,12 @@ describe('signing a water supply contract end to end', () => {
     if (!tools.openssl) return console.warn('openssl missing: token not checked');
     const dir = path.dirname(tempFile(token, 'dts.der'));
     writeFileSync(path.join(dir, 'root.pem'), await (await fetch(`${svc.url}/pki/root.pem`)).text());
-    writeFileSync(path.join(dir, 'issuing.pem'), await (await fetch(`${svc.url}/pki/issuing.pem`)).text());
-    const verify = run('openssl', ['ts', '-verify', '-digest', digest, '-in', path.join(dir, 'dts.der'), '-token_in',
-      '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem')]);
+    // Only the root: the token carries the TSA certificate and the issuing CA.
+    const verify = run('openssl', ['ts', '-verify', '-digest', digest, '-in', path.join(dir, 'dts.der'), '-token_in', '-CAfile', path.join(dir, 'root.pem')]);
     expect(verify.out).toContain('Verification: OK');
     // A single changed byte inside the covered range no longer matches the imprint.
     const wrong = createHash('sha256').update(finalPdf.subarray(a, a + l1 - 1)).update(finalPdf.subarray(c, c + l2)).digest('hex');
-    expect(run('openssl', ['ts', '-verify', '-digest', wrong, '-in', path.join(dir, 'dts.der'), '-token_in',
-      '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem')]).out).toContain('Verification: FAILED');
+    expect(run('openssl', ['ts', '-verify', '-digest', wrong, '-in', path.join(dir, 'dts.der'), '-token_in', '-CAfile', path.join(dir, 'root.pem')]).out).toContain('Verification: FAILED');
 
     // An auditor with only the file and the root (the CLI has no access to this service's database)
     // still gets revocation answers, from the DSS.
@@ -243,7 +242,7 @@ describe('signing a water supply contract end to end', () => {
 });
 
 describe('PKI endpoints checked with openssl', () => {
-  it('time-stamps a query that openssl ts verifies', async () => {
+  it('time-stamps a query with an API key that openssl ts verifies with only the root', async () => {
     if (!tools.openssl) return console.warn('openssl missing');
     const dir = path.dirname(tempFile(Buffer.from('hello water'), 'data.txt'));
     const data = path.join(dir, 'data.txt');
@@ -251,15 +250,14 @@ describe('PKI endpoints checked with openssl', () => {
     const { readFileSync } = await import('node:fs');
     const reply = await fetch(`${svc.url}/pki/tsa`, {
       method: 'POST',
-      headers: { 'content-type': 'application/timestamp-query' },
+      headers: { 'content-type': 'application/timestamp-query', authorization: `Bearer ${TEST_KEYS.auditor}` },
       body: readFileSync(path.join(dir, 'q.tsq')),
     });
     expect(reply.status).toBe(200);
     writeFileSync(path.join(dir, 'r.tsr'), Buffer.from(await reply.arrayBuffer()));
     writeFileSync(path.join(dir, 'root.pem'), await (await fetch(`${svc.url}/pki/root.pem`)).text());
-    writeFileSync(path.join(dir, 'issuing.pem'), await (await fetch(`${svc.url}/pki/issuing.pem`)).text());
-    const verify = run('openssl', ['ts', '-verify', '-in', path.join(dir, 'r.tsr'), '-queryfile', path.join(dir, 'q.tsq'),
-      '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem')]);
+    // No -untrusted: the reply carries the TSA's chain.
+    const verify = run('openssl', ['ts', '-verify', '-in', path.join(dir, 'r.tsr'), '-queryfile', path.join(dir, 'q.tsq'), '-CAfile', path.join(dir, 'root.pem')]);
     expect(verify.out).toContain('Verification: OK');
   });
 

@@ -33,7 +33,12 @@ describe('verifyCms: genuine signatures', () => {
     expect(r.signer!.serial).toMatch(/^[1-9a-f][0-9a-f]*$/);
     expect(r.signer!.subject.dn).toBe('CN=张三,serialNumber=91330100MA2B3C4D5E,O=滨江水务有限公司,C=CN');
     expect(r.weaknesses).toEqual([]);
-    expect(r.levelHints).toEqual({ hasSignatureTimestamp: true, hasEmbeddedRevocation: false });
+    // Nothing embedded: every certificate short of the root lacks revocation data, the TSA's path included.
+    expect(r.levelHints).toEqual({
+      hasSignatureTimestamp: true,
+      hasEmbeddedRevocation: false,
+      withoutRevocationData: ['CN=张三,serialNumber=91330100MA2B3C4D5E,O=滨江水务有限公司,C=CN', 'CN=Test Water Issuing CA,O=Test Water PKI,C=CN', 'CN=Test Water TSA,O=Test Water PKI,C=CN'],
+    });
     expect(r.revocation).toMatchObject({ status: 'unknown', source: 'none' });
   });
 

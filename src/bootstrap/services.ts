@@ -79,6 +79,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     db,
     importDir: config.pkiImportDir,
     importPassword: config.pkiImportPassword,
+    warn: (message) => log.warn(message),
   });
   warmUpGlyphs();
   const secrets = createSigningSecrets(masterKey.key);
@@ -140,6 +141,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const app = createApp({
     drain,
     rateLimits: config.rateLimits,
+    tsaPublic: config.tsaPublic,
     log,
     db,
     store,

@@ -29,6 +29,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../workflow/webhookService.js';
 import { webRoutes } from '../web/routes.js';
 import type { Drain } from './drain.js';
+import type { RateLimits } from '../config.js';
 import { apiKeyRateLimit, clientRateLimit, signingRateLimit } from './rateLimit.js';
 
 export interface AppDeps {
@@ -50,7 +51,9 @@ export interface AppDeps {
   /** Graceful shutdown: refuses new requests once draining, and /readyz says not ready. */
   drain?: Drain;
   /** Requests per minute; 0 or absent = unlimited. */
-  rateLimits?: { apiKeyPerMinute: number; signingTokenPerMinute: number; signingIpPerMinute: number };
+  rateLimits?: RateLimits;
+  /** TSA_PUBLIC: POST /pki/tsa without an API key (then budgeted per client address). */
+  tsaPublic?: boolean;
 }
 
 /** Signing tokens travel in URLs; they are credentials and must not reach the logs. */
@@ -98,9 +101,17 @@ export function createApp(deps: AppDeps) {
   app.use(healthRoutes(deps.db, deps.store, () => deps.drain?.draining ?? false));
   if (deps.drain) app.use(deps.drain.middleware);
   app.get('/metrics', metrics.handler);
-  app.use('/pki', pkiRoutes(deps.pki));
+  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0, pkiIpPerMinute: 0 };
+  // One budget per API key, shared by /api/v1 and the TSA.
+  const perApiKey = apiKeyRateLimit(limits.apiKeyPerMinute);
+  app.use(
+    '/pki',
+    pkiRoutes(deps.pki, {
+      ocsp: [clientRateLimit(limits.pkiIpPerMinute)],
+      tsa: deps.tsaPublic ? [clientRateLimit(limits.pkiIpPerMinute)] : [authenticate(deps.apiKeys), perApiKey],
+    }),
+  );
 
-  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0 };
   // The pages people use (sign, track, verify) and their assets; outside /api/v1, without an API key,
   // so the public verify endpoint (CPU-heavy) and the pages are budgeted per client address.
   app.use(['/verify/report', '/sign', '/track'], clientRateLimit(limits.signingIpPerMinute));
@@ -114,7 +125,7 @@ export function createApp(deps: AppDeps) {
   api.use('/signing', signingRateLimit(limits.signingTokenPerMinute, limits.signingIpPerMinute));
   api.use('/signing', requireJson, jsonBody('16kb'), signingRoutes(deps.db, deps.signing));
   api.use(authenticate(deps.apiKeys));
-  api.use(apiKeyRateLimit(limits.apiKeyPerMinute));
+  api.use(perApiKey);
   // A PDF body, not JSON: mounted before the JSON-only guard.
   api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes, 'authenticated'));
   api.use(requireJson);

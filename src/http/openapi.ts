@@ -28,7 +28,7 @@ export function openApiDocument(publicUrl: string) {
         'Generates water supply contracts (供用水合同) and supply reliability agreements (供水可靠性管制协议) from versioned templates, ' +
         'stores every document version, signs them (PAdES B-T: applicants with a one-time certificate after an SMS code, ' +
         'the utility with its organisation certificate and red seal), and lets the connection workflow create and follow contracts. ' +
-        'PKI endpoints outside /api/v1: GET /pki/root.pem, /pki/issuing.pem, /pki/crl/issuing.crl, POST /pki/ocsp (RFC 6960), POST /pki/tsa (RFC 3161). ' +
+        'PKI endpoints outside /api/v1: GET /pki/root.pem, /pki/issuing.pem, /pki/root.cer, /pki/issuing.cer, /pki/crl/issuing.crl, /pki/crl/root.crl, POST /pki/ocsp (RFC 6960), POST /pki/tsa (RFC 3161, API key unless TSA_PUBLIC). ' +
         'Every call needs "Authorization: Bearer <API key>"; roles: workflow, utility, auditor, admin.',
     },
     servers: [{ url: `${publicUrl}/api/v1` }],

@@ -26,7 +26,9 @@ export interface IssuerMaterial {
 
 export interface RevocationUrls {
   crl: string;
-  ocsp: string;
+  /** Absent for a CA certificate: the delegated responder answers only for what the issuing CA issued. */
+  ocsp?: string;
+  /** The issuer's certificate as DER (application/pkix-cert), RFC 5280 §4.2.2.1. */
   caIssuers: string;
 }
 
@@ -154,7 +156,7 @@ export class CertificateFactory {
       exts.push(ext(OID.crlDistributionPoints, false, cdp.toSchema().toBER()));
       const aia = new pkijs.InfoAccess({
         accessDescriptions: [
-          new pkijs.AccessDescription({ accessMethod: OID.adOcsp, accessLocation: new pkijs.GeneralName({ type: 6, value: urls.ocsp }) }),
+          ...(urls.ocsp ? [new pkijs.AccessDescription({ accessMethod: OID.adOcsp, accessLocation: new pkijs.GeneralName({ type: 6, value: urls.ocsp }) })] : []),
           new pkijs.AccessDescription({ accessMethod: OID.adCaIssuers, accessLocation: new pkijs.GeneralName({ type: 6, value: urls.caIssuers }) }),
         ],
       });

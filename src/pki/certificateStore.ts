@@ -32,6 +32,16 @@ export interface RevokedEntry {
   reason: RevocationReason;
 }
 
+interface RevokedRow {
+  serial: string;
+  revoked_at: Date | string;
+  revocation_reason: RevocationReason | null;
+}
+
+function toEntry(r: RevokedRow): RevokedEntry {
+  return { serial: r.serial, revokedAt: new Date(r.revoked_at), reason: r.revocation_reason ?? 'unspecified' };
+}
+
 export class CertificateStore {
   constructor(private readonly db: Queryable) {}
 
@@ -71,11 +81,20 @@ export class CertificateStore {
 
   /** Revoked certificates of one issuing CA, for its CRL; the root and the CA itself are not on it. */
   async listRevoked(): Promise<RevokedEntry[]> {
-    const { rows } = await this.db.query<{ serial: string; revoked_at: Date | string; revocation_reason: RevocationReason | null }>(
+    const { rows } = await this.db.query<RevokedRow>(
       `SELECT serial, revoked_at, revocation_reason FROM certificates
        WHERE status = 'revoked' AND kind NOT IN ('root', 'issuing') ORDER BY revoked_at, serial`,
     );
-    return rows.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at), reason: r.revocation_reason ?? 'unspecified' }));
+    return rows.map(toEntry);
+  }
+
+  /** Revoked issuing CAs with their certificates: names do not tell two roots of one utility apart, their signatures do. */
+  async listRevokedSubCas(): Promise<(RevokedEntry & { der: Buffer })[]> {
+    const { rows } = await this.db.query<RevokedRow & { der: Buffer }>(
+      `SELECT serial, revoked_at, revocation_reason, der FROM certificates
+       WHERE status = 'revoked' AND kind = 'issuing' ORDER BY revoked_at, serial`,
+    );
+    return rows.map((r) => ({ ...toEntry(r), der: Buffer.from(r.der) }));
   }
 
   async latestRevocation(): Promise<Date | undefined> {

@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { Database } from '../storage/db/database.js';
 import { CertificateFactory, buildName, generateKeyPair, issuerFromDer, nameToString, parseCertificate, type IssuerMaterial, type RevocationUrls } from './certificateBuilder.js';
 import { CertificateStore, REVOCATION_REASONS, type RevocationReason } from './certificateStore.js';
-import { buildCrl } from './crl.js';
+import { createCrlPublisher } from './crlPublisher.js';
 import { normaliseSerialHex, pemBlocks, toPem } from './der.js';
 import { PkiError } from './errors.js';
+import { openImportedCrl } from './importedCrl.js';
 import { readImportDir, type ImportedMaterial } from './importer.js';
 import { openPrivateKey, sealPrivateKey } from './keyProtection.js';
 import { OcspResponder } from './ocsp.js';
@@ -38,6 +39,7 @@ export interface Pki {
   rootPem(): string;
   issuingPem(): string;
   rootDer(): Buffer;
+  issuingDer(): Buffer;
   organisationIdentity(): SigningIdentity;
   issueEventCertificate(subject: EventSubject, link: { contractId: string; signerId: string }): Promise<SigningIdentity & { serial: string }>;
   timestamp(messageImprint: Buffer): Promise<Buffer>;
@@ -46,10 +48,12 @@ export interface Pki {
   respondTsa(reqDer: Buffer): Promise<Buffer>;
   respondOcsp(reqDer: Buffer): Promise<Buffer>;
   crlDer(): Promise<Buffer>;
+  /** The root's CRL over its sub-CAs; undefined for an imported PKI whose operator has not provided root.crl. */
+  rootCrlDer(): Promise<Buffer | undefined>;
   /**
    * What a verifier needs to validate these signing certificates without this service (PAdES B-LT DSS):
    * the certificates up to the root, the TSA's, and for each one this CA issued an OCSP response of now,
-   * plus the CA's current CRL.
+   * plus the CA's current CRL and the root's (which covers the issuing CA itself).
    */
   validationData(signingCertificates: Buffer[]): Promise<{ certs: Buffer[]; ocsps: Buffer[]; crls: Buffer[] }>;
   /** When the TSA's certificate expires: a document timestamp must be renewed before then. */
@@ -70,13 +74,12 @@ export interface LoadPkiOptions {
   importPassword?: string;
   /** Override certs/profiles.json (tests). */
   profilesPath?: string;
+  /** Problems an operator must fix that do not stop the service (a missing or stale imported root CRL). */
+  warn?: (message: string) => void;
 }
 
 /** Service certificates closer than this to expiry are re-issued at start-up (generated material only). */
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
-const CRL_VALIDITY_MS = 7 * 24 * 3600 * 1000;
-/** A cached CRL is re-signed after this long even without revocations, so thisUpdate stays fresh. */
-const CRL_MAX_AGE_MS = 60 * 60 * 1000;
 
 interface StoredMaterial {
   der: Buffer;
@@ -131,6 +134,11 @@ function issuedBy(der: Buffer, issuer: IssuerMaterial): boolean {
   return x.verify(new crypto.X509Certificate(issuer.der).publicKey);
 }
 
+function isSelfSigned(der: Buffer): boolean {
+  const x = new crypto.X509Certificate(der);
+  return x.checkIssued(x);
+}
+
 function expiresSoon(der: Buffer, now = Date.now()): boolean {
   return new Date(new crypto.X509Certificate(der).validTo).getTime() - now < RENEW_BEFORE_MS;
 }
@@ -160,7 +168,8 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   validateUtility(opts.utility);
   const profiles: ProfileSet = loadProfiles(opts.profilesPath);
   const publicUrl = opts.publicUrl.replace(/\/+$/, '');
-  const urls: RevocationUrls = { crl: `${publicUrl}/pki/crl/issuing.crl`, ocsp: `${publicUrl}/pki/ocsp`, caIssuers: `${publicUrl}/pki/issuing.pem` };
+  const urls: RevocationUrls = { crl: `${publicUrl}/pki/crl/issuing.crl`, ocsp: `${publicUrl}/pki/ocsp`, caIssuers: `${publicUrl}/pki/issuing.cer` };
+  const issuingCaUrls: RevocationUrls = { crl: `${publicUrl}/pki/crl/root.crl`, caIssuers: `${publicUrl}/pki/root.cer` };
   const templateValues = { 'utility.name': opts.utility.name, 'utility.creditCode': opts.utility.creditCode };
   const subjectOf = (kind: CertKind, extra: Record<string, string> = {}) =>
     profiles.profiles[kind].subject.map((a) => ({ type: a.type, value: fillTemplate(a.value, { ...templateValues, ...extra }) }));
@@ -175,6 +184,8 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   // Root and issuing CA.
   let rootDer: Buffer;
   let issuing: IssuerMaterial;
+  /** Present when the root key is here (development PKI): the root's CRL is then signed by this service. */
+  let rootIssuer: IssuerMaterial | undefined;
   const importedIssuing = imported.identities.issuing;
   if (importedIssuing) {
     rootDer = imported.root!;
@@ -191,11 +202,11 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
       root = { der: cert.der, key: kp.privateKey, chain: [], imported: false };
     }
     rootDer = root.der;
-    const rootIssuer = issuerFromDer(root.der, root.key);
+    rootIssuer = issuerFromDer(root.der, root.key);
     let stored = await disk.load('issuing');
     if (!stored || !issuedBy(stored.der, rootIssuer)) {
       const kp = generateKeyPair();
-      const cert = new CertificateFactory(profiles.profiles.issuing, rootIssuer, undefined).issue(subjectOf('issuing'), kp.publicKey);
+      const cert = new CertificateFactory(profiles.profiles.issuing, rootIssuer, issuingCaUrls).issue(subjectOf('issuing'), kp.publicKey);
       await disk.save('issuing', cert.der, kp.privateKey);
       stored = { der: cert.der, key: kp.privateKey, chain: [], imported: false };
     }
@@ -248,35 +259,26 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
 
   const eventFactory = new CertificateFactory(profiles.profiles.event, issuing, urls, profiles.eventPolicy ? [profiles.eventPolicy] : []);
   const issuingSubject = nameToString(issuing.cert.subject);
-  const tsa = new TimeStampAuthority({ der: tsaId.der, key: tsaId.key }, profiles.tsaPolicy);
+  // The token carries the TSA's path short of the root, so a validator with only the root can build it.
+  const tsaChain = tsaId.chain.filter((der) => !isSelfSigned(der));
+  const tsa = new TimeStampAuthority({ der: tsaId.der, key: tsaId.key, chain: tsaChain }, profiles.tsaPolicy);
   const ocsp = new OcspResponder(issuing, { der: ocspId.der, key: ocspId.key }, store);
   const issuingX509 = new crypto.X509Certificate(issuing.der);
   const rootPemText = toPem(rootDer);
   const issuingPemText = toPem(issuing.der);
   const organisation: SigningIdentity = { privateKey: orgId.key, certificate: orgId.der, chain: orgId.chain };
 
-  let crlCache: { der: Buffer; builtAt: number } | undefined;
-  let crlBuilding: Promise<Buffer> | undefined;
-  async function rebuildCrl(): Promise<Buffer> {
-    const now = new Date();
-    const der = buildCrl(issuing, await store.listRevoked(), now, new Date(now.getTime() + CRL_VALIDITY_MS));
-    crlCache = { der, builtAt: now.getTime() };
-    return der;
-  }
-
-  async function currentCrl(): Promise<Buffer> {
-    // Another instance sharing the database may have revoked since we signed: compare with the latest revocation.
-    const latest = await store.latestRevocation();
-    const fresh = crlCache && Date.now() - crlCache.builtAt < CRL_MAX_AGE_MS && (!latest || latest.getTime() <= crlCache.builtAt);
-    if (fresh) return crlCache!.der;
-    crlBuilding ??= rebuildCrl().finally(() => (crlBuilding = undefined));
-    return crlBuilding;
-  }
+  const issuingCrl = createCrlPublisher(issuing, () => store.listRevoked(), () => store.latestRevocation());
+  const root = rootIssuer;
+  const rootCrl: { current(): Promise<Buffer | undefined>; invalidate?(): void } = root
+    ? createCrlPublisher(root, async () => (await store.listRevokedSubCas()).filter((r) => issuedBy(r.der, root)), () => store.latestRevocation())
+    : await openImportedCrl(path.join(opts.importDir!, 'root.crl'), rootDer, opts.warn ?? (() => undefined));
 
   return {
     rootPem: () => rootPemText,
     issuingPem: () => issuingPemText,
     rootDer: () => Buffer.from(rootDer),
+    issuingDer: () => Buffer.from(issuing.der),
     organisationIdentity: () => organisation,
 
     async issueEventCertificate(subject, link) {
@@ -301,7 +303,8 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     },
     respondOcsp: (reqDer) => ocsp.respond(reqDer),
 
-    crlDer: currentCrl,
+    crlDer: () => issuingCrl.current(),
+    rootCrlDer: () => rootCrl.current(),
     timestampCertificateNotAfter: () => new Date(new crypto.X509Certificate(tsaId.der).validTo),
 
     async validationData(signingCertificates) {
@@ -312,7 +315,8 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
         if (x.checkIssued(issuingX509)) ocsps.push(await ocsp.responseFor(normaliseSerialHex(x.serialNumber)));
       }
       const certs = [...signingCertificates, tsaId.der, ...tsaId.chain, ...orgId.chain, issuing.der, rootDer, ocspId.der];
-      return { certs: [...new Map(certs.map((c) => [c.toString('base64'), c])).values()], ocsps, crls: [await currentCrl()] };
+      const crls = [await issuingCrl.current(), await rootCrl.current()].filter((c): c is Buffer => !!c);
+      return { certs: [...new Map(certs.map((c) => [c.toString('base64'), c])).values()], ocsps, crls };
     },
 
     async revoke(serialHex, reason) {
@@ -321,7 +325,8 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
       }
       const serial = normaliseSerialHex(serialHex);
       const revokedAt = await store.revoke(serial, reason as RevocationReason);
-      crlCache = undefined;
+      issuingCrl.invalidate();
+      rootCrl.invalidate?.();
       return { serial, revokedAt };
     },
 

@@ -8,6 +8,11 @@ import { PkiError } from './errors.js';
 const INTEGER_1 = Buffer.from([0x02, 0x01, 0x01]);
 const INTEGER_3 = Buffer.from([0x02, 0x01, 0x03]);
 const DIGEST_LENGTHS: Record<string, number> = { [OID.sha256]: 32, [OID.sha384]: 48, [OID.sha512]: 64 };
+/**
+ * The nonce is echoed into a token signed in the utility's name: a long one would let a client put
+ * arbitrary data under that signature. 20 bytes (160 bits) is more than any replay check needs.
+ */
+const MAX_NONCE_BYTES = 20;
 
 /** PKIFailureInfo bit numbers (RFC 3161 §2.4.2). */
 const FAIL = { badAlg: 0, badRequest: 2, badDataFormat: 5, unacceptedPolicy: 15, systemFailure: 25 } as const;
@@ -15,6 +20,8 @@ const FAIL = { badAlg: 0, badRequest: 2, badDataFormat: 5, unacceptedPolicy: 15,
 export interface TsaMaterial {
   der: Buffer;
   key: crypto.KeyObject;
+  /** DER certificates from the TSA's issuer up to (not including) the root, sent with the TSA certificate. */
+  chain?: Buffer[];
 }
 
 /**
@@ -29,6 +36,7 @@ export class TimeStampAuthority {
   private readonly tstInfoOidDer = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.tstInfo }).toBER());
   private readonly signedDataOidDer = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.signedData }).toBER());
   private readonly sidDer: Buffer;
+  private readonly certificatesDer: Buffer;
 
   constructor(
     private readonly tsa: TsaMaterial,
@@ -43,6 +51,7 @@ export class TimeStampAuthority {
     });
     // hashAlgorithm is omitted because SHA-256 is its DEFAULT (DER forbids encoding a default).
     const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(tsa.der)) }), issuerSerial] });
+    this.certificatesDer = tlv(0xa0, tsa.der, ...(tsa.chain ?? []));
     this.sidDer = Buffer.from(new pkijs.IssuerAndSerialNumber({ issuer: this.cert.issuer, serialNumber: this.cert.serialNumber }).toSchema().toBER());
     this.staticAttrs = [
       new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.tstInfo })] }),
@@ -109,7 +118,7 @@ export class TimeStampAuthority {
       INTEGER_3,
       tlv(0x31, this.sha256AlgDer),
       tlv(0x30, this.tstInfoOidDer, tlv(0xa0, tlv(0x04, tstDer))),
-      ...(opts.includeCert === false ? [] : [tlv(0xa0, this.tsa.der)]),
+      ...(opts.includeCert === false ? [] : [this.certificatesDer]),
       tlv(0x31, signerInfo),
     );
     return { token: tlv(0x30, this.signedDataOidDer, tlv(0xa0, signedData)), genTime };
@@ -126,6 +135,7 @@ export class TimeStampAuthority {
     if (req.version !== 1) return rejection(FAIL.badRequest, 'unsupported TimeStampReq version');
     if (req.reqPolicy && req.reqPolicy !== this.policy) return rejection(FAIL.unacceptedPolicy, `policy ${req.reqPolicy} not offered`);
     if (req.extensions?.length) return rejection(FAIL.badRequest, 'request extensions not supported');
+    if (req.nonce && nonceLength(req.nonce) > MAX_NONCE_BYTES) return rejection(FAIL.badRequest, `nonce longer than ${MAX_NONCE_BYTES} bytes`);
     const hashOid = req.messageImprint.hashAlgorithm.algorithmId;
     if (!DIGEST_LENGTHS[hashOid]) return rejection(FAIL.badAlg, `hash algorithm ${hashOid} not accepted`);
     const imprint = Buffer.from(req.messageImprint.hashedMessage.valueBlock.valueHexView);
@@ -135,6 +145,12 @@ export class TimeStampAuthority {
     const status = new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 })] });
     return tlv(0x30, Buffer.from(status.toBER()), token);
   }
+}
+
+/** Bytes of the nonce's value; the 0x00 that DER puts before a value with its top bit set does not count. */
+function nonceLength(nonce: asn1js.Integer): number {
+  const v = nonce.valueBlock.valueHexView;
+  return v.length > 1 && v[0] === 0 ? v.length - 1 : v.length;
 }
 
 function rejection(failBit: number, text: string): Buffer {

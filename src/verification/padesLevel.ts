@@ -20,6 +20,8 @@ export function padesLevel(c: LevelContext): PadesLevel | null {
   const laterDocTs = c.docTimestampRevisions.some((r) => c.signedRevision !== null && r > c.signedRevision);
   if (!tsOk && !laterDocTs) return 'B-B';
   if (c.dssRevision === null || c.signedRevision === null || c.dssRevision < c.signedRevision) return 'B-T';
+  // A DSS that stops at the intermediate does not let a validator finish the path offline.
+  if (c.cms.levelHints.withoutRevocationData.length) return 'B-T';
   const dss = c.dssRevision;
   return c.docTimestampRevisions.some((r) => r >= dss) ? 'B-LTA' : 'B-LT';
 }

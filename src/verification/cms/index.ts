@@ -8,7 +8,7 @@ import { children, readTlv } from './der.js';
 import { checkSigningCertificate } from './essSigningCertificate.js';
 import { checkIntegrity } from './integrity.js';
 import { fetchCrl, fetchOcsp } from './online.js';
-import { bestEvidence, evaluateCrl, evaluateOcsp, judgeAtSigningTime, toAnswer, type Evidence } from './revocation.js';
+import { bestEvidence, evaluateCrl, evaluateOcsp, judgeAtSigningTime, toAnswer, withoutRevocationData, type Evidence } from './revocation.js';
 import { MAX_CERTIFICATES, parseSignedData, type ParsedSignerInfo } from './signedData.js';
 import { documentTimestampInfo, OID_SIGNATURE_TIMESTAMP, verifyTimestampToken, type TimestampOutcome } from './timestamp.js';
 import type { CertificateInfo, CmsVerifyOptions, CmsVerifyResult, RevocationAnswer } from './types.js';
@@ -171,6 +171,12 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     }
   }
 
+  // Both paths a B-LT validator must check offline: the signer's and the signature timestamp's TSA.
+  const lacking = [
+    ...(built ? withoutRevocationData(built.path, anchors, crls, ocsps) : []),
+    ...(ts?.valid && ts.path ? withoutRevocationData(ts.path, anchors, crls, ocsps) : []),
+  ];
+
   const docTsTime =
     docTs && !('reason' in docTs) && integ.integrity.status === 'ok' && chain.status === 'ok' && chain.trusted ? docTs.time : undefined;
   const trustedTime = docTs ? docTsTime : signatureTsTime;
@@ -201,7 +207,11 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     chain,
     revocation,
     weaknesses: [...new Set(weaknesses)],
-    levelHints: { hasSignatureTimestamp: !!ts?.valid, hasEmbeddedRevocation: crls.length + ocsps.length > 0 },
+    levelHints: {
+      hasSignatureTimestamp: !!ts?.valid,
+      hasEmbeddedRevocation: crls.length + ocsps.length > 0,
+      withoutRevocationData: [...new Set(lacking.map((c) => c.info.subject.dn))],
+    },
   };
 }
 

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { digestInfo, hash, parseAlgorithmId, signatureScheme, verifySignature } from './algorithms.js';
 import { OID_EKU_OCSP_SIGNING, parseCertificate, type ParsedCert } from './certificates.js';
+import { isAnchor } from './chain.js';
 import { children, content, expectTag, raw, readOid, readTime, readTlv, signedEnvelope, type Tlv } from './der.js';
 import type { RevocationAnswer } from './types.js';
 
@@ -145,6 +146,22 @@ function certIdMatches(b: Buffer, certId: Tlv, cert: ParsedCert, issuer: ParsedC
   const d = digestInfo(readOid(b, children(b, alg)[0]));
   if (!d) return false;
   return content(b, nameHash).equals(hash(d.node, issuer.subjectDer)) && content(b, keyHash).equals(hash(d.node, issuer.publicKeyBits));
+}
+
+const answers = (e: Evidence | undefined) => !!e && e.status !== 'unknown';
+
+/**
+ * The certificates of a path, short of its trust anchor (or self-signed end), that no CRL or OCSP
+ * response at hand answers for with their issuer's signature: what PAdES B-LT still lacks (ETSI EN
+ * 319 142-1 §5.4 wants the validation data of every certificate a validator has to check).
+ */
+export function withoutRevocationData(path: ParsedCert[], anchors: ParsedCert[], crls: Buffer[], ocsps: Buffer[]): ParsedCert[] {
+  return path.filter((cert, i) => {
+    const issuer = path[i + 1];
+    if (isAnchor(cert, anchors) || (!issuer && cert.selfIssued)) return false;
+    if (!issuer) return true;
+    return !crls.some((c) => answers(evaluateCrl(c, cert, issuer))) && !ocsps.some((o) => answers(evaluateOcsp(o, cert, issuer)));
+  });
 }
 
 /** A verified revocation wins (revocation is final; a stale "good" cannot undo it); otherwise the newest answer. */

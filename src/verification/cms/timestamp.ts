@@ -19,6 +19,8 @@ export interface TimestampOutcome {
   tsa?: Subject;
   reason?: string;
   chainTrusted?: boolean;
+  /** The TSA certificate's path (TSA first), when the token verified: its revocation data decides B-LT. */
+  path?: ParsedCert[];
   weaknesses: string[];
   /** CRLs / OCSP responses the token carries, usable as evidence for the outer signature too */
   crls: Buffer[];
@@ -89,7 +91,7 @@ export function verifyTimestampToken(tokenDer: Buffer, signatureValue: Buffer, p
   const problems = pathProblems(built, [{ at: time, what: 'the timestamp time' }], anchors, 'timestamping');
   if (problems.length) return invalid(`TSA certificate path: ${problems[0]}`, { ...base, chainTrusted: false });
   if (!built.trusted) {
-    return { valid: true, ...base, chainTrusted: false, reason: built.brokenSignature ?? 'TSA certificate does not chain to a trust anchor', weaknesses };
+    return { valid: true, ...base, chainTrusted: false, path: built.path, reason: built.brokenSignature ?? 'TSA certificate does not chain to a trust anchor', weaknesses };
   }
-  return { valid: true, ...base, chainTrusted: true, weaknesses };
+  return { valid: true, ...base, chainTrusted: true, path: built.path, weaknesses };
 }

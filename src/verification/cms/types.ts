@@ -29,5 +29,10 @@ export interface CmsVerifyResult {
   chain: Check & { trusted: boolean; path: CertificateInfo[] /* signer → anchor */ };
   revocation: RevocationAnswer;
   weaknesses: string[];
-  levelHints: { hasSignatureTimestamp: boolean; hasEmbeddedRevocation: boolean };
+  levelHints: {
+    hasSignatureTimestamp: boolean;
+    hasEmbeddedRevocation: boolean;
+    /** Subjects of the signer's and the signature-timestamp TSA's certificates (anchors excepted) that no embedded CRL or OCSP response covers. */
+    withoutRevocationData: string[];
+  };
 }

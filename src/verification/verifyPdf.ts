@@ -203,6 +203,7 @@ async function verifyOne(
     revocation: cms?.revocation ?? { status: 'unknown', source: 'none', reason: 'signature not verified' },
     timestamp: cms?.timestamp ?? { present: false },
     signingCertificateAttribute: cms?.signingCertificateAttribute ?? null,
+    signingCertificateAttributesPresent: cms?.signingCertificateAttributesPresent ?? [],
     modificationsAfter,
     weaknesses: [...new Set(weaknesses)],
     registered: { matched: false },

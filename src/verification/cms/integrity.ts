@@ -2,7 +2,7 @@
 // signature over the DER signed attributes must verify with the key of the certificate the sid
 // names — not with whatever certificate happens to be first in the bag.
 import { createHash } from 'node:crypto';
-import { digestInfo, digestName, hash, signatureScheme, verifySignature, type SignatureScheme } from './algorithms.js';
+import { describeAlgorithm, digestInfo, digestName, hash, signatureScheme, verifySignature, type SignatureScheme } from './algorithms.js';
 import type { ParsedCert } from './certificates.js';
 import { octetString, readOid, readTlv } from './der.js';
 import type { ParsedSignerInfo, ParsedSignedData } from './signedData.js';
@@ -47,7 +47,7 @@ export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signe
     signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'failed', reason, ...extra },
   });
   if (!digest) {
-    return { signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported digest algorithm ${si.digestAlgorithm.oid}` } };
+    return { signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported digest algorithm ${describeAlgorithm(si.digestAlgorithm.oid)}` } };
   }
 
   // Detached CMS signs the caller's bytes; an encapsulated content must itself be those bytes, or

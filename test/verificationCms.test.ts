@@ -297,6 +297,7 @@ describe('verifyCms: signature algorithms of other tools', () => {
     { name: 'ecdsa-plain-SHA3-512', keyType: 'ec', digest: 'sha3-512', method: (k) => methods.plainEcdsa(k, 'sha3-512'), algorithm: 'ECDSA-plain-SHA3-512', digestName: 'SHA3-512' },
     { name: 'ecdsa-with-SHA3-256', keyType: 'ec', digest: 'sha3-256', method: (k) => methods.default(k, 'sha3-256'), algorithm: 'ECDSA-SHA3-256', digestName: 'SHA3-256' },
     { name: 'id-rsassa-pkcs1-v1_5-with-sha3-512', keyType: 'rsa', digest: 'sha3-512', method: (k) => methods.default(k, 'sha3-512'), algorithm: 'RSA-SHA3-512', digestName: 'SHA3-512' },
+    { name: 'DSA with SHA-256 (2048/256)', keyType: 'dsa', digest: 'sha256', method: (k) => methods.default(k, 'sha256'), algorithm: 'DSA-SHA256', digestName: 'SHA-256' },
     { name: 'Ed25519 with SHA-512 (RFC 8419)', keyType: 'ed25519', digest: 'sha512', method: (k) => methods.eddsa(k), algorithm: 'Ed25519', digestName: 'SHA-512' },
     { name: 'Ed448 with SHAKE256 (RFC 8419)', keyType: 'ed448', digest: 'shake256', method: (k) => methods.eddsa(k), algorithm: 'Ed448', digestName: 'SHAKE256' },
   ];

@@ -74,6 +74,7 @@ const RSA_OID: Partial<Record<Digest, string>> = {
   sha1: '1.2.840.113549.1.1.5', sha224: '1.2.840.113549.1.1.14', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13',
   'sha3-256': '2.16.840.1.101.3.4.3.14', 'sha3-384': '2.16.840.1.101.3.4.3.15', 'sha3-512': '2.16.840.1.101.3.4.3.16',
 };
+const DSA_OID: Partial<Record<Digest, string>> = { sha1: '1.2.840.10040.4.3', sha224: '2.16.840.1.101.3.4.3.1', sha256: '2.16.840.1.101.3.4.3.2' };
 /** BSI TR-03111 ecdsa-plain-signatures: 0.4.0.127.0.7.1.1.4.1.x */
 export const PLAIN_ECDSA_OID: Partial<Record<Digest, string>> = {
   sha1: '0.4.0.127.0.7.1.1.4.1.1', sha224: '0.4.0.127.0.7.1.1.4.1.2', sha256: '0.4.0.127.0.7.1.1.4.1.3', sha384: '0.4.0.127.0.7.1.1.4.1.4', sha512: '0.4.0.127.0.7.1.1.4.1.5',
@@ -103,6 +104,7 @@ export const methods = {
     const t = key.asymmetricKeyType;
     if (t === 'ed25519' || t === 'ed448') return methods.eddsa(key);
     if (t === 'rsa-pss') return methods.pss(key, { hash: d, saltLength: sha(d, Buffer.alloc(0)).length });
+    if (t === 'dsa') return { algorithm: seq(oid(DSA_OID[d]!)), sign: (data) => cryptoSign(d, data, { key, dsaEncoding: 'der' }) };
     return { algorithm: sigAlg(key, d), sign: (data) => signWith(key, d, data) };
   },
   pss(key: KeyObject, o: { hash: Digest; mgfHash?: Digest; saltLength: number }): SignatureMethod {
@@ -165,7 +167,7 @@ export interface CertSpec {
   extensions?: Buffer[];
 }
 
-export type KeyType = 'ec' | 'ec384' | 'rsa' | 'rsa1024' | 'rsa-pss' | 'ed25519' | 'ed448';
+export type KeyType = 'ec' | 'ec384' | 'rsa' | 'rsa1024' | 'rsa-pss' | 'ed25519' | 'ed448' | 'dsa';
 
 export function extension(extnOid: string, critical: boolean, value: Buffer): Buffer {
   return seq(oid(extnOid), ...(critical ? [bool(true)] : []), octets(value));
@@ -178,6 +180,7 @@ export function newKey(type: KeyType = 'ec'): { privateKey: KeyObject; publicKey
   if (type === 'rsa-pss') return generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256' });
   if (type === 'ed25519') return generateKeyPairSync('ed25519');
   if (type === 'ed448') return generateKeyPairSync('ed448');
+  if (type === 'dsa') return generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 });
   return generateKeyPairSync('ec', { namedCurve: type === 'ec384' ? 'P-384' : 'P-256' });
 }
 

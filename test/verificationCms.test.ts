@@ -318,6 +318,22 @@ describe('verifyCms: signature algorithms of other tools', () => {
     expect((await verifyCms(broken, DATA, o)).integrity).toMatchObject({ status: 'failed', messageDigestMatches: true, signatureValid: false });
   });
 
+  it('Ed448 with id-shake256-len (RFC 8419 §3.1): 512 bits verifies, another length is named unsupported', async () => {
+    const p = makePki({ signerKeyType: 'ed448' });
+    const shakeLen = (bits: number) => seq(oid('2.16.840.1.101.3.4.2.18'), tlv(0x02, Buffer.from([bits >> 8, bits & 0xff])));
+    const make = (bits: number) =>
+      signedDataContentInfo({
+        signer: p.signer, certs: [p.signer.der, p.ca.der], digest: 'shake256', digestAlgorithm: shakeLen(bits),
+        signedAttrs: [attr(OIDS.contentType, oid(OIDS.data)), attr(OIDS.messageDigest, octets(sha('shake256', DATA))), essV2(p.signer)],
+      });
+    const r = await verifyCms(make(512), DATA, { trustAnchors: [p.root.der] });
+    expect(r).toMatchObject({ digestAlgorithm: 'SHAKE256', signatureAlgorithm: 'Ed448', integrity: { status: 'ok', messageDigestMatches: true, signatureValid: true } });
+    expect((await verifyCms(make(512), altered(), { trustAnchors: [p.root.der] })).integrity.status).toBe('failed');
+    expect((await verifyCms(make(256), DATA, { trustAnchors: [p.root.der] })).integrity).toEqual({
+      status: 'unknown', reason: 'unsupported digest algorithm SHAKE256 with a 256-bit output (2.16.840.1.101.3.4.2.18)',
+    });
+  });
+
   it('EdDSA without signed attributes signs the content itself', async () => {
     const p = makePki({ signerKeyType: 'ed25519' });
     const cms = signedDataContentInfo({ signer: p.signer, certs: [p.signer.der, p.ca.der], digest: 'sha512', content: DATA });

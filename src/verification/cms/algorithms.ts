@@ -24,6 +24,9 @@ export const DIGESTS: Record<string, DigestInfo> = {
   // RFC 8702 fixes the CMS output lengths of the XOFs (RFC 8419 uses SHAKE256/512 bits with Ed448).
   '2.16.840.1.101.3.4.2.11': { name: 'SHAKE128', node: 'shake128', size: 32 },
   '2.16.840.1.101.3.4.2.12': { name: 'SHAKE256', node: 'shake256', size: 64 },
+  // id-shake128-len / id-shake256-len carry the output length; digestOf() accepts only these lengths.
+  '2.16.840.1.101.3.4.2.17': { name: 'SHAKE128', node: 'shake128', size: 32 },
+  '2.16.840.1.101.3.4.2.18': { name: 'SHAKE256', node: 'shake256', size: 64 },
   '1.2.156.10197.1.401': { name: 'SM3', node: 'sm3', size: 32 },
 };
 const XOF_LENGTH: Record<string, number> = { shake128: 32, shake256: 64 };
@@ -96,6 +99,28 @@ const NODE_TO_NAME: Record<string, string> = Object.fromEntries(Object.values(DI
 
 export function digestInfo(oid: string): DigestInfo | undefined {
   return DIGESTS[oid];
+}
+
+const SHAKE_LEN = new Set(['2.16.840.1.101.3.4.2.17', '2.16.840.1.101.3.4.2.18']);
+
+/** The output length in bits an id-shake*-len identifier states (RFC 8419 §2.3 writes SHAKE256/512 for Ed448 that way). */
+function shakeBits(alg: AlgorithmId): number | undefined {
+  if (alg.params?.tag !== 0x02) return undefined;
+  const bytes = content(alg.der, alg.params);
+  return bytes.length <= 4 ? Number.parseInt(bytes.toString('hex') || '0', 16) : undefined;
+}
+
+/** A digest AlgorithmIdentifier with its parameters taken into account; undefined when it cannot be computed. */
+export function digestOf(alg: AlgorithmId): DigestInfo | undefined {
+  const d = DIGESTS[alg.oid];
+  if (d && SHAKE_LEN.has(alg.oid) && shakeBits(alg) !== d.size * 8) return undefined;
+  return d;
+}
+
+/** What a report shows for a digest that cannot be computed. */
+export function describeDigest(alg: AlgorithmId): string {
+  const bits = SHAKE_LEN.has(alg.oid) ? shakeBits(alg) : undefined;
+  return bits !== undefined ? `${DIGESTS[alg.oid].name} with a ${bits}-bit output (${alg.oid})` : describeAlgorithm(alg.oid);
 }
 
 export function digestName(oid: string): string {

@@ -2,7 +2,7 @@
 // signature over the DER signed attributes must verify with the key of the certificate the sid
 // names — not with whatever certificate happens to be first in the bag.
 import { createHash } from 'node:crypto';
-import { describeAlgorithm, digestInfo, digestName, hash, signatureScheme, verifySignature, type SignatureScheme } from './algorithms.js';
+import { describeDigest, digestName, digestOf, hash, signatureScheme, verifySignature, type SignatureScheme } from './algorithms.js';
 import type { ParsedCert } from './certificates.js';
 import { octetString, readOid, readTlv } from './der.js';
 import type { ParsedSignerInfo, ParsedSignedData } from './signedData.js';
@@ -39,7 +39,7 @@ function single(si: ParsedSignerInfo, oid: string): Buffer | undefined | null {
 
 export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signedBytes: Buffer, pool: ParsedCert[]): IntegrityOutcome {
   const weaknesses: string[] = [];
-  const digest = digestInfo(si.digestAlgorithm.oid);
+  const digest = digestOf(si.digestAlgorithm);
   const digestAlgorithm = digestName(si.digestAlgorithm.oid);
   const scheme = signatureScheme(si.signatureAlgorithm, digest?.node);
   const candidates = certificatesForSid(si, pool);
@@ -47,7 +47,7 @@ export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signe
     signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'failed', reason, ...extra },
   });
   if (!digest) {
-    return { signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported digest algorithm ${describeAlgorithm(si.digestAlgorithm.oid)}` } };
+    return { signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported digest algorithm ${describeDigest(si.digestAlgorithm)}` } };
   }
 
   // Detached CMS signs the caller's bytes; an encapsulated content must itself be those bytes, or

@@ -76,7 +76,7 @@ const SIGNATURES: Record<string, { scheme: Scheme; digest?: string }> = {
   '1.3.101.113': { scheme: 'Ed448' },
 };
 
-// Algorithms seen in signed PDFs that node:crypto cannot verify: named so the report says what it met.
+// Algorithms node:crypto (Node 20) cannot verify: named, so the report says what it met.
 const UNSUPPORTED_NAMES: Record<string, string> = {
   '1.2.156.10197.1.501': 'SM2-with-SM3',
   '1.2.643.2.2.3': 'GOST R 34.10-2001',
@@ -103,7 +103,7 @@ export function digestInfo(oid: string): DigestInfo | undefined {
 
 const SHAKE_LEN = new Set(['2.16.840.1.101.3.4.2.17', '2.16.840.1.101.3.4.2.18']);
 
-/** The output length in bits an id-shake*-len identifier states (RFC 8419 §2.3 writes SHAKE256/512 for Ed448 that way). */
+/** The output length in bits an id-shake*-len identifier states (RFC 8419 §3.1 writes SHAKE256/512 for Ed448 that way). */
 function shakeBits(alg: AlgorithmId): number | undefined {
   if (alg.params?.tag !== 0x02) return undefined;
   const bytes = content(alg.der, alg.params);

@@ -38,7 +38,7 @@ function firstCertIdMatches(value: Buffer, cert: ParsedCert, v2: boolean): boole
 
 export interface EssResult {
   outcome: EssOutcome;
-  /** which attributes the signer put in: both is legitimate (CAdES allows v1 beside v2 for old verifiers) */
+  /** which attributes the signer put in: some signing tools write v1 beside v2, which is no substitution as long as both name the signer */
   present: ('v1' | 'v2')[];
 }
 

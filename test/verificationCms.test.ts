@@ -334,6 +334,13 @@ describe('verifyCms: signature algorithms of other tools', () => {
     });
   });
 
+  it('Ed25519 over a SHA-256 messageDigest verifies, with the RFC 8419 digest named as a weakness', async () => {
+    const p = makePki({ signerKeyType: 'ed25519' });
+    const r = await verifyCms(padesCms(p, DATA, { digest: 'sha256' }), DATA, { trustAnchors: [p.root.der] });
+    expect(r.integrity.status).toBe('ok');
+    expect(r.weaknesses).toEqual(['Ed25519 with digest SHA-256: RFC 8419 requires SHA-512']);
+  });
+
   it('EdDSA without signed attributes signs the content itself', async () => {
     const p = makePki({ signerKeyType: 'ed25519' });
     const cms = signedDataContentInfo({ signer: p.signer, certs: [p.signer.der, p.ca.der], digest: 'sha512', content: DATA });

@@ -10,6 +10,8 @@ import type { Check } from './types.js';
 
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
+// RFC 8419 §3.1: the messageDigest hash that keeps EdDSA's security level.
+const EDDSA_DIGEST: Record<string, string> = { Ed25519: 'SHA-512', Ed448: 'SHAKE256' };
 
 export interface IntegrityOutcome {
   signerCert?: ParsedCert;
@@ -74,6 +76,8 @@ export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signe
     const mdValue = octetString(md, readTlv(md, 0));
     messageDigestMatches = mdValue.equals(hash(digest.node, signedContent));
     signedData = si.signedAttrsDer;
+    const eddsaDigest = EDDSA_DIGEST[scheme.name];
+    if (eddsaDigest && digest.name !== eddsaDigest) weaknesses.push(`${scheme.name} with digest ${digest.name}: RFC 8419 requires ${eddsaDigest}`);
   } else {
     weaknesses.push('no signed attributes');
     signedData = signedContent;

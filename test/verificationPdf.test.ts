@@ -6,7 +6,9 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfReader } from '../src/pdf/pdfReader.js';
 import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verification/index.js';
-import { appendRevision, buildAttacks, deepCatalogPdf, makeGenuine, manySignaturesPdf, type Genuine } from './helpers/attackCorpus.js';
+import { appendRevision, buildAttacks, contentsOf, deepCatalogPdf, locateSignature, makeGenuine, manySignaturesPdf, signedBytesOf, withContents, type Genuine } from './helpers/attackCorpus.js';
+import { makePki, methods, padesCms } from './helpers/cmsFixtures.js';
+import { readTlv } from '../src/verification/cms/der.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 import { TimeStampAuthority } from '../src/pki/tsa.js';
 import { loadOrCreatePki } from '../src/pki/index.js';
@@ -138,6 +140,52 @@ describe('attacks on the genuine contract', () => {
     const r = await verifyPdf(pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
     expect(r.verdict).toBe('valid');
     expect(sig(r, 'sig_utility').modificationsAfter.allowed.map((m) => m.what)).toEqual(expect.arrayContaining(['catalog_entries', 'dss', 'dss_data']));
+  });
+});
+
+describe('the CMS inside /Contents, as other tools write it', () => {
+  it('non-zero bytes after the CMS are a weakness, not a failure, and cannot change what is verified', async () => {
+    const pdf = g.twoSignatures;
+    const loc = locateSignature(pdf, 'sig_utility');
+    const cmsOf = (field: string) => {
+      const contents = contentsOf(pdf, locateSignature(pdf, field));
+      return contents.subarray(0, readTlv(contents, 0).end);
+    };
+    const cms = cmsOf('sig_utility');
+    const cmsLength = cms.length;
+    // What follows the CMS is a complete other CMS (the applicant's) and stray bytes: none of it may be read.
+    const applicantCms = cmsOf('sig_applicant');
+    const junk = Buffer.concat([applicantCms, Buffer.from('00deadbeef', 'hex')]);
+    const patched = withContents(pdf, loc, Buffer.concat([cms, junk]));
+    const nonZero = junk.filter((x) => x !== 0).length;
+    const before = sig(await verifyPdf(pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() }), 'sig_utility');
+    const r = await verifyPdf(patched, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+    const s = sig(r, 'sig_utility');
+    expect(r.verdict).toBe('valid');
+    expect(s.verdict).toBe('valid');
+    expect(s.integrity).toEqual({ status: 'ok', messageDigestMatches: true, signatureValid: true });
+    expect(s.signer).toEqual(before.signer);
+    expect(s.certificateSerial).toBe(before.certificateSerial);
+    expect(s.weaknesses).toEqual([
+      ...before.weaknesses,
+      `contents_trailing_data: /Contents carries ${nonZero} non-zero bytes after the ${cmsLength}-byte CMS; they are not part of the signature and were ignored`,
+    ]);
+  });
+
+  it('Ed25519 and plain-ECDSA CMS in a PDF: valid; an algorithm node:crypto cannot check: indeterminate, named', async () => {
+    const pdf = g.twoSignatures;
+    const loc = locateSignature(pdf, 'sig_utility');
+    const signed = signedBytesOf(pdf, loc);
+    const opts = (root: Buffer) => ({ trustAnchors: [root], revocationPolicy: 'best_effort' as const });
+    const ed = makePki({ signerKeyType: 'ed25519' });
+    const edReport = sig(await verifyPdf(withContents(pdf, loc, padesCms(ed, signed, { digest: 'sha512', tsa: ed.tsa })), opts(ed.root.der)), 'sig_utility');
+    expect([edReport.verdict, edReport.signatureAlgorithm, edReport.digestAlgorithm]).toEqual(['valid', 'Ed25519', 'SHA-512']);
+    const ec = makePki();
+    const plain = sig(await verifyPdf(withContents(pdf, loc, padesCms(ec, signed, { method: methods.plainEcdsa(ec.signer.key, 'sha256'), tsa: ec.tsa })), opts(ec.root.der)), 'sig_utility');
+    expect([plain.verdict, plain.signatureAlgorithm]).toEqual(['valid', 'ECDSA-plain-SHA256']);
+    const sm2 = sig(await verifyPdf(withContents(pdf, loc, padesCms(ec, signed, { method: methods.opaque('1.2.156.10197.1.501'), tsa: ec.tsa })), opts(ec.root.der)), 'sig_utility');
+    expect(sm2.verdict).toBe('indeterminate');
+    expect(sm2.reasons).toEqual(['integrity not established: unsupported signature algorithm SM2-with-SM3 (1.2.156.10197.1.501)']);
   });
 });
 

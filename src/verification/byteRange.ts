@@ -5,8 +5,10 @@ import type { PdfObjects } from '../pdf/pdfReader.js';
 
 export interface SignedRegion {
   byteRange: number[];
-  /** The CMS, without the zero padding of the placeholder. */
+  /** Exactly the DER of the CMS: neither the placeholder's padding nor anything after it. */
   cms: Buffer;
+  /** Non-zero bytes after the CMS: no part of the signature (some signing tools leave them). */
+  trailingBytes: number;
   /** Bytes covered by the ByteRange, concatenated. */
   signedBytes: Buffer;
 }
@@ -70,11 +72,13 @@ export function checkByteRange(objs: PdfObjects, sigNum: number | null, sig: Pdf
   const der = trimDer(raw);
   if (raw.length === 0 || raw.every((x) => x === 0)) reasons.push('contents_empty: /Contents holds no signature');
   else if (!der) reasons.push('contents_not_der: /Contents does not start with a complete DER structure');
-  else if (raw.subarray(der.length).some((x) => x !== 0)) reasons.push('contents_trailing_data: /Contents carries non-zero bytes after the CMS');
   if (reasons.length || !der) return fail(range);
 
+  // The gap is unsigned whatever it holds, and only `der` reaches the CMS parser, so bytes after the
+  // CMS cannot change what is verified: a warning, not an integrity failure.
+  const trailingBytes = raw.subarray(der.length).reduce((n, x) => (x === 0 ? n : n + 1), 0);
   const signedBytes = Buffer.concat([buf.subarray(a, a + b), buf.subarray(c, c + d)]);
-  return { ok: true, region: { byteRange: range, cms: der, signedBytes } };
+  return { ok: true, region: { byteRange: range, cms: der, trailingBytes, signedBytes } };
 }
 
 /**

@@ -109,6 +109,8 @@ export interface SignatureReport {
   revocation: RevocationAnswer;
   timestamp: { present: false } | { present: true; valid: boolean; time?: string; tsa?: Subject; reason?: string; chainTrusted?: boolean };
   signingCertificateAttribute: 'v2' | 'v1' | 'missing' | 'mismatch' | null;
+  /** Which ESS attributes the CMS carries (both is allowed when both name the signer certificate). */
+  signingCertificateAttributesPresent: ('v1' | 'v2')[];
   modificationsAfter: { allowed: Modification[]; disallowed: Modification[] };
   /** The most a later revision did: none, lta_updates (DSS, document timestamps, metadata), form_filling (signatures), annotations, other (disallowed). */
   modificationLevel: ModificationLevel;

@@ -148,6 +148,7 @@ async function verifyOne(
     : checkByteRange(reader.atRevision(reader.revisions.length - 1), field.sigNum, sig);
   const byteRange = br.ok ? br.region.byteRange : br.byteRange;
   if (!br.ok) structural.push(...br.reasons);
+  else if (br.region.trailingBytes) weaknesses.push(`contents_trailing_data: /Contents carries ${br.region.trailingBytes} non-zero bytes after the ${br.region.cms.length}-byte CMS; they are not part of the signature and were ignored`);
   const coverage = coverageOf(reader, byteRange);
   if (coverage.kind === 'partial' && byteRange && br.ok) {
     const after = coverage.bytesAfter ? `; ${coverage.bytesAfter} bytes follow the signed range` : '';
@@ -221,6 +222,7 @@ async function verifyOne(
     revocation: cms?.revocation ?? { status: 'unknown', source: 'none', reason: 'signature not verified' },
     timestamp: cms?.timestamp ?? { present: false },
     signingCertificateAttribute: cms?.signingCertificateAttribute ?? null,
+    signingCertificateAttributesPresent: cms?.signingCertificateAttributesPresent ?? [],
     modificationsAfter: { allowed: judged.allowed, disallowed: judged.disallowed },
     modificationLevel: judged.level,
     permissions,

@@ -130,6 +130,25 @@ export function withByteRange(pdf: Buffer, loc: SigLocation, items: string): Buf
   return patch(pdf, loc.byteRangeAt, text.padEnd(loc.byteRangeText.length, ' '));
 }
 
+/** Writes `bytes` as hex at the start of the /Contents placeholder, the rest left as it was (same length, offsets unchanged). */
+export function withContents(pdf: Buffer, loc: SigLocation, bytes: Buffer): Buffer {
+  const [, b, c] = loc.byteRange;
+  if (2 * bytes.length > c - b - 2) throw new Error('does not fit the /Contents placeholder');
+  return patch(pdf, b + 1, bytes.toString('hex'));
+}
+
+/** The bytes the /Contents hex string holds, padding included. */
+export function contentsOf(pdf: Buffer, loc: SigLocation): Buffer {
+  const [, b, c] = loc.byteRange;
+  return Buffer.from(pdf.toString('latin1', b + 1, c - 1), 'hex');
+}
+
+/** The bytes a signature's ByteRange covers. */
+export function signedBytesOf(pdf: Buffer, loc: SigLocation): Buffer {
+  const [a, b, c, d] = loc.byteRange;
+  return Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]);
+}
+
 /**
  * Appends one incremental revision with a classic xref table. `objects` are new or redefined
  * objects; `repoint` writes xref entries only, pointing at existing offsets (shadow attacks).

@@ -1,7 +1,7 @@
 // Generators for the CMS verifier's test corpus: certificates, CRLs, OCSP responses, RFC 3161
 // tokens and detached CMS SignedData, all assembled as DER by hand so each test can bend exactly
 // one thing (a validity date, a key, an imprint) while everything else stays genuine.
-import { createHash, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,20 +59,76 @@ export const OIDS = {
   contentType: '1.2.840.113549.1.9.3', messageDigest: '1.2.840.113549.1.9.4',
   signingCertificate: '1.2.840.113549.1.9.16.2.12', signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
   timeStampToken: '1.2.840.113549.1.9.16.2.14', ocspBasic: '1.3.6.1.5.5.7.48.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10', mgf1: '1.2.840.113549.1.1.8', ed25519: '1.3.101.112', ed448: '1.3.101.113',
+  certificatePolicies: '2.5.29.32', anyPolicy: '2.5.29.32.0', policyMappings: '2.5.29.33', policyConstraints: '2.5.29.36', inhibitAnyPolicy: '2.5.29.54',
 };
-const DIGEST_OID: Record<string, string> = { sha1: OIDS.sha1, sha256: OIDS.sha256, sha384: OIDS.sha384, sha512: OIDS.sha512 };
-const ECDSA_OID: Record<string, string> = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' };
-const RSA_OID: Record<string, string> = { sha1: '1.2.840.113549.1.1.5', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13' };
+const DIGEST_OID: Record<Digest, string> = {
+  sha1: OIDS.sha1, sha224: '2.16.840.1.101.3.4.2.4', sha256: OIDS.sha256, sha384: OIDS.sha384, sha512: OIDS.sha512,
+  'sha3-256': '2.16.840.1.101.3.4.2.8', 'sha3-384': '2.16.840.1.101.3.4.2.9', 'sha3-512': '2.16.840.1.101.3.4.2.10', shake256: '2.16.840.1.101.3.4.2.12',
+};
+const ECDSA_OID: Partial<Record<Digest, string>> = {
+  sha1: '1.2.840.10045.4.1', sha224: '1.2.840.10045.4.3.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4',
+  'sha3-256': '2.16.840.1.101.3.4.3.10', 'sha3-384': '2.16.840.1.101.3.4.3.11', 'sha3-512': '2.16.840.1.101.3.4.3.12',
+};
+const RSA_OID: Partial<Record<Digest, string>> = {
+  sha1: '1.2.840.113549.1.1.5', sha224: '1.2.840.113549.1.1.14', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13',
+  'sha3-256': '2.16.840.1.101.3.4.3.14', 'sha3-384': '2.16.840.1.101.3.4.3.15', 'sha3-512': '2.16.840.1.101.3.4.3.16',
+};
+const DSA_OID: Partial<Record<Digest, string>> = { sha1: '1.2.840.10040.4.3', sha224: '2.16.840.1.101.3.4.3.1', sha256: '2.16.840.1.101.3.4.3.2' };
+/** BSI TR-03111 ecdsa-plain-signatures: 0.4.0.127.0.7.1.1.4.1.x */
+export const PLAIN_ECDSA_OID: Partial<Record<Digest, string>> = {
+  sha1: '0.4.0.127.0.7.1.1.4.1.1', sha224: '0.4.0.127.0.7.1.1.4.1.2', sha256: '0.4.0.127.0.7.1.1.4.1.3', sha384: '0.4.0.127.0.7.1.1.4.1.4', sha512: '0.4.0.127.0.7.1.1.4.1.5',
+  'sha3-256': '0.4.0.127.0.7.1.1.4.1.9', 'sha3-384': '0.4.0.127.0.7.1.1.4.1.10', 'sha3-512': '0.4.0.127.0.7.1.1.4.1.11',
+};
 
-export type Digest = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+export type Digest = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'sha3-256' | 'sha3-384' | 'sha3-512' | 'shake256';
 export const digestAlg = (d: Digest) => seq(oid(DIGEST_OID[d]));
 export function sigAlg(key: KeyObject, d: Digest): Buffer {
-  return key.asymmetricKeyType === 'ec' ? seq(oid(ECDSA_OID[d])) : seq(oid(RSA_OID[d]), NULL);
+  return key.asymmetricKeyType === 'ec' ? seq(oid(ECDSA_OID[d]!)) : seq(oid(RSA_OID[d]!), NULL);
 }
 export function signWith(key: KeyObject, d: Digest, data: Buffer): Buffer {
   return cryptoSign(d, data, key.asymmetricKeyType === 'ec' ? { key, dsaEncoding: 'der' } : key);
 }
-export const sha = (d: Digest, b: Buffer) => createHash(d).update(b).digest();
+// RFC 8702: SHAKE256 in CMS has a 512-bit output.
+export const sha = (d: Digest, b: Buffer) => createHash(d, d === 'shake256' ? { outputLength: 64 } : undefined).update(b).digest();
+
+/** A signature AlgorithmIdentifier and the signing operation it names. */
+export interface SignatureMethod {
+  algorithm: Buffer;
+  sign(data: Buffer): Buffer;
+}
+
+export const methods = {
+  /** What the key type suggests: ECDSA (DER), RSA PKCS#1 v1.5, EdDSA, or RSASSA-PSS for an rsa-pss key. */
+  default(key: KeyObject, d: Digest): SignatureMethod {
+    const t = key.asymmetricKeyType;
+    if (t === 'ed25519' || t === 'ed448') return methods.eddsa(key);
+    if (t === 'rsa-pss') return methods.pss(key, { hash: d, saltLength: sha(d, Buffer.alloc(0)).length });
+    if (t === 'dsa') return { algorithm: seq(oid(DSA_OID[d]!)), sign: (data) => cryptoSign(d, data, { key, dsaEncoding: 'der' }) };
+    return { algorithm: sigAlg(key, d), sign: (data) => signWith(key, d, data) };
+  },
+  pss(key: KeyObject, o: { hash: Digest; mgfHash?: Digest; saltLength: number }): SignatureMethod {
+    const params = seq(
+      tlv(0xa0, seq(oid(DIGEST_OID[o.hash]))),
+      tlv(0xa1, seq(oid(OIDS.mgf1), seq(oid(DIGEST_OID[o.mgfHash ?? o.hash])))),
+      tlv(0xa2, int(o.saltLength)),
+    );
+    return {
+      algorithm: seq(oid(OIDS.rsassaPss), params),
+      sign: (data) => cryptoSign(o.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: o.saltLength }),
+    };
+  },
+  plainEcdsa(key: KeyObject, d: Digest): SignatureMethod {
+    return { algorithm: seq(oid(PLAIN_ECDSA_OID[d]!)), sign: (data) => cryptoSign(d, data, { key, dsaEncoding: 'ieee-p1363' }) };
+  },
+  eddsa(key: KeyObject): SignatureMethod {
+    return { algorithm: seq(oid(key.asymmetricKeyType === 'ed448' ? OIDS.ed448 : OIDS.ed25519)), sign: (data) => cryptoSign(null, data, key) };
+  },
+  /** An algorithm identifier the verifier cannot check, with any bytes as the signature. */
+  opaque(algorithmOid: string): SignatureMethod {
+    return { algorithm: seq(oid(algorithmOid)), sign: (data) => sha('sha512', data) };
+  },
+};
 
 // --- certificates -----------------------------------------------------------------------------
 const NAME_OID: Record<string, string> = { C: '2.5.4.6', O: '2.5.4.10', OU: '2.5.4.11', CN: '2.5.4.3', serialNumber: '2.5.4.5' };
@@ -93,7 +149,7 @@ export interface CertSpec {
   subject: [string, string][];
   issuer?: Party; // absent: self-signed
   key?: { privateKey: KeyObject; publicKey: KeyObject };
-  keyType?: 'ec' | 'ec384' | 'rsa' | 'rsa1024';
+  keyType?: KeyType;
   ca?: boolean;
   pathLen?: number;
   keyUsage?: ('digitalSignature' | 'nonRepudiation' | 'keyCertSign' | 'cRLSign')[];
@@ -105,12 +161,26 @@ export interface CertSpec {
   /** override the issuer name written in the certificate (look-alike issuers) */
   issuerName?: Buffer;
   noAki?: boolean;
+  /** how the issuer signs this certificate (default: methods.default for its key and `digest`) */
+  method?: SignatureMethod;
+  /** further extensions, DER Extension SEQUENCEs (see extension()) */
+  extensions?: Buffer[];
+}
+
+export type KeyType = 'ec' | 'ec384' | 'rsa' | 'rsa1024' | 'rsa-pss' | 'ed25519' | 'ed448' | 'dsa';
+
+export function extension(extnOid: string, critical: boolean, value: Buffer): Buffer {
+  return seq(oid(extnOid), ...(critical ? [bool(true)] : []), octets(value));
 }
 
 const KU_BITS = { digitalSignature: 0, nonRepudiation: 1, keyCertSign: 5, cRLSign: 6 } as const;
 
-export function newKey(type: CertSpec['keyType'] = 'ec'): { privateKey: KeyObject; publicKey: KeyObject } {
+export function newKey(type: KeyType = 'ec'): { privateKey: KeyObject; publicKey: KeyObject } {
   if (type === 'rsa' || type === 'rsa1024') return generateKeyPairSync('rsa', { modulusLength: type === 'rsa' ? 2048 : 1024 });
+  if (type === 'rsa-pss') return generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256' });
+  if (type === 'ed25519') return generateKeyPairSync('ed25519');
+  if (type === 'ed448') return generateKeyPairSync('ed448');
+  if (type === 'dsa') return generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 });
   return generateKeyPairSync('ec', { namedCurve: type === 'ec384' ? 'P-384' : 'P-256' });
 }
 
@@ -122,6 +192,7 @@ export function makeCert(spec: CertSpec): Party {
   const subject = name(spec.subject);
   const signer = spec.issuer?.key ?? kp.privateKey;
   const d = spec.digest ?? 'sha256';
+  const method = spec.method ?? methods.default(signer, d);
   const exts: Buffer[] = [];
   if (spec.ca !== undefined) {
     exts.push(seq(oid('2.5.29.19'), bool(true), octets(seq(...(spec.ca ? [bool(true)] : []), ...(spec.pathLen !== undefined ? [int(spec.pathLen)] : [])))));
@@ -134,18 +205,19 @@ export function makeCert(spec: CertSpec): Party {
   if (spec.eku) exts.push(seq(oid('2.5.29.37'), ...(spec.eku.critical ? [bool(true)] : []), octets(seq(...spec.eku.purposes.map(oid)))));
   exts.push(seq(oid('2.5.29.14'), octets(octets(ski))));
   if (!spec.noAki) exts.push(seq(oid('2.5.29.35'), octets(seq(tlv(0x80, spec.issuer?.ski ?? ski)))));
+  exts.push(...(spec.extensions ?? []));
   const now = Date.now();
   const tbs = seq(
     tlv(0xa0, int(2)),
     integer(serial),
-    sigAlg(signer, d),
+    method.algorithm,
     spec.issuerName ?? spec.issuer?.name ?? subject,
     seq(certTime(spec.notBefore ?? new Date(now - 86400_000)), certTime(spec.notAfter ?? new Date(now + 365 * 86400_000))),
     subject,
     spki,
     tlv(0xa3, seq(...exts)),
   );
-  const der = seq(tbs, sigAlg(signer, d), bitString(signWith(signer, d, tbs)));
+  const der = seq(tbs, method.algorithm, bitString(method.sign(tbs)));
   return { key: kp.privateKey, pub: kp.publicKey, der, name: subject, ski, serial };
 }
 
@@ -159,7 +231,7 @@ export interface Pki {
   tsa: Party;
 }
 
-export function makePki(opts: { signerKeyType?: CertSpec['keyType']; signerSpec?: Partial<CertSpec> } = {}): Pki {
+export function makePki(opts: { signerKeyType?: KeyType; signerSpec?: Partial<CertSpec> } = {}): Pki {
   const root = makeCert({ subject: [['C', 'CN'], ['O', 'Test Water PKI'], ['CN', 'Test Water Root CA']], ca: true, keyUsage: ['keyCertSign', 'cRLSign'], notAfter: new Date(Date.now() + 3650 * 86400_000) });
   const ca = makeCert({ subject: [['C', 'CN'], ['O', 'Test Water PKI'], ['CN', 'Test Water Issuing CA']], issuer: root, ca: true, pathLen: 0, keyUsage: ['keyCertSign', 'cRLSign'] });
   const signer = makeSigner(ca, { keyType: opts.signerKeyType, ...opts.signerSpec });
@@ -275,11 +347,16 @@ export interface SignedDataSpec {
   unsignedAttrs?: (signature: Buffer) => Buffer[];
   crls?: Buffer[];
   tamperSignature?: boolean;
+  /** how the signer signs (default: methods.default for its key and `digest`) */
+  method?: SignatureMethod;
+  /** the SignerInfo digestAlgorithm written, when it must differ from `digest` */
+  digestAlgorithm?: Buffer;
 }
 
 export function signedDataContentInfo(spec: SignedDataSpec): Buffer {
   const attrsSet = spec.signedAttrs ? set(...[...spec.signedAttrs].sort(Buffer.compare)) : undefined;
-  let signature = signWith(spec.signer.key, spec.digest, attrsSet ?? spec.content ?? spec.eContent ?? Buffer.alloc(0));
+  const method = spec.method ?? methods.default(spec.signer.key, spec.digest);
+  let signature = method.sign(attrsSet ?? spec.content ?? spec.eContent ?? Buffer.alloc(0));
   if (spec.tamperSignature) {
     signature = Buffer.from(signature);
     signature[signature.length - 3] ^= 0x01;
@@ -288,9 +365,9 @@ export function signedDataContentInfo(spec: SignedDataSpec): Buffer {
   const signerInfo = seq(
     int(1),
     issuerAndSerial(spec.sidCert ?? spec.signer.der),
-    digestAlg(spec.digest),
+    spec.digestAlgorithm ?? digestAlg(spec.digest),
     ...(attrsSet ? [Buffer.concat([Buffer.from([0xa0]), attrsSet.subarray(1)])] : []),
-    sigAlg(spec.signer.key, spec.digest),
+    method.algorithm,
     octets(signature),
     ...(unsigned.length ? [tlv(0xa1, ...unsigned)] : []),
   );
@@ -319,6 +396,7 @@ export interface PadesCmsOptions {
   tamperSignature?: boolean;
   signer?: Party;
   extraSignedAttrs?: Buffer[];
+  method?: SignatureMethod;
 }
 
 /** A detached CMS like ours: contentType, messageDigest, signing-certificate-v2, optional RFC 3161 token. */
@@ -337,6 +415,7 @@ export function padesCms(pki: Pki, signedBytes: Buffer, o: PadesCmsOptions = {})
     digest: d,
     crls: o.crls,
     tamperSignature: o.tamperSignature,
+    method: o.method,
     unsignedAttrs: o.tsa
       ? (sig) => [attr(OIDS.timeStampToken, makeTimestampToken(o.tsa!, o.tsaImprint ?? sha('sha256', sig), { time: o.tsaTime, chain: o.tsaChain }))]
       : undefined,

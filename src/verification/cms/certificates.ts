@@ -16,6 +16,8 @@ export type KeyUsage = (typeof KEY_USAGE_NAMES)[number];
 const UNDERSTOOD = new Set([
   '2.5.29.19', '2.5.29.15', '2.5.29.37', '2.5.29.14', '2.5.29.35', '2.5.29.31', '1.3.6.1.5.5.7.1.1', '2.5.29.32',
   '2.5.29.17', '2.5.29.18', '1.3.6.1.5.5.7.48.1.5', '1.3.6.1.5.5.7.1.3', '2.5.29.46',
+  // policyMappings, policyConstraints, inhibitAnyPolicy: processed by policies.ts (RFC 5280 §6.1).
+  '2.5.29.33', '2.5.29.36', '2.5.29.54',
 ]);
 
 export class ParsedCert {
@@ -43,6 +45,11 @@ export class ParsedCert {
   crlUrls: string[] = [];
   ocspUrls: string[] = [];
   ocspNoCheck = false;
+  /** certificatePolicies OIDs; undefined when the extension is absent (which is not the same as empty) */
+  policies?: string[];
+  policyMappings?: { issuerDomain: string; subjectDomain: string }[];
+  policyConstraints?: { requireExplicitPolicy?: number; inhibitPolicyMapping?: number };
+  inhibitAnyPolicy?: number;
   unknownCriticalExtensions: string[] = [];
   private key?: KeyObject;
   private readonly issuedBy = new Map<string, boolean | undefined>();
@@ -123,6 +130,27 @@ export class ParsedCert {
         case '1.3.6.1.5.5.7.48.1.5':
           this.ocspNoCheck = true;
           break;
+        case '2.5.29.32':
+          this.policies = children(value, v).map((pi) => readOid(value, children(value, pi)[0]));
+          break;
+        case '2.5.29.33':
+          this.policyMappings = children(value, v).map((m) => {
+            const [issuerDomain, subjectDomain] = children(value, m);
+            return { issuerDomain: readOid(value, issuerDomain), subjectDomain: readOid(value, subjectDomain) };
+          });
+          break;
+        case '2.5.29.36': {
+          const pc: { requireExplicitPolicy?: number; inhibitPolicyMapping?: number } = {};
+          for (const c of children(value, v)) {
+            if (c.tag === 0x80) pc.requireExplicitPolicy = skipCerts(value, c);
+            else if (c.tag === 0x81) pc.inhibitPolicyMapping = skipCerts(value, c);
+          }
+          this.policyConstraints = pc;
+          break;
+        }
+        case '2.5.29.54':
+          this.inhibitAnyPolicy = skipCerts(value, expectTag(v, 0x02, 'inhibitAnyPolicy'));
+          break;
       }
     }
   }
@@ -177,6 +205,13 @@ export class ParsedCert {
     };
     return this.infoCache;
   }
+}
+
+/** SkipCerts ::= INTEGER (0..MAX); huge values mean "never", so they are capped rather than overflowing. */
+function skipCerts(b: Buffer, t: Tlv): number {
+  const bytes = content(b, t);
+  if (bytes.length === 0 || bytes[0] & 0x80) throw new Error('SkipCerts must be a non-negative INTEGER');
+  return bytes.length > 4 ? Number.MAX_SAFE_INTEGER : bytes.readUIntBE(0, bytes.length);
 }
 
 function collectUris(b: Buffer, t: Tlv, out: string[], depth = 0): void {

@@ -2,6 +2,7 @@
 // chosen by name AND by a verifying signature: a certificate that merely carries a trusted
 // name (a fake root, a self-signed look-alike) never links to a trust anchor.
 import type { ParsedCert } from './certificates.js';
+import { policyProblem } from './policies.js';
 
 export const MAX_PATH_LENGTH = 10;
 const MAX_STEPS = 200;
@@ -12,6 +13,8 @@ export interface BuiltPath {
   trusted: boolean;
   /** a certificate whose named issuer was found but whose signature does not verify with it */
   brokenSignature?: string;
+  /** a certificate whose named issuer was found but whose signature algorithm cannot be checked */
+  unsupportedSignature?: string;
 }
 
 export function isAnchor(cert: ParsedCert, anchors: ParsedCert[]): boolean {
@@ -26,6 +29,7 @@ function label(c: ParsedCert): string {
 export function buildPath(leaf: ParsedCert, pool: ParsedCert[], anchors: ParsedCert[]): BuiltPath {
   let best: ParsedCert[] = [leaf];
   let brokenSignature: string | undefined;
+  let unsupportedSignature: string | undefined;
   let steps = 0;
 
   const extend = (path: ParsedCert[]): ParsedCert[] | undefined => {
@@ -38,6 +42,10 @@ export function buildPath(leaf: ParsedCert, pool: ParsedCert[], anchors: ParsedC
     const candidates = [...anchors, ...pool].filter((c, i, all) => !seen.has(c.sha256) && all.findIndex((d) => d.sha256 === c.sha256) === i && last.namesIssuer(c));
     for (const c of candidates) {
       const ok = last.signedBy(c);
+      if (ok === undefined) {
+        unsupportedSignature ??= `the signature of ${label(last)} cannot be checked: unsupported signature algorithm ${last.signatureScheme.name}`;
+        continue;
+      }
       if (!ok) {
         brokenSignature ??= `the signature of ${label(last)} does not verify with the key of ${label(c)}`;
         continue;
@@ -50,7 +58,7 @@ export function buildPath(leaf: ParsedCert, pool: ParsedCert[], anchors: ParsedC
 
   const trustedPath = extend([leaf]);
   if (trustedPath) return { path: trustedPath, trusted: true };
-  return { path: best, trusted: false, brokenSignature };
+  return { path: best, trusted: false, brokenSignature, unsupportedSignature };
 }
 
 export type Purpose = 'signing' | 'timestamping';
@@ -79,5 +87,9 @@ export function pathProblems(built: BuiltPath, times: { at: Date; what: string }
     const below = path.slice(1, idx).filter((c) => !c.selfIssued).length;
     if (cert.basicConstraints?.pathLen !== undefined && below > cert.basicConstraints.pathLen) problems.push(`${label(cert)} path length constraint exceeded`);
   });
+  // The anchor is input to RFC 5280 path validation, not part of the path: its own constraints are not applied.
+  const certs = path.length && isAnchor(path[path.length - 1], anchors) ? path.slice(0, -1) : path;
+  const policy = policyProblem([...certs].reverse(), label);
+  if (policy) problems.push(policy);
   return problems;
 }

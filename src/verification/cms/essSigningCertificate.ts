@@ -36,15 +36,26 @@ function firstCertIdMatches(value: Buffer, cert: ParsedCert, v2: boolean): boole
   return true;
 }
 
-export function checkSigningCertificate(si: ParsedSignerInfo, cert: ParsedCert | undefined): EssOutcome {
-  const v2 = si.signedAttrs.get(OID_SIGNING_CERTIFICATE_V2);
-  const v1 = si.signedAttrs.get(OID_SIGNING_CERTIFICATE);
-  const attr = v2 ?? v1;
-  if (!attr || attr.length === 0) return 'missing';
-  if (!cert || attr.length !== 1 || (v1 && v2)) return 'mismatch';
-  try {
-    return firstCertIdMatches(attr[0], cert, !!v2) ? (v2 ? 'v2' : 'v1') : 'mismatch';
-  } catch {
-    return 'mismatch';
-  }
+export interface EssResult {
+  outcome: EssOutcome;
+  /** which attributes the signer put in: some signing tools write v1 beside v2, which is no substitution as long as both name the signer */
+  present: ('v1' | 'v2')[];
+}
+
+/** Every attribute present must name `cert`; with both present, v2 (SHA-256 or better) is what is reported. */
+export function checkSigningCertificate(si: ParsedSignerInfo, cert: ParsedCert | undefined): EssResult {
+  const found = ([['v2', OID_SIGNING_CERTIFICATE_V2], ['v1', OID_SIGNING_CERTIFICATE]] as const)
+    .map(([version, oid]) => ({ version, values: si.signedAttrs.get(oid) ?? [] }))
+    .filter((a) => a.values.length > 0);
+  const present = found.map((a) => a.version);
+  if (found.length === 0) return { outcome: 'missing', present };
+  const matches = (a: (typeof found)[number]): boolean => {
+    if (!cert || a.values.length !== 1) return false;
+    try {
+      return firstCertIdMatches(a.values[0], cert, a.version === 'v2');
+    } catch {
+      return false;
+    }
+  };
+  return { outcome: found.every(matches) ? found[0].version : 'mismatch', present };
 }

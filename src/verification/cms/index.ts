@@ -103,7 +103,7 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     const k = signer.keyDescription();
     if ((k.type === 'rsa' || k.type === 'rsa-pss') && (k.bits ?? 0) < 2048) weaknesses.push(`RSA key under 2048 bits (${k.bits})`);
   }
-  const ess = checkSigningCertificate(si, signer);
+  const { outcome: ess, present: essPresent } = checkSigningCertificate(si, signer);
   if (ess === 'missing') weaknesses.push('no signing-certificate attribute');
   else if (ess === 'v1') weaknesses.push('signing-certificate v1 attribute (SHA-1 certificate hash)');
 
@@ -142,7 +142,7 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     const path = built.path.map((c) => c.info);
     if (problems.length) chain = { status: 'failed', reason: problems.join('; '), trusted: built.trusted, path };
     else if (!built.trusted && built.brokenSignature) chain = { status: 'failed', reason: built.brokenSignature, trusted: false, path };
-    else if (!built.trusted) chain = { status: 'unknown', reason: 'no path to a trust anchor', trusted: false, path };
+    else if (!built.trusted) chain = { status: 'unknown', reason: built.unsupportedSignature ?? 'no path to a trust anchor', trusted: false, path };
     else chain = { status: 'ok', trusted: true, path };
     const stillValid = docTs && chain.status === 'ok' ? pathProblems(built, [{ at: validationTime, what: 'the validation time' }], anchors, 'timestamping') : [];
     if (stillValid.length) {
@@ -193,6 +193,7 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     signatureAlgorithm: integ.scheme.name,
     integrity: integ.integrity,
     signingCertificateAttribute: ess,
+    signingCertificateAttributesPresent: essPresent,
     timestamp: ts
       ? {
           present: true,

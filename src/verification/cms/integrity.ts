@@ -2,7 +2,7 @@
 // signature over the DER signed attributes must verify with the key of the certificate the sid
 // names — not with whatever certificate happens to be first in the bag.
 import { createHash } from 'node:crypto';
-import { digestInfo, digestName, hash, signatureScheme, verifySignature, type SignatureScheme } from './algorithms.js';
+import { describeDigest, digestName, digestOf, hash, signatureScheme, verifySignature, type SignatureScheme } from './algorithms.js';
 import type { ParsedCert } from './certificates.js';
 import { octetString, readOid, readTlv } from './der.js';
 import type { ParsedSignerInfo, ParsedSignedData } from './signedData.js';
@@ -10,6 +10,8 @@ import type { Check } from './types.js';
 
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
+// RFC 8419 §3.1: the messageDigest hash that keeps EdDSA's security level.
+const EDDSA_DIGEST: Record<string, string> = { Ed25519: 'SHA-512', Ed448: 'SHAKE256' };
 
 export interface IntegrityOutcome {
   signerCert?: ParsedCert;
@@ -39,7 +41,7 @@ function single(si: ParsedSignerInfo, oid: string): Buffer | undefined | null {
 
 export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signedBytes: Buffer, pool: ParsedCert[]): IntegrityOutcome {
   const weaknesses: string[] = [];
-  const digest = digestInfo(si.digestAlgorithm.oid);
+  const digest = digestOf(si.digestAlgorithm);
   const digestAlgorithm = digestName(si.digestAlgorithm.oid);
   const scheme = signatureScheme(si.signatureAlgorithm, digest?.node);
   const candidates = certificatesForSid(si, pool);
@@ -47,7 +49,7 @@ export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signe
     signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'failed', reason, ...extra },
   });
   if (!digest) {
-    return { signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported digest algorithm ${si.digestAlgorithm.oid}` } };
+    return { signerCert: candidates[0], digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported digest algorithm ${describeDigest(si.digestAlgorithm)}` } };
   }
 
   // Detached CMS signs the caller's bytes; an encapsulated content must itself be those bytes, or
@@ -74,6 +76,8 @@ export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signe
     const mdValue = octetString(md, readTlv(md, 0));
     messageDigestMatches = mdValue.equals(hash(digest.node, signedContent));
     signedData = si.signedAttrsDer;
+    const eddsaDigest = EDDSA_DIGEST[scheme.name];
+    if (eddsaDigest && digest.name !== eddsaDigest) weaknesses.push(`${scheme.name} with digest ${digest.name}: RFC 8419 requires ${eddsaDigest}`);
   } else {
     weaknesses.push('no signed attributes');
     signedData = signedContent;

@@ -85,13 +85,13 @@ export function verifyTimestampToken(tokenDer: Buffer, signatureValue: Buffer, p
   const eku = tsaCert!.extKeyUsage;
   if (!eku?.purposes.includes(OID_EKU_TIMESTAMPING)) return invalid('TSA certificate lacks extended key usage timeStamping', base);
   if (!eku.critical) weaknesses.push('TSA certificate extended key usage is not critical');
-  if (checkSigningCertificate(si, tsaCert) === 'mismatch') return invalid('timestamp signing-certificate attribute does not match the TSA certificate', base);
+  if (checkSigningCertificate(si, tsaCert).outcome === 'mismatch') return invalid('timestamp signing-certificate attribute does not match the TSA certificate', base);
 
   const built = buildPath(tsaCert!, tokenPool, anchors);
   const problems = pathProblems(built, [{ at: time, what: 'the timestamp time' }], anchors, 'timestamping');
   if (problems.length) return invalid(`TSA certificate path: ${problems[0]}`, { ...base, chainTrusted: false });
   if (!built.trusted) {
-    return { valid: true, ...base, chainTrusted: false, path: built.path, reason: built.brokenSignature ?? 'TSA certificate does not chain to a trust anchor', weaknesses };
+    return { valid: true, ...base, chainTrusted: false, path: built.path, reason: built.brokenSignature ?? built.unsupportedSignature ?? 'TSA certificate does not chain to a trust anchor', weaknesses };
   }
   return { valid: true, ...base, chainTrusted: true, path: built.path, weaknesses };
 }

@@ -23,7 +23,9 @@ export interface CmsVerifyResult {
   digestAlgorithm: string;           // 'SHA-256' | 'SHA-384' | 'SHA-512' | 'SHA-1' | 'MD5' | OID
   signatureAlgorithm: string;        // e.g. 'ECDSA-SHA256', 'RSA-SHA256', 'RSASSA-PSS'
   integrity: Check & { messageDigestMatches?: boolean; signatureValid?: boolean };
+  /** 'v2' when a v2 attribute is present and every ESS attribute present names the signer certificate */
   signingCertificateAttribute: 'v2' | 'v1' | 'missing' | 'mismatch';
+  signingCertificateAttributesPresent: ('v1' | 'v2')[];
   timestamp: { present: false } | { present: true; valid: boolean; time?: string; tsa?: Subject; reason?: string; chainTrusted?: boolean };
   signingTime: { value?: string; source: 'timestamp' | 'claimed' | 'none' };
   chain: Check & { trusted: boolean; path: CertificateInfo[] /* signer → anchor */ };

@@ -134,6 +134,51 @@ describe('approval signatures without a certification', () => {
   });
 });
 
+describe("rewriting the field's own empty appearance in place", () => {
+  // The utility's empty field gets an empty appearance of its own before anyone signs; the utility's
+  // signature then rewrites that stream object instead of adding a new one.
+  async function prepared(sharedWithPage: boolean) {
+    const doc = documentObjects(g.unsigned);
+    const field = utilityField(doc);
+    const ap = doc.reader.size;
+    const objects: Array<[number, string]> = [
+      [ap, '<</Type /XObject /Subtype /Form /BBox [0 0 100 50] /Length 0>>\nstream\n\nendstream'],
+      [field.num, withEntry(field.dict, 'AP', `<</N ${ap} 0 R>>`)],
+    ];
+    if (sharedWithPage) objects.push([doc.pageNum, withEntry(doc.page, 'Shared', `${ap} 0 R`)]);
+    const signed = await g.signApplicant(applicant, appendRevision(g.unsigned, objects));
+    const after = documentObjects(signed);
+    const sigNum = after.reader.size;
+    const filled = utilityField(after);
+    const fake = appendRevision(signed, [
+      [sigNum, '<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 30] /Contents <00>>>'],
+      [ap, '<</Type /XObject /Subtype /Form /BBox [0 0 100 50] /Length 20>>\nstream\n1 0 0 rg 0 0 50 50 re f\nendstream'],
+      [filled.num, withEntry(filled.dict, 'V', `${sigNum} 0 R`)],
+    ]);
+    return sig(await verify(fake), 'sig_applicant');
+  }
+  const utilityField = (doc: ReturnType<typeof documentObjects>) => {
+    const af = doc.reader.resolveDict(doc.catalog.map.get('AcroForm'))!;
+    for (const f of (doc.reader.resolve(af.map.get('Fields')) as { items: Array<{ type: 'ref'; num: number; gen: number }> }).items) {
+      const d = doc.reader.resolveDict(f)!;
+      if ((d.map.get('T') as { raw: string }).raw.includes('sig_utility')) return { num: f.num, dict: d };
+    }
+    throw new Error('no sig_utility');
+  };
+
+  it('is part of filling the field when nothing else uses that appearance', async () => {
+    const a = await prepared(false);
+    expect(a.modificationsAfter.disallowed).toEqual([]);
+    expect(a.modificationsAfter.allowed.map((m) => m.what)).toEqual(expect.arrayContaining(['signature_field_filled', 'signature_appearance']));
+  });
+
+  it('is a disallowed change when the page uses the same object', async () => {
+    const a = await prepared(true);
+    expect(a.verdict).toBe('invalid');
+    expect(a.modificationsAfter.disallowed.map((m) => m.what)).toEqual(['object_changed']);
+  });
+});
+
 describe('certification signatures (DocMDP)', () => {
   const certified = (p: 1 | 2 | 3) => signWithTransform(g.unsigned, 'sig_applicant', applicant, tsa, { docMdp: p });
 

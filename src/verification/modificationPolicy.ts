@@ -154,7 +154,7 @@ function fillExistingField(d: RevisionDiff): Claim[] {
     ];
     claims.push(...newObjectsBelow(d, sigCh.after!.value, 'signature_dictionary_part'));
     if (merged) {
-      claims.push(...newObjectsBelow(d, after.map.get('AP'), 'signature_appearance'));
+      claims.push(...appearanceBelow(d, ch.num, before, after));
     } else {
       const kids = d.after.resolve(after.map.get('Kids'));
       let widgetsOk = true;
@@ -168,13 +168,29 @@ function fillExistingField(d: RevisionDiff): Claim[] {
           widgetsOk = false;
           break;
         }
-        claims.push({ num: k.num, what: 'signature_widget', field }, ...newObjectsBelow(d, ka.map.get('AP'), 'signature_appearance'));
+        claims.push({ num: k.num, what: 'signature_widget', field }, ...appearanceBelow(d, k.num, kb, ka));
       }
       if (!widgetsOk) continue;
     }
     out.push(...claims);
   }
   return out;
+}
+
+/**
+ * The new appearance of a widget being signed. Besides new objects it may rewrite in place the
+ * objects of the widget's own earlier (empty) appearance, as long as nothing else in the signed
+ * revision uses them: then they showed nothing but the unsigned field.
+ */
+function appearanceBelow(d: RevisionDiff, widgetNum: number, before: PdfDict, after: PdfDict): Claim[] {
+  let own: Set<number> | undefined;
+  let elsewhere: Set<number> | undefined;
+  const ownOnly = (n: number) => {
+    own ??= reachableFrom(d.before, [before.map.get('AP')]);
+    elsewhere ??= reachableFrom(d.before, [...d.before.trailer.map.values()], (num, key) => num === widgetNum && key === 'AP');
+    return own.has(n) && !elsewhere.has(n);
+  };
+  return objectsBelow(d, after.map.get('AP'), 'signature_appearance', (ch) => ch.kind === 'changed' && (!reachableBefore(d).has(ch.num) || ownOnly(ch.num)));
 }
 
 function newSignatureFields(d: RevisionDiff, kind: 'signature' | 'document_timestamp'): Claim[] {
@@ -459,20 +475,24 @@ const reachableCache = new WeakMap<RevisionDiff, Set<number>>();
  */
 function reachableBefore(d: RevisionDiff): Set<number> {
   let s = reachableCache.get(d);
-  if (s) return s;
-  s = new Set();
-  const stack: PdfValue[] = [...d.before.trailer.map.values()];
+  if (!s) reachableCache.set(d, (s = reachableFrom(d.before, [...d.before.trailer.map.values()])));
+  return s;
+}
+
+/** Objects reachable from `roots`, optionally not following one key of one object. */
+function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean): Set<number> {
+  const s = new Set<number>();
+  const stack: Array<{ v: PdfValue; owner: number }> = roots.filter((v): v is PdfValue => v !== undefined).map((v) => ({ v, owner: -1 }));
   while (stack.length && s.size < MAX_REACHABLE) {
-    const x = stack.pop()!;
+    const { v: x, owner } = stack.pop()!;
     if (x.type === 'ref') {
-      if (s.has(x.num) || !d.before.has(x.num)) continue;
+      if (s.has(x.num) || !objs.has(x.num)) continue;
       s.add(x.num);
-      const o = safe(() => d.before.getObject(x.num));
-      if (o) stack.push(o.value);
-    } else if (x.type === 'array') stack.push(...x.items);
-    else if (x.type === 'dict') stack.push(...x.map.values());
+      const o = safe(() => objs.getObject(x.num));
+      if (o) stack.push({ v: o.value, owner: x.num });
+    } else if (x.type === 'array') for (const i of x.items) stack.push({ v: i, owner: -1 });
+    else if (x.type === 'dict') for (const [k, i] of x.map) if (!skip?.(owner, k)) stack.push({ v: i, owner: -1 });
   }
-  reachableCache.set(d, s);
   return s;
 }
 

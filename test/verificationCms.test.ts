@@ -210,6 +210,19 @@ describe('verifyCms: forgeries and defects', () => {
     expect(r.chain.status).toBe('ok');
   });
 
+  it('an issuing CA the root revoked before the signature takes the signature with it; revoked later, a stated weakness', async () => {
+    const before = makeCrl(pki.root, [{ serial: pki.ca.serial, at: new Date(Date.now() - 3600_000), reason: 2 }]);
+    const r = await verifyCms(good, DATA, { ...opts, embeddedCrls: [before, makeCrl(pki.ca, [])] });
+    expect(r.revocation.status).toBe('good');
+    expect(r.chain).toMatchObject({ status: 'failed', trusted: true });
+    expect((r.chain as { reason: string }).reason).toMatch(/^CA certificate CN=Test Water Issuing CA,O=Test Water PKI,C=CN revoked at \S+ \(cACompromise\)$/);
+
+    const later = makeCrl(pki.root, [{ serial: pki.ca.serial, at: new Date(Date.now() + 60_000) }], { thisUpdate: new Date(Date.now() + 61_000) });
+    const r2 = await verifyCms(good, DATA, { ...opts, embeddedCrls: [later] });
+    expect(r2.chain.status).toBe('ok');
+    expect(r2.weaknesses.join(' ')).toMatch(/CA certificate CN=Test Water Issuing CA,O=Test Water PKI,C=CN revoked at \S+, after the trusted signing time/);
+  });
+
   it('revocation through OCSP (CA-signed and delegated responder; a rogue responder is ignored)', async () => {
     const direct = makeOcsp(pki.ca, pki.signer, 'revoked', { revokedAt: new Date(Date.now() - 3600_000) });
     expect((await verifyCms(good, DATA, { ...opts, embeddedOcsps: [direct] })).revocation).toMatchObject({ status: 'revoked', source: 'embedded_ocsp' });

@@ -171,6 +171,24 @@ async function verifyWith(cms: Buffer, signedBytes: Buffer, opts: CmsVerifyOptio
     }
   }
 
+  // The CAs between the signer and the anchor: a CA revoked before the signing time takes every
+  // certificate it issued with it (RFC 5280 §6.3); one revoked later is reported beside the answer.
+  if (signer && built?.trusted) {
+    const when = docTs ? validationTime : (signatureTsTime ?? opts.claimedSigningTime ?? validationTime);
+    for (let i = 1; i < built.path.length - 1; i++) {
+      const ca = built.path[i];
+      const answer = await revocationStatus(ca, built.path[i + 1], crls, ocsps, opts);
+      if (!answer || answer.status === 'unknown') continue;
+      const judged = judgeAtSigningTime(answer, when, !docTs && !!signatureTsTime);
+      if (judged.status === 'revoked') {
+        const why = `CA certificate ${ca.info.subject.dn} revoked at ${judged.revokedAt ?? 'an unknown time'}${judged.reason ? ` (${judged.reason})` : ''}`;
+        chain = { status: 'failed', reason: chain.status === 'failed' ? `${chain.reason}; ${why}` : why, trusted: chain.trusted, path: chain.path };
+      } else if (judged.revokedAt) {
+        weaknesses.push(`CA certificate ${ca.info.subject.dn} ${judged.reason}`);
+      }
+    }
+  }
+
   // Both paths a B-LT validator must check offline: the signer's and the signature timestamp's TSA.
   const lacking = [
     ...(built ? withoutRevocationData(built.path, anchors, crls, ocsps) : []),

@@ -188,9 +188,9 @@ function appearanceBelow(d: RevisionDiff, widgetNum: number, before: PdfDict, af
   const ownOnly = (n: number) => {
     own ??= reachableFrom(d.before, [before.map.get('AP')]);
     elsewhere ??= reachableFrom(d.before, [...d.before.trailer.map.values()], (num, key) => num === widgetNum && key === 'AP');
-    return own.has(n) && !elsewhere.has(n);
+    return elsewhere !== undefined && own !== undefined && own.has(n) && !elsewhere.has(n);
   };
-  return objectsBelow(d, after.map.get('AP'), 'signature_appearance', (ch) => ch.kind === 'changed' && (!reachableBefore(d).has(ch.num) || ownOnly(ch.num)));
+  return objectsBelow(d, after.map.get('AP'), 'signature_appearance', (ch) => ch.kind === 'changed' && (isOrphanBefore(d, ch.num) || ownOnly(ch.num)));
 }
 
 function newSignatureFields(d: RevisionDiff, kind: 'signature' | 'document_timestamp'): Claim[] {
@@ -419,7 +419,7 @@ function appended<T>(d: RevisionDiff, bv: PdfValue | undefined, av: PdfValue | u
 
 /** New objects reachable from `v` (and objects an earlier orphan held that are rewritten now): parts of what the rule accepts. */
 function newObjectsBelow(d: RevisionDiff, v: PdfValue | undefined, what: string): Claim[] {
-  return objectsBelow(d, v, what, (ch) => ch.kind === 'changed' && !reachableBefore(d).has(ch.num));
+  return objectsBelow(d, v, what, (ch) => ch.kind === 'changed' && isOrphanBefore(d, ch.num));
 }
 
 function objectsBelow(d: RevisionDiff, v: PdfValue | undefined, what: string, alsoChanged: (ch: ObjectChange) => boolean, throughUnchanged = false): Claim[] {
@@ -467,23 +467,26 @@ function containersBelow(objs: PdfObjects, v: PdfValue | undefined): Set<number>
   return out;
 }
 
-const reachableCache = new WeakMap<RevisionDiff, Set<number>>();
+const reachableCache = new WeakMap<RevisionDiff, Set<number> | undefined>();
 /**
- * Objects the earlier revision's document uses (from the trailer down). Only an object outside
- * this set — an orphan — may be rewritten as part of something new: an orphan is not part of what
- * was signed.
+ * Whether the earlier revision's document (from the trailer down) did not use this object. Only
+ * such an orphan may be rewritten as part of something new: it is not part of what was signed.
  */
-function reachableBefore(d: RevisionDiff): Set<number> {
-  let s = reachableCache.get(d);
-  if (!s) reachableCache.set(d, (s = reachableFrom(d.before, [...d.before.trailer.map.values()])));
-  return s;
+function isOrphanBefore(d: RevisionDiff, num: number): boolean {
+  if (!reachableCache.has(d)) reachableCache.set(d, reachableFrom(d.before, [...d.before.trailer.map.values()]));
+  const used = reachableCache.get(d);
+  return used !== undefined && !used.has(num);
 }
 
-/** Objects reachable from `roots`, optionally not following one key of one object. */
-function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean): Set<number> {
+/**
+ * Objects reachable from `roots`, optionally not following one key of one object; undefined when
+ * the walk hit its bound, so callers fail closed rather than take unvisited objects for orphans.
+ */
+function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean): Set<number> | undefined {
   const s = new Set<number>();
   const stack: Array<{ v: PdfValue; owner: number }> = roots.filter((v): v is PdfValue => v !== undefined).map((v) => ({ v, owner: -1 }));
-  while (stack.length && s.size < MAX_REACHABLE) {
+  while (stack.length) {
+    if (s.size >= MAX_REACHABLE) return undefined;
     const { v: x, owner } = stack.pop()!;
     if (x.type === 'ref') {
       if (s.has(x.num) || !objs.has(x.num)) continue;

@@ -29,6 +29,9 @@ function overall(report) {
     const missing = c.parties.filter((p) => !p.signed).map((p) => p.label).join('、');
     return { ...PARTIAL, text: `本合同应由 ${c.expectedParties} 方签署，目前已签署 ${c.signedParties} 方，尚待${missing}签署。已有的签名均有效。` };
   }
+  if (report.verdict === 'valid' && report.signatures.some((sig) => sig.modificationLevel === 'annotations')) {
+    return { tone: 'warn', title: '签名有效，但签署后添加了批注', text: '签名本身有效，但签署之后有人在文件上添加了批注（见下文）。批注不属于签署的内容，可能遮盖原文，请以签署时的内容为准。' };
+  }
   if (report.verdict === 'no_signatures' && report.signatures.length > 0) {
     return { ...VERDICT.no_signatures, text: '此文件只有文档时间戳：它只证明文件在某一时间已经存在，不代表任何人签署或同意。' };
   }

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { annotsOf, appendRevision, documentObjects, withEntry } from './helpers/attackCorpus.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
@@ -236,6 +237,17 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(await page.locator('#parties').innerText()).toContain('已签署 1 / 2 方');
     expect(await page.locator('#newer-version').count()).toBe(1);
     await shot(page, 'verify-partial-390');
+
+    // An annotation added after signing is allowed by PDF's rules, but the page must not show a plain pass.
+    const doc = documentObjects(completed);
+    const n = doc.reader.size;
+    const annotated = appendRevision(completed, [
+      [n, '<</Type /Annot /Subtype /FreeText /Rect [100 100 400 200] /Contents (0.00) /DA (/Helv 12 Tf 0 g)>>'],
+      [doc.pageNum, withEntry(doc.page, 'Annots', `[${annotsOf(doc)} ${n} 0 R]`)],
+    ]);
+    await page.setInputFiles('#file', { name: 'annotated.pdf', mimeType: 'application/pdf', buffer: annotated });
+    await poll(() => page.locator('.verdict-warn .verdict-title').innerText()).toBe('签名有效，但签署后添加了批注');
+    expect(await page.locator('#verdict').getAttribute('data-verdict')).toBe('valid');
   });
 
   it('shows a registered document from the footer QR link, with version fingerprints and no personal data', async () => {

@@ -1,0 +1,37 @@
+// npm run test:mutation: mutation testing of the modules whose bugs would be security bugs. Not part
+// of npm test (it runs the covering tests once per mutant); incremental, so a re-run only tests
+// mutants in changed code. Reports: reports/mutation/mutation.html and mutation.json.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'test/mutation/vitest.config.ts', related: false },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/verification/byteRange.ts',
+    'src/verification/coverage.ts',
+    'src/verification/modificationPolicy.ts',
+    'src/verification/modifications.ts',
+    'src/verification/permissions.ts',
+    'src/verification/contractParties.ts',
+    'src/verification/cms/integrity.ts',
+    'src/http/auth.ts',
+    'src/workflow/auditTrail.ts',
+    'src/workflow/calendar/workingCalendar.ts',
+    'src/workflow/deadlines.ts',
+    'src/workflow/signingSecrets.ts',
+    'src/workflow/signingService.ts:424-455',
+    'src/workflow/webhookDelivery.ts:20-35',
+    'src/workflow/idempotency.ts',
+  ],
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  concurrency: 2,
+  timeoutMS: 60_000,
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

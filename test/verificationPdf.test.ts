@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfReader } from '../src/pdf/pdfReader.js';
 import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verification/index.js';
 import { appendRevision, buildAttacks, makeGenuine, type Genuine } from './helpers/attackCorpus.js';
+import { deeplyNestedCatalog } from './helpers/hostileCorpus.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 import { TimeStampAuthority } from '../src/pki/tsa.js';
 import { loadOrCreatePki } from '../src/pki/index.js';
@@ -181,7 +182,7 @@ describe('unusable input', () => {
     ['truncated', () => g.twoSignatures.subarray(0, Math.floor(g.twoSignatures.length / 2)), 'truncated_pdf'],
     ['encrypted', () => Buffer.from(g.unsigned.toString('latin1').replace('trailer\n<<', 'trailer\n<<\n/Encrypt 1 0 R'), 'latin1'), 'encrypted_pdf'],
     ['broken xref', () => Buffer.from(g.unsigned.toString('latin1').replace(/startxref\s+\d+/, 'startxref\n17'), 'latin1'), 'malformed_pdf'],
-    ['deeply nested', () => Buffer.from(`%PDF-1.7\n1 0 obj\n${'['.repeat(5000)}\nendobj\nxref\n0 2\n0000000000 65535 f\r\n0000000009 00000 n\r\ntrailer\n<</Size 2 /Root 1 0 R>>\nstartxref\n${9 + 8 + 5001 + 8}\n%%EOF\n`), 'malformed_pdf|too_complex'],
+    ['deeply nested', () => deeplyNestedCatalog(), 'pdf_too_complex'],
   ];
   for (const [name, make, code] of cases) {
     it(`${name} → PdfInputError ${code}`, async () => {

@@ -360,7 +360,7 @@ export function openApiDocument(publicUrl: string) {
             },
             '413': errorResponse('payload_too_large'),
             '415': errorResponse('unsupported_media_type'),
-            '422': errorResponse('not_a_pdf, empty_file, truncated_pdf, encrypted_pdf, malformed_pdf, too_complex'),
+            '422': errorResponse('not_a_pdf, empty_file, truncated_pdf, encrypted_pdf, malformed_pdf, pdf_too_complex (over a decoding limit, the time or memory limit)'),
             ...standardErrors,
           },
         },

@@ -21,10 +21,14 @@ export function openPdf(buf: Buffer, limits?: Partial<PdfLimits>): PdfReader {
   try {
     return new PdfReader(buf, { limits });
   } catch (e) {
-    if (!(e instanceof PdfFormatError)) throw e;
-    if (e.code === 'encrypted_pdf') throw new PdfInputError('encrypted_pdf', 'the PDF is encrypted; signatures in encrypted PDFs are not verified', { cause: e });
-    if (e.code === 'too_complex') throw new PdfInputError('too_complex', e.message, { cause: e });
-    if (/past the end of the file/.test(e.message)) throw new PdfInputError('truncated_pdf', e.message, { cause: e });
-    throw new PdfInputError('malformed_pdf', e.message, { cause: e });
+    throw e instanceof PdfFormatError ? inputErrorOf(e) : e;
   }
+}
+
+/** Objects are parsed lazily, so a format error or a limit can surface long after openPdf: same code then. */
+export function inputErrorOf(e: PdfFormatError): PdfInputError {
+  if (e.code === 'encrypted_pdf') return new PdfInputError('encrypted_pdf', 'the PDF is encrypted; signatures in encrypted PDFs are not verified', { cause: e });
+  if (e.code === 'too_complex') return new PdfInputError('pdf_too_complex', e.message, { cause: e });
+  if (/past the end of the file/.test(e.message)) return new PdfInputError('truncated_pdf', e.message, { cause: e });
+  return new PdfInputError('malformed_pdf', e.message, { cause: e });
 }

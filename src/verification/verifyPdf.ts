@@ -1,6 +1,7 @@
 // verifyPdf: discovery → byte ranges → CMS → coverage → later revisions → level → verdict.
 import { createHash } from 'node:crypto';
 import { getName, textString, type PdfDict } from '../pdf/cos.js';
+import { PdfFormatError } from '../pdf/errors.js';
 import type { PdfReader } from '../pdf/pdfReader.js';
 import { checkByteRange } from './byteRange.js';
 import { CmsFormatError, verifyCms, type CmsVerifyResult } from './cms/index.js';
@@ -8,7 +9,7 @@ import { coverageOf } from './coverage.js';
 import { findSignatureFields, unreachableSignatureDictionaries, type SignatureField } from './discovery.js';
 import { readDss } from './dss.js';
 import { analyseRevision, type RevisionVerdict } from './modifications.js';
-import { openPdf } from './openPdf.js';
+import { inputErrorOf, openPdf } from './openPdf.js';
 import { padesLevel } from './padesLevel.js';
 import type { Modification, RegistryMatch, SignatureReport, VerificationReport, VerifyOptions } from './types.js';
 import { judge, KNOWN_SUBFILTERS } from './verdictPolicy.js';
@@ -23,6 +24,17 @@ export interface VerifyPolicyOptions {
 
 export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
   const reader = openPdf(pdf);
+  try {
+    const report = await verifyOpened(reader, pdf, opts);
+    // Parts of the analysis tolerate unreadable objects; a decoding limit hit there still ends it.
+    if (reader.limitHit) throw reader.limitHit;
+    return report;
+  } catch (e) {
+    throw e instanceof PdfFormatError ? inputErrorOf(e) : e;
+  }
+}
+
+async function verifyOpened(reader: PdfReader, pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
   const validationTime = opts.validationTime ?? new Date();
   const warnings = [...reader.structureWarnings];
   const latest = reader.atRevision(reader.revisions.length - 1);
@@ -74,7 +86,7 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
   }
 
   const fileMatch = await registryLookup(opts, pdf, sha256, reports);
-  const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[] };
+  const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[], repaired: reader.repaired };
   reports.forEach((r, i) => {
     const cms = cmsResults[i];
     if (cms && r.type === 'signature') {

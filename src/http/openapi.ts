@@ -362,6 +362,7 @@ export function openApiDocument(publicUrl: string) {
             '415': errorResponse('unsupported_media_type'),
             '422': errorResponse('not_a_pdf, empty_file, truncated_pdf, encrypted_pdf, malformed_pdf, pdf_too_complex (over a decoding limit, the time or memory limit)'),
             ...standardErrors,
+            '503': errorResponse('verifier_busy: every verification worker is busy (or the database is unavailable); retry after the Retry-After header'),
           },
         },
       },

@@ -278,7 +278,7 @@ export class PdfReader extends PdfObjects {
     const size = getNumber(trailer, 'Size');
     if (size === undefined) throw new PdfFormatError('malformed_pdf', 'trailer has no /Size');
     const revisions = groupRevisions(buf, sections, warnings);
-    const repaired = repairXref(buf, revisions, warnings);
+    const repaired = repairXref(buf, revisions, warnings, limits.maxObjects);
     indexEntries(shared.history, sections);
     super(shared, sections, trailer);
     this.startxref = startxref;

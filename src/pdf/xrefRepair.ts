@@ -2,6 +2,7 @@
 // xref table is empty can still be read by finding the "N G obj" headers themselves. What a scan
 // finds is a guess that other readers may not share, so the reader says it repaired the file and the
 // verifier never calls such a file more than indeterminate.
+import { PdfFormatError } from './errors.js';
 import type { Revision, XrefEntry } from './pdfReader.js';
 
 interface Header {
@@ -13,9 +14,9 @@ const WS = '[\\0\\t\\n\\f\\r ]';
 const HEADER = new RegExp(`(?<![0-9])(\\d{1,10})${WS}+(\\d{1,5})${WS}+obj(?![^\\0\\t\\n\\f\\r ()<>\\[\\]{}/%])`, 'g');
 const HEADER_AT = new RegExp(`^${WS}*(\\d{1,10})${WS}+\\d{1,5}${WS}+obj(?![^\\0\\t\\n\\f\\r ()<>\\[\\]{}/%])`);
 
-/** Fixes the sections' entries in place; true when anything was repaired. */
-export function repairXref(buf: Buffer, revisions: Revision[], warnings: string[]): boolean {
-  let headers: Map<number, Header[]> | undefined;
+/** Fixes the sections' entries in place; true when anything was repaired. At most `maxFound` entries are added. */
+export function repairXref(buf: Buffer, revisions: Revision[], warnings: string[], maxFound: number): boolean {
+  let headers: { byNumber: Map<number, Header[]>; all: Array<Header & { num: number }> } | undefined;
   const scan = () => (headers ??= scanHeaders(buf));
   // Hybrid files repeat the same entries in every section: each location is looked at once.
   const numberAt = new Map<number, number>();
@@ -34,22 +35,20 @@ export function repairXref(buf: Buffer, revisions: Revision[], warnings: string[
         if (e.kind === 'free' || num === 0) continue;
         inUse++;
         if (e.kind !== 'offset' || objectAt(e.offset) === num) continue;
-        const around = revisions.find((r) => e.offset >= r.start && e.offset < r.end) ?? rev;
-        const h = nearest(scan().get(num), e.offset, around);
+        // Only a header that existed when this section was written can be what it meant.
+        const h = nearest(scan().byNumber.get(num), e.offset, rev.end);
         if (h) {
           entries.set(num, { kind: 'offset', offset: h.offset, gen: h.gen });
           moved++;
         }
       }
       if (inUse === 0 && !s.isStream) {
-        // An empty table: the objects this revision wrote are those between its start and its xref.
-        for (const [num, list] of scan()) {
-          const mine = list.filter((h) => h.offset >= rev.start && h.offset < s.offset);
-          const h = mine[mine.length - 1];
-          if (h && num !== 0) {
-            entries.set(num, { kind: 'offset', offset: h.offset, gen: h.gen });
-            found++;
-          }
+        // An empty table: the objects this revision wrote are those between its start and its xref (the last of a number wins).
+        const all = scan().all;
+        for (let i = firstAfter(all, rev.start - 1); i < all.length && all[i].offset < s.offset; i++) {
+          if (all[i].num === 0) continue;
+          entries.set(all[i].num, { kind: 'offset', offset: all[i].offset, gen: all[i].gen });
+          if (++found > maxFound) throw new PdfFormatError('too_complex', `more than ${maxFound} objects found while repairing the xref`);
         }
       }
     }
@@ -66,22 +65,38 @@ function headerNumber(buf: Buffer, offset: number): number {
   return Number(m[1]);
 }
 
-function scanHeaders(buf: Buffer): Map<number, Header[]> {
-  const out = new Map<number, Header[]>();
+/** Every header in file order, and by object number (each list in file order too). */
+function scanHeaders(buf: Buffer): { byNumber: Map<number, Header[]>; all: Array<Header & { num: number }> } {
+  const byNumber = new Map<number, Header[]>();
+  const all: Array<Header & { num: number }> = [];
   for (const m of buf.toString('latin1').matchAll(HEADER)) {
-    const num = Number(m[1]);
-    let list = out.get(num);
-    if (!list) out.set(num, (list = []));
-    list.push({ offset: m.index, gen: Number(m[2]) });
+    const h = { num: Number(m[1]), offset: m.index, gen: Number(m[2]) };
+    all.push(h);
+    let list = byNumber.get(h.num);
+    if (!list) byNumber.set(h.num, (list = []));
+    list.push(h);
   }
-  return out;
+  return { byNumber, all };
 }
 
-function nearest(list: Header[] | undefined, offset: number, within: Revision): Header | undefined {
-  let best: Header | undefined;
-  for (const h of list ?? []) {
-    if (h.offset < within.start || h.offset >= within.end) continue;
-    if (!best || Math.abs(h.offset - offset) < Math.abs(best.offset - offset)) best = h;
+/** Index of the first header after `offset` (binary search: hundreds of sections may ask). */
+function firstAfter(list: readonly Header[], offset: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].offset <= offset) lo = mid + 1;
+    else hi = mid;
   }
-  return best;
+  return lo;
+}
+
+/** The header closest to `offset` among those before `end`. */
+function nearest(list: Header[] | undefined, offset: number, end: number): Header | undefined {
+  if (!list) return undefined;
+  const i = firstAfter(list, Math.min(offset, end - 1));
+  const below = list[i - 1];
+  const above = list[i] && list[i].offset < end ? list[i] : undefined;
+  if (!below || !above) return below ?? above;
+  return offset - below.offset <= above.offset - offset ? below : above;
 }

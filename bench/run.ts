@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { benchDocuments } from './documents.js';
+import { benchHostile } from './hostile.js';
 import { benchSigning } from './signing.js';
 import { benchVerification } from './verification.js';
 import { benchWorkflow } from './workflow.js';
@@ -12,6 +13,7 @@ const report: Record<string, unknown> = {
   documents: await benchDocuments(),
   signing: await benchSigning(),
   verification: await benchVerification(),
+  hostile: await benchHostile(),
   workflow: await benchWorkflow(),
 };
 report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeGenuine } from '../test/helpers/attackCorpus.js';
-import { verifyPdf } from '../src/verification/index.js';
+import { createVerifyPool, verifyPdf } from '../src/verification/index.js';
 import { stats, timeEach } from './stats.js';
 
 export async function benchVerification(opts: { iterations?: number; pdfsigIterations?: number } = {}): Promise<Record<string, unknown>> {
@@ -24,6 +24,11 @@ export async function benchVerification(opts: { iterations?: number; pdfsigItera
     await timeEach(30, () => verifyPdf(pdf, verifyOpts));
     const perFile = await timeEach(iterations, () => verifyPdf(pdf, verifyOpts));
     const perSignature = perFile.map((ms) => ms / n);
+    // The service's path: a worker thread, revocation answered over the message port.
+    const pool = createVerifyPool({ threads: 1, maxQueue: 0, timeoutMs: 30_000, heapMb: 512 });
+    await timeEach(30, () => pool.verify(pdf, verifyOpts));
+    const inWorker = await timeEach(iterations, () => pool.verify(pdf, verifyOpts));
+    await pool.close();
 
     const file = path.join(dir, 'contract.pdf');
     writeFileSync(file, pdf);
@@ -44,6 +49,11 @@ export async function benchVerification(opts: { iterations?: number; pdfsigItera
         note: 'verifyPdf incl. CMS, chain, timestamp, local revocation source, revision diff; in-process',
         perFileMs: stats(perFile),
         perSignatureMs: stats(perSignature),
+      },
+      verifyPool: {
+        note: 'the same through the service\'s worker pool (one worker): structured clone, callbacks over a MessagePort',
+        perFileMs: stats(inWorker),
+        perSignatureMs: stats(inWorker.map((ms) => ms / n)),
       },
       pdfsig,
       targetPerSignatureMs: 5,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -97,6 +98,10 @@ const schema = z
     TRUST_ANCHORS: z.string().optional(),
     VERIFY_REQUIRE_REVOCATION: bool.default(false),
     VERIFY_ONLINE: bool.default(false),
+    VERIFY_WORKERS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
+    VERIFY_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
+    VERIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+    VERIFY_WORKER_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
     CONTRACT_NUMBER_PREFIX: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 capital letters').default('SYGS'),
   });
 
@@ -156,7 +161,14 @@ export interface Config {
   signingLinkTtlMs: number;
   deadlines: { workingDays: number; priorityWorkingDays: number };
   calendarOverrides: string;
-  verify: { maxBytes: number; trustAnchorFiles: string[]; requireRevocation: boolean; allowOnline: boolean };
+  verify: {
+    maxBytes: number;
+    trustAnchorFiles: string[];
+    requireRevocation: boolean;
+    allowOnline: boolean;
+    /** Worker threads that verify uploads off the event loop. */
+    pool: { threads: number; maxQueue: number; timeoutMs: number; heapMb: number };
+  };
   /** 0 turns the background expiry sweep off (tests call it directly). */
   expirySweepMs: number;
   /** false: this instance only queues webhook deliveries; another instance (or a test) sends them. */
@@ -236,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustAnchorFiles: (e.TRUST_ANCHORS ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(f)),
       requireRevocation: e.VERIFY_REQUIRE_REVOCATION,
       allowOnline: e.VERIFY_ONLINE,
+      pool: { threads: e.VERIFY_WORKERS, maxQueue: e.VERIFY_QUEUE, timeoutMs: e.VERIFY_TIMEOUT_SECONDS * 1000, heapMb: e.VERIFY_WORKER_MEMORY_MB },
     },
     webhookDispatch: e.WEBHOOK_DISPATCH,
     rateLimits: {

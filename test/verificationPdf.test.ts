@@ -9,6 +9,7 @@ import { PdfInputError, verifyPdf, type VerificationReport } from '../src/verifi
 import { appendRevision, buildAttacks, contentsOf, deepCatalogPdf, locateSignature, makeGenuine, manySignaturesPdf, signedBytesOf, withContents, type Genuine } from './helpers/attackCorpus.js';
 import { makePki, methods, padesCms } from './helpers/cmsFixtures.js';
 import { readTlv } from '../src/verification/cms/der.js';
+import { deeplyNestedCatalog } from './helpers/hostileCorpus.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 import { TimeStampAuthority } from '../src/pki/tsa.js';
 import { loadOrCreatePki } from '../src/pki/index.js';
@@ -229,8 +230,8 @@ describe('unusable input', () => {
     ['truncated', () => g.twoSignatures.subarray(0, Math.floor(g.twoSignatures.length / 2)), 'truncated_pdf'],
     ['encrypted', () => Buffer.from(g.unsigned.toString('latin1').replace('trailer\n<<', 'trailer\n<<\n/Encrypt 1 0 R'), 'latin1'), 'encrypted_pdf'],
     ['broken xref', () => Buffer.from(g.unsigned.toString('latin1').replace(/startxref\s+\d+/, 'startxref\n17'), 'latin1'), 'malformed_pdf'],
-    ['catalog nested deeper than 64, read after opening', () => deepCatalogPdf(65), 'too_complex'],
-    ['deeply nested', () => Buffer.from(`%PDF-1.7\n1 0 obj\n${'['.repeat(5000)}\nendobj\nxref\n0 2\n0000000000 65535 f\r\n0000000009 00000 n\r\ntrailer\n<</Size 2 /Root 1 0 R>>\nstartxref\n${9 + 8 + 5001 + 8}\n%%EOF\n`), 'malformed_pdf|too_complex'],
+    ['catalog nested deeper than 64, read after opening', () => deepCatalogPdf(65), 'pdf_too_complex'],
+    ['deeply nested', () => deeplyNestedCatalog(), 'pdf_too_complex'],
   ];
   for (const [name, make, code] of cases) {
     it(`${name} → PdfInputError ${code}`, async () => {
@@ -244,6 +245,52 @@ describe('unusable input', () => {
     const r = await verifyPdf(g.unsigned, { trustAnchors: [g.rootDer] });
     expect(r.verdict).toBe('no_signatures');
     expect(r.signatures).toEqual([]);
+  });
+});
+
+describe('cross-reference quirks of other writers', () => {
+  const withText = (pdf: Buffer, from: RegExp | string, to: string) => Buffer.from(pdf.toString('latin1').replace(from, to), 'latin1');
+  const verify = (pdf: Buffer) => verifyPdf(pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+
+  it('a comment between trailer and startxref (%iText-5.5.0) still ends its revision', async () => {
+    const commented = withText(appendRevision(g.oneSignature, []), /\nstartxref\n(\d+)\n%%EOF\n$/, '\n%iText-5.5.0\nstartxref\n$1\n%%EOF\n');
+    const later = appendRevision(commented, []);
+    const reader = new PdfReader(later);
+    expect(reader.revisions.map((r) => r.end)).toEqual([reader.revisions[0].end, g.oneSignature.length, commented.length, later.length]);
+    expect(reader.structureWarnings).toEqual([]);
+    const r = await verify(commented);
+    expect(sig(r, 'sig_applicant').coverage).toMatchObject({ kind: 'entire_revision', signedRevision: 1 });
+    expect(r.verdict).toBe('valid');
+  });
+
+  it('/Prev 0 in the oldest trailer ends the chain with a warning instead of failing at the header', async () => {
+    const signed = await g.signApplicant(await g.issueEvent(), withText(g.unsigned, 'trailer\n<<', 'trailer\n<<\n/Prev 0'));
+    const r = await verify(signed);
+    expect(r.verdict).toBe('valid');
+    expect(r.revisions).toBe(2);
+    expect(r.warnings).toContainEqual(expect.stringMatching(/has \/Prev 0, where there is no xref section/));
+  });
+
+  const tableOf = (pdf: Buffer) => /xref\n0 \d+\n[\s\S]*?(?=trailer)/.exec(pdf.toString('latin1'))![0];
+  const repairs: Array<[string, () => Buffer]> = [
+    ['xref offsets 3 bytes beside their objects', () => withText(g.unsigned, tableOf(g.unsigned), tableOf(g.unsigned).replace(/(\d{10}) (\d{5}) n/g, (_, o: string, gen: string) => `${String(Number(o) + 3).padStart(10, '0')} ${gen} n`))],
+    ['an empty xref table', () => withText(g.unsigned, tableOf(g.unsigned), 'xref\n0 1\n0000000000 65535 f\r\n')],
+  ];
+  for (const [name, make] of repairs) {
+    it(`${name}: repaired by scanning for objects, then at best indeterminate (structure_repaired)`, async () => {
+      const broken = make();
+      expect(new PdfReader(broken).repaired).toBe(true);
+      const r = await verify(await g.signApplicant(await g.issueEvent(), broken));
+      const s = sig(r, 'sig_applicant');
+      expect(s.integrity.status).toBe('ok');
+      expect(s.verdict).toBe('indeterminate');
+      expect(s.reasons).toContainEqual(expect.stringMatching(/^structure_repaired: /));
+      expect(r.verdict).toBe('indeterminate');
+      expect(r.warnings).toContainEqual(expect.stringMatching(/^structure_repaired: /));
+    });
+  }
+  it('an intact file is not repaired', () => {
+    expect(new PdfReader(g.twoSignatures).repaired).toBe(false);
   });
 });
 

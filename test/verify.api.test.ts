@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { chinaDay } from '../src/chinaTime.js';
+import { deeplyNestedCatalog, dssBomb, plainDocument, xrefStreamReuse } from './helpers/hostileCorpus.js';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 
 let svc: TestService;
@@ -15,7 +16,8 @@ const post = (body: Uint8Array | string, contentType?: string) =>
   });
 
 beforeAll(async () => {
-  svc = await startTestService({ env: { NODE_ENV: 'development', VERIFY_MAX_MB: '1' } });
+  // One worker and no queue: a second upload while one runs is refused, which a test relies on.
+  svc = await startTestService({ env: { NODE_ENV: 'development', VERIFY_MAX_MB: '1', VERIFY_WORKERS: '1', VERIFY_QUEUE: '0' } });
   const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
   contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'VERIFY', variables: example })).json();
   const token = contract.signers[0].signingUrl.split('/').pop();
@@ -110,6 +112,30 @@ describe('POST /api/v1/verify', () => {
     const events = await verifiedEvents();
     expect(events.length).toBe(before + 1);
     expect(events.at(-1)).toMatchObject({ actor: { type: 'api_key' }, document: { version: 3, sha256 }, data: { sha256, verdict: 'valid' } });
+  });
+
+  it('answers 422 pdf_too_complex for files over a decoding limit, also when hit after the file was opened', async () => {
+    for (const pdf of [dssBomb(10, 2), deeplyNestedCatalog()]) {
+      const res = await post(pdf, 'application/pdf');
+      expect(res.status).toBe(422);
+      expect((await res.json()).error.code).toBe('pdf_too_complex');
+    }
+  });
+
+  it('verifies a hostile upload off the event loop: /healthz answers and a second upload gets 503 while it runs', async () => {
+    const started = new Promise((resolve) => svc.service.verifier.events.once('start', resolve));
+    const hostile = post(xrefStreamReuse(300, { predictor: true }), 'application/pdf');
+    await started;
+    const health = fetch(`${svc.url}/healthz`);
+    expect(await Promise.race([health.then(() => 'healthz'), hostile.then(() => 'upload')])).toBe('healthz');
+    expect((await health).status).toBe(200);
+    const busy = await post(plainDocument(), 'application/pdf');
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('5');
+    expect((await busy.json()).error.code).toBe('verifier_busy');
+    const done = await hostile;
+    expect(done.status).toBe(200);
+    expect((await done.json()).verdict).toBe('no_signatures');
   });
 
   it('stops calling an event signature valid once its certificate is revoked', async () => {

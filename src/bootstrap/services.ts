@@ -14,6 +14,7 @@ import { createSigningService } from '../workflow/signingService.js';
 import { createEvidenceService } from '../workflow/evidence.js';
 import { createAuditTrail } from '../workflow/auditTrail.js';
 import { createVerificationService } from '../workflow/verificationService.js';
+import { createVerifyPool } from '../verification/index.js';
 import { loadTrustAnchors } from './trustAnchors.js';
 import { createSigningSecrets } from '../workflow/signingSecrets.js';
 import { createSigningLinks } from '../workflow/signingLinks.js';
@@ -122,6 +123,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     clock: overrides.clock,
   });
   afterCreate = signing.autoSignIfDue;
+  const verifier = createVerifyPool(config.verify.pool);
   const verification = createVerificationService({
     db,
     audit,
@@ -130,6 +132,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     extraTrustAnchors: await loadTrustAnchors(config.verify.trustAnchorFiles),
     requireRevocation: config.verify.requireRevocation,
     allowOnline: config.verify.allowOnline,
+    verifier: verifier.verify,
     clock: overrides.clock,
   });
   const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, utility: config.utility, clock: overrides.clock });
@@ -209,9 +212,11 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     signing,
     webhooks,
     webhookDispatcher,
+    verifier,
     async close() {
       for (const t of timers) clearInterval(t);
       await webhookDispatcher.stop();
+      await verifier.close();
       if (!overrides.db) await db.close();
     },
   };

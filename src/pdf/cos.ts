@@ -85,9 +85,17 @@ export class CosParser {
     this.pos = p;
   }
 
-  /** Whitespace only: "%%EOF" is a comment to skipWs but a marker to the revision reader. */
-  skipWsNoComments(): void {
-    while (this.pos < this.buf.length && WS[this.buf[this.pos]]) this.pos++;
+  /**
+   * Whitespace and comments, except "%%EOF": a comment to skipWs but a marker to the revision reader.
+   * Writers put their own comments between trailer and startxref (iText: "%iText-5.5.0").
+   */
+  skipWsToEof(): void {
+    const b = this.buf;
+    for (;;) {
+      while (this.pos < b.length && WS[b[this.pos]]) this.pos++;
+      if (b[this.pos] !== 0x25 || b.toString('latin1', this.pos, this.pos + 5) === '%%EOF') return;
+      while (this.pos < b.length && b[this.pos] !== 10 && b[this.pos] !== 13) this.pos++;
+    }
   }
 
   /** Regular-character run (keywords, numbers). */

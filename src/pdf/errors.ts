@@ -27,6 +27,8 @@ export interface PdfLimits {
   maxDepth: number;
   /** output of one decompressed stream */
   maxDecodedStreamBytes: number;
+  /** output of all decompressed streams of the document together; default decodeBudget(file size) */
+  maxDecodedTotalBytes?: number;
 }
 
 export const DEFAULT_LIMITS: PdfLimits = {
@@ -35,3 +37,14 @@ export const DEFAULT_LIMITS: PdfLimits = {
   maxDepth: 64,
   maxDecodedStreamBytes: 64 * 1024 * 1024,
 };
+
+const MIB = 1024 * 1024;
+
+/**
+ * What a document may inflate to in total: generous for real files (object and xref streams rarely
+ * exceed a few times the file size), and capped because the decoded data stays in memory while the
+ * file is read.
+ */
+export function decodeBudget(fileSize: number): number {
+  return Math.min(256 * MIB, Math.max(64 * MIB, 20 * fileSize));
+}

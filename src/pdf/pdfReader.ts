@@ -4,7 +4,8 @@
 // object table separately, which no full parser exposes.
 import { inflateSync } from 'node:zlib';
 import { CosParser, getName, getNumber, isDict, type PdfDict, type PdfValue } from './cos.js';
-import { DEFAULT_LIMITS, PdfFormatError, type PdfLimits } from './errors.js';
+import { decodeBudget, DEFAULT_LIMITS, PdfFormatError, type PdfLimits } from './errors.js';
+import { repairXref } from './xrefRepair.js';
 
 export type XrefEntry =
   | { kind: 'free' }
@@ -58,6 +59,21 @@ interface Shared {
   /** Parsed objects by their location: identical across the views of every revision. */
   parsed: Map<string, { num: number; gen: number; value: PdfValue; streamStart: number; offset: number }>;
   objStreams: Map<number, { data: Buffer; offsets: Map<number, number> }>;
+  /**
+   * Decoded data (or the decoding error) by location "start:length": every section of a hybrid file
+   * may name the same /XRefStm and a DSS the same stream many times, and each must cost only once.
+   */
+  decoded: Map<string, Buffer | PdfFormatError>;
+  /** Inflated bytes the whole document may still produce. */
+  inflate: { total: number; left: number };
+  /** The first limit hit: callers that tolerate an unreadable object swallow the error itself. */
+  limitHit?: PdfFormatError;
+  /**
+   * Every entry written for an object number, oldest section first (`at` = the section's position in
+   * the full chain). A view sees a prefix of the chain, so its entry is found by binary search
+   * instead of a walk over every section, which hundreds of sections would make quadratic.
+   */
+  history: Map<number, { at: number[]; entries: XrefEntry[] }>;
 }
 
 /**
@@ -67,6 +83,8 @@ interface Shared {
 export class PdfObjects {
   readonly buf: Buffer;
   private readonly cache = new Map<number, IndirectObject>();
+  /** Position of this view's newest section in the full chain. */
+  private readonly upto: number;
 
   constructor(
     protected readonly shared: Shared,
@@ -75,14 +93,25 @@ export class PdfObjects {
     readonly trailer: PdfDict,
   ) {
     this.buf = shared.buf;
+    this.upto = sections.length - 1;
   }
 
   entry(num: number): XrefEntry | undefined {
-    for (let i = this.sections.length - 1; i >= 0; i--) {
-      const e = this.sections[i].entries.get(num);
-      if (e) return e;
+    const h = this.shared.history.get(num);
+    if (!h) return undefined;
+    let found: XrefEntry | undefined;
+    let lo = 0;
+    let hi = h.at.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (h.at[mid] <= this.upto) {
+        found = h.entries[mid];
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
     }
-    return undefined;
+    return found;
   }
 
   has(num: number): boolean {
@@ -158,33 +187,21 @@ export class PdfObjects {
     return len.value;
   }
 
-  /** Decoded data of a stream whose dictionary was parsed with its data starting at `start`. */
+  /** Decoded data of a stream whose dictionary was parsed with its data starting at `start`; decoded once per document. */
   streamData(d: PdfDict, start: number): Buffer {
-    let data = this.buf.subarray(start, start + this.streamLength(d, start));
-    const filter = d.map.get('Filter');
-    const filters = filter === undefined ? [] : filter.type === 'array' ? filter.items : [filter];
-    if (filters.length > 1 || (filters[0] && (filters[0].type !== 'name' || filters[0].name !== 'FlateDecode'))) {
-      throw new PdfFormatError('unsupported_pdf', 'only FlateDecode is supported for xref and object streams');
+    const len = this.streamLength(d, start);
+    const key = `${start}:${len}`;
+    const done = this.shared.decoded.get(key);
+    if (done instanceof PdfFormatError) throw done;
+    if (done) return done;
+    try {
+      const data = decodeStream(this.shared, d, this.buf.subarray(start, start + len));
+      this.shared.decoded.set(key, data);
+      return data;
+    } catch (e) {
+      if (e instanceof PdfFormatError) this.shared.decoded.set(key, e);
+      throw e;
     }
-    if (filters.length === 1) {
-      const max = this.shared.limits.maxDecodedStreamBytes;
-      try {
-        data = inflateSync(data, { maxOutputLength: max });
-      } catch (e) {
-        if (e instanceof RangeError || (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-          throw new PdfFormatError('too_complex', `a stream inflates to more than ${max} bytes`, { cause: e });
-        }
-        throw new PdfFormatError('malformed_pdf', 'cannot inflate stream', { cause: e });
-      }
-      const parms = d.map.get('DecodeParms');
-      const parmsD = parms?.type === 'array' ? parms.items[0] : parms;
-      if (parmsD && isDict(parmsD)) {
-        const predictor = getNumber(parmsD, 'Predictor') ?? 1;
-        if (predictor >= 10) data = unpredictPng(data, getNumber(parmsD, 'Columns') ?? 1);
-        else if (predictor !== 1) throw new PdfFormatError('unsupported_pdf', `predictor ${predictor} not supported`);
-      }
-    }
-    return data;
   }
 
   private objectStream(num: number): { data: Buffer; offsets: Map<number, number> } {
@@ -201,7 +218,7 @@ export class PdfObjects {
     const n = getNumber(parsed.value, 'N') ?? 0;
     const first = getNumber(parsed.value, 'First') ?? 0;
     if (!Number.isInteger(n) || n < 0 || n > this.shared.limits.maxObjects) {
-      throw new PdfFormatError('too_complex', `object stream ${num} claims ${n} objects`);
+      throw limitHit(this.shared, `object stream ${num} claims ${n} objects`);
     }
     const hp = new CosParser(data, 0);
     const offsets = new Map<number, number>();
@@ -244,44 +261,42 @@ export class PdfReader extends PdfObjects {
   readonly structureWarnings: string[];
   /** Bytes after the last revision's %%EOF line that are not whitespace. */
   readonly trailingBytes: number;
+  /** Object locations were rebuilt by scanning for "N G obj" (offsets beside their objects, empty sections). */
+  readonly repaired: boolean;
   private readonly views = new Map<number, PdfObjects>();
 
   constructor(buf: Buffer, opts: PdfReaderOptions = {}) {
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    const shared: Shared = { buf, limits, parsed: new Map(), objStreams: new Map() };
+    const inflate = limits.maxDecodedTotalBytes ?? decodeBudget(buf.length);
+    const shared: Shared = { buf, limits, parsed: new Map(), objStreams: new Map(), decoded: new Map(), inflate: { total: inflate, left: inflate }, history: new Map() };
+    const warnings: string[] = [];
     const startxref = findStartxref(buf);
-    const newestFirst: XrefSection[] = [];
-    const seen = new Set<number>();
-    const budget = { entries: 0 };
-    let offset: number | undefined = startxref;
-    while (offset !== undefined) {
-      if (seen.has(offset)) throw new PdfFormatError('malformed_pdf', 'xref /Prev loop');
-      if (seen.size >= limits.maxXrefSections) throw new PdfFormatError('too_complex', `more than ${limits.maxXrefSections} xref sections`);
-      seen.add(offset);
-      const section = readSection(shared, offset, budget);
-      newestFirst.push(section);
-      const prev = getNumber(section.trailer, 'Prev');
-      if (prev !== undefined && (!Number.isInteger(prev) || prev < 0 || prev >= buf.length)) {
-        throw new PdfFormatError('malformed_pdf', `xref /Prev ${prev} is outside the file`);
-      }
-      offset = prev;
-    }
+    const newestFirst = readChain(shared, startxref, warnings);
     const sections = newestFirst.slice().reverse();
     const trailer = newestFirst[0].trailer;
-    super(shared, sections, trailer);
-    this.startxref = startxref;
-    this.usesXrefStream = newestFirst[0].isStream;
     if (trailer.map.has('Encrypt')) throw new PdfFormatError('encrypted_pdf', 'the PDF is encrypted');
     const size = getNumber(trailer, 'Size');
     if (size === undefined) throw new PdfFormatError('malformed_pdf', 'trailer has no /Size');
+    const revisions = groupRevisions(buf, sections, warnings);
+    const repaired = repairXref(buf, revisions, warnings, limits.maxObjects);
+    indexEntries(shared.history, sections);
+    super(shared, sections, trailer);
+    this.startxref = startxref;
+    this.usesXrefStream = newestFirst[0].isStream;
     this.size = size;
-    this.structureWarnings = [];
-    this.revisions = groupRevisions(buf, sections, this.structureWarnings);
+    this.structureWarnings = warnings;
+    this.revisions = revisions;
+    this.repaired = repaired;
     const last = this.revisions[this.revisions.length - 1];
     let t = Math.max(0, last.end);
     while (t < buf.length && (buf[t] === 0x20 || buf[t] === 0x0a || buf[t] === 0x0d || buf[t] === 0x09 || buf[t] === 0x00 || buf[t] === 0x0c)) t++;
     this.trailingBytes = last.end < 0 ? 0 : buf.length - t;
     if (this.trailingBytes > 0) this.structureWarnings.push(`${this.trailingBytes} bytes after the last %%EOF belong to no revision`);
+  }
+
+  /** A decoding limit was hit somewhere, even where the error itself was tolerated. */
+  get limitHit(): PdfFormatError | undefined {
+    return this.shared.limitHit;
   }
 
   /** The object table as of revision `index` (0 = original document). */
@@ -298,6 +313,55 @@ export class PdfReader extends PdfObjects {
     }
     return v;
   }
+}
+
+function readChain(shared: Shared, startxref: number, warnings: string[]): XrefSection[] {
+  const { buf, limits } = shared;
+  const newestFirst: XrefSection[] = [];
+  const seen = new Set<number>();
+  const budget = { entries: 0 };
+  let offset: number | undefined = startxref;
+  while (offset !== undefined) {
+    if (seen.has(offset)) throw new PdfFormatError('malformed_pdf', 'xref /Prev loop');
+    if (seen.size >= limits.maxXrefSections) throw new PdfFormatError('too_complex', `more than ${limits.maxXrefSections} xref sections`);
+    seen.add(offset);
+    const section = readSection(shared, offset, budget);
+    newestFirst.push(section);
+    const prev = getNumber(section.trailer, 'Prev');
+    if (prev !== undefined && (!Number.isInteger(prev) || prev < 0 || prev >= buf.length)) {
+      throw new PdfFormatError('malformed_pdf', `xref /Prev ${prev} is outside the file`);
+    }
+    // Some writers end the chain with /Prev 0, which names the file header rather than a section.
+    if (prev === 0 && !holdsXref(buf, 0)) {
+      warnings.push(`the xref section at byte ${offset} has /Prev 0, where there is no xref section: taken as the oldest section`);
+      break;
+    }
+    offset = prev;
+  }
+  return newestFirst;
+}
+
+function holdsXref(buf: Buffer, offset: number): boolean {
+  const p = new CosParser(buf, offset);
+  p.skipWs();
+  if (buf.toString('latin1', p.pos, p.pos + 4) === 'xref') return true;
+  try {
+    const o = p.indirectObject();
+    return isDict(o.value) && getName(o.value, 'Type') === 'XRef';
+  } catch {
+    return false;
+  }
+}
+
+function indexEntries(history: Shared['history'], sections: readonly XrefSection[]): void {
+  sections.forEach((s, i) => {
+    for (const [num, e] of s.entries) {
+      let h = history.get(num);
+      if (!h) history.set(num, (h = { at: [], entries: [] }));
+      h.at.push(i);
+      h.entries.push(e);
+    }
+  });
 }
 
 function readSection(shared: Shared, offset: number, budget: { entries: number }): XrefSection {
@@ -395,12 +459,12 @@ function readXrefStream(shared: Shared, offset: number, entries: Map<number, Xre
 /** After a section: "startxref N %%EOF" and one end-of-line; returns the first byte after it, or -1. */
 function findEof(buf: Buffer, from: number): number {
   const p = new CosParser(buf, from);
-  p.skipWsNoComments();
+  p.skipWsToEof();
   if (buf.toString('latin1', p.pos, p.pos + 9) !== 'startxref') return -1;
   p.pos += 9;
-  p.skipWsNoComments();
+  p.skipWsToEof();
   while (buf[p.pos] >= 0x30 && buf[p.pos] <= 0x39) p.pos++;
-  p.skipWsNoComments();
+  p.skipWsToEof();
   if (buf.toString('latin1', p.pos, p.pos + 5) !== '%%EOF') return -1;
   let e = p.pos + 5;
   if (buf[e] === 0x0d) e++;
@@ -472,7 +536,52 @@ function arrayOfInts(v: PdfValue | undefined): number[] {
   });
 }
 
+/** Bytes a stream that fails to inflate may have produced first: the work was done, so it is charged. */
+const MAX_DEFLATE_RATIO = 1032;
+
+function decodeStream(shared: Shared, d: PdfDict, raw: Buffer): Buffer {
+  const filter = d.map.get('Filter');
+  const filters = filter === undefined ? [] : filter.type === 'array' ? filter.items : [filter];
+  if (filters.length > 1 || (filters[0] && (filters[0].type !== 'name' || filters[0].name !== 'FlateDecode'))) {
+    throw new PdfFormatError('unsupported_pdf', 'only FlateDecode is supported for xref and object streams');
+  }
+  if (filters.length === 0) return raw;
+  const perStream = shared.limits.maxDecodedStreamBytes;
+  const budget = shared.inflate;
+  const max = Math.min(perStream, budget.left);
+  let data: Buffer;
+  try {
+    data = inflateSync(raw, { maxOutputLength: Math.max(1, max) });
+  } catch (e) {
+    if (e instanceof RangeError || (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw limitHit(
+        shared,
+        max < perStream ? `the streams of the document inflate to more than ${budget.total} bytes` : `a stream inflates to more than ${perStream} bytes`,
+        e,
+      );
+    }
+    budget.left -= Math.min(max, raw.length * MAX_DEFLATE_RATIO);
+    throw new PdfFormatError('malformed_pdf', 'cannot inflate stream', { cause: e });
+  }
+  budget.left -= data.length;
+  const parms = d.map.get('DecodeParms');
+  const parmsD = parms?.type === 'array' ? parms.items[0] : parms;
+  if (parmsD && isDict(parmsD)) {
+    const predictor = getNumber(parmsD, 'Predictor') ?? 1;
+    if (predictor >= 10) data = unpredictPng(data, getNumber(parmsD, 'Columns') ?? 1);
+    else if (predictor !== 1) throw new PdfFormatError('unsupported_pdf', `predictor ${predictor} not supported`);
+  }
+  return data;
+}
+
+function limitHit(shared: Shared, message: string, cause?: unknown): PdfFormatError {
+  const e = new PdfFormatError('too_complex', message, { cause });
+  shared.limitHit ??= e;
+  return e;
+}
+
 function unpredictPng(data: Buffer, columns: number): Buffer {
+  if (!Number.isInteger(columns) || columns < 1) throw new PdfFormatError('malformed_pdf', `bad predictor /Columns ${columns}`);
   const rowLen = columns + 1;
   const rows = Math.floor(data.length / rowLen);
   const out = Buffer.alloc(rows * columns);

@@ -1,4 +1,4 @@
-export type PdfInputErrorCode = 'not_a_pdf' | 'empty_file' | 'truncated_pdf' | 'encrypted_pdf' | 'malformed_pdf' | 'too_complex';
+export type PdfInputErrorCode = 'not_a_pdf' | 'empty_file' | 'truncated_pdf' | 'encrypted_pdf' | 'malformed_pdf' | 'pdf_too_complex';
 
 /** The input cannot be verified at all: the API answers 4xx with `code`, the CLI exits 2. */
 export class PdfInputError extends Error {
@@ -8,5 +8,13 @@ export class PdfInputError extends Error {
     super(message, options);
     this.name = 'PdfInputError';
     this.code = code;
+  }
+}
+
+/** Every verification worker is busy and the queue is full: the API answers 503, try again shortly. */
+export class VerifierBusyError extends Error {
+  constructor() {
+    super('every verification worker is busy; retry shortly');
+    this.name = 'VerifierBusyError';
   }
 }

@@ -1,5 +1,6 @@
 export { verifyPdf, type VerifyPolicyOptions } from './verifyPdf.js';
-export { PdfInputError, type PdfInputErrorCode } from './errors.js';
+export { PdfInputError, VerifierBusyError, type PdfInputErrorCode } from './errors.js';
+export { createVerifyPool, type PdfVerifier, type VerifyPool, type VerifyPoolOptions } from './worker/verifyPool.js';
 export type {
   VerifyOptions,
   VerificationReport,

@@ -25,13 +25,10 @@ export function openPdf(buf: Buffer, limits?: Partial<PdfLimits>): PdfReader {
   }
 }
 
-/**
- * The reader parses objects when they are first read, so a structure the verifier cannot read (a catalog
- * nested too deep, an AcroForm that is not an object) surfaces long after openPdf: it is unusable input too.
- */
+/** Objects are parsed lazily, so a format error or a limit can surface long after openPdf: same code then. */
 export function inputErrorOf(e: PdfFormatError): PdfInputError {
   if (e.code === 'encrypted_pdf') return new PdfInputError('encrypted_pdf', 'the PDF is encrypted; signatures in encrypted PDFs are not verified', { cause: e });
-  if (e.code === 'too_complex') return new PdfInputError('too_complex', e.message, { cause: e });
+  if (e.code === 'too_complex') return new PdfInputError('pdf_too_complex', e.message, { cause: e });
   if (/past the end of the file/.test(e.message)) return new PdfInputError('truncated_pdf', e.message, { cause: e });
   return new PdfInputError('malformed_pdf', e.message, { cause: e });
 }

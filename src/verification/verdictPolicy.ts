@@ -17,10 +17,17 @@ export interface PolicyContext {
   /** Structural failures found before the CMS was looked at (ByteRange, /Contents, CMS syntax). */
   structural: string[];
   cmsVerified: boolean;
+  /** The reader rebuilt object locations by scanning the file: what was signed is then a guess. */
+  repaired?: boolean;
 }
 
 export const VERDICT_RULES: readonly VerdictRule[] = [
   { id: 'structure', verdict: 'invalid', test: (_, c) => (c.structural.length ? c.structural.join('; ') : undefined) },
+  {
+    id: 'structure_repaired',
+    verdict: 'indeterminate',
+    test: (_, c) => (c.repaired ? 'structure_repaired: the cross-reference data was wrong and object locations were found by scanning the file' : undefined),
+  },
   { id: 'integrity_failed', needsCms: true, verdict: 'invalid', test: (s) => (s.integrity.status === 'failed' ? `integrity: ${s.integrity.reason}` : undefined) },
   { id: 'integrity_unknown', needsCms: true, verdict: 'indeterminate', test: (s) => (s.integrity.status === 'unknown' ? `integrity not established: ${s.integrity.reason}` : undefined) },
   {

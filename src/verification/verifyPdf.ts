@@ -34,6 +34,17 @@ export async function verifyPdf(pdf: Buffer, opts: VerifyOptions & VerifyPolicyO
 
 async function verifyReadable(pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
   const reader = openPdf(pdf);
+  try {
+    const report = await verifyOpened(reader, pdf, opts);
+    // Parts of the analysis tolerate unreadable objects; a decoding limit hit there still ends it.
+    if (reader.limitHit) throw reader.limitHit;
+    return report;
+  } catch (e) {
+    throw e instanceof PdfFormatError ? inputErrorOf(e) : e;
+  }
+}
+
+async function verifyOpened(reader: PdfReader, pdf: Buffer, opts: VerifyOptions & VerifyPolicyOptions): Promise<VerificationReport> {
   const validationTime = opts.validationTime ?? new Date();
   const warnings = [...reader.structureWarnings];
   const latest = reader.atRevision(reader.revisions.length - 1);
@@ -86,7 +97,7 @@ async function verifyReadable(pdf: Buffer, opts: VerifyOptions & VerifyPolicyOpt
 
   const fileMatch = await registryLookup(opts, pdf, sha256, reports);
   const contract = await registeredContract(opts, fileMatch, reports);
-  const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[] };
+  const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[], repaired: reader.repaired };
   reports.forEach((r, i) => {
     const cms = cmsResults[i];
     if (cms && r.type === 'signature') {

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Database } from '../storage/db/database.js';
-import { PdfInputError, verifyPdf, type RevocationSource, type VerificationReport } from '../verification/index.js';
+import { PdfInputError, VerifierBusyError, verifyPdf, type PdfVerifier, type RevocationSource, type VerificationReport } from '../verification/index.js';
 import type { Pki } from '../pki/index.js';
 import { type AuditTrail } from './auditTrail.js';
 import { DomainError } from './errors.js';
@@ -21,9 +21,12 @@ export function createVerificationService(deps: {
   extraTrustAnchors: Buffer[];
   requireRevocation: boolean;
   allowOnline: boolean;
+  /** Where the work runs: the worker pool in the service (uploads are hostile), in-process by default. */
+  verifier?: PdfVerifier;
   clock?: () => Date;
 }) {
   const now = deps.clock ?? (() => new Date());
+  const verifier = deps.verifier ?? verifyPdf;
   const trustAnchors = [deps.pki.rootDer(), ...deps.extraTrustAnchors];
   const issuing = new X509Certificate(deps.pki.issuingPem());
 
@@ -43,7 +46,7 @@ export function createVerificationService(deps: {
   async function verify(ctx: RequestContext, pdf: Buffer, audience: VerificationAudience): Promise<VerificationReport> {
     let report: VerificationReport;
     try {
-      report = await verifyPdf(pdf, {
+      report = await verifier(pdf, {
         trustAnchors,
         validationTime: now(),
         revocation,
@@ -55,6 +58,7 @@ export function createVerificationService(deps: {
       if (err instanceof PdfInputError) {
         throw new DomainError('unprocessable', err.code, `The file cannot be verified: ${err.message}`);
       }
+      if (err instanceof VerifierBusyError) throw new DomainError('unavailable', 'verifier_busy', 'Every verification worker is busy; retry in a few seconds');
       throw err;
     }
     await record(ctx, report, audience, now());

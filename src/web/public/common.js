@@ -61,7 +61,8 @@ const MESSAGES = {
   truncated_pdf: () => 'PDF 文件不完整（可能下载中断），请重新获取文件。',
   encrypted_pdf: () => 'PDF 文件已加密，无法核验。',
   malformed_pdf: () => 'PDF 文件已损坏，无法读取。',
-  too_complex: () => 'PDF 文件结构过于复杂，无法核验。',
+  pdf_too_complex: () => 'PDF 文件结构过于复杂，无法核验。',
+  verifier_busy: () => '核验服务繁忙，请稍后重试。',
   rate_limited: (e) => `操作太频繁，请 ${e.retryAfterSeconds || 60} 秒后再试。`,
   network: () => '网络连接失败，请检查网络后重试。',
 };

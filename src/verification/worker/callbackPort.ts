@@ -1,5 +1,5 @@
-// verifyPdf asks two questions only the main thread can answer: is a file one this service issued
-// (SQL), and what is a certificate's status in this service's own PKI. In a worker both become
+// verifyPdf asks questions only the main thread can answer: is a file one this service issued and
+// who were its parties (SQL), and what is a certificate's status in this service's own PKI. In a worker both become
 // numbered calls over a MessagePort, answered by the real sources on the main thread.
 import type { MessagePort } from 'node:worker_threads';
 import type { DocumentRegistry, RevocationSource } from '../types.js';
@@ -11,7 +11,8 @@ export interface Sources {
 
 type Call =
   | { id: number; method: 'revocation'; args: [Uint8Array, Uint8Array] }
-  | { id: number; method: 'registry'; args: [string[]] };
+  | { id: number; method: 'registry'; args: [string[]] }
+  | { id: number; method: 'contract'; args: [string] };
 type Reply = { id: number; result?: unknown; error?: string };
 /** What the worker sends: that it began (the wall-time limit starts then, not while queued), or a call. */
 export type WorkerMessage = { started: true } | { call: Call };
@@ -22,10 +23,12 @@ export function answerCalls(port: MessagePort, sources: Sources, onStarted: () =
   port.on('message', (m: WorkerMessage) => {
     if ('started' in m) return onStarted();
     const { id, method, args } = m.call;
-    const answer =
+    const answer: Promise<unknown> =
       method === 'revocation'
         ? sources.revocation!.status(Buffer.from(args[0]), Buffer.from(args[1]))
-        : sources.registry!.lookup(args[0]);
+        : method === 'registry'
+          ? sources.registry!.lookup(args[0])
+          : (sources.registry!.contract?.(args[0]) ?? Promise.resolve(undefined));
     answer.then(
       (result) => port.postMessage({ id, result } satisfies Reply),
       (err: unknown) => {
@@ -55,6 +58,8 @@ export function remoteSources(port: MessagePort, has: { revocation: boolean; reg
     });
   return {
     revocation: has.revocation ? { status: (cert, issuer) => call({ method: 'revocation', args: [cert, issuer] }) } : undefined,
-    registry: has.registry ? { lookup: (sha256s) => call({ method: 'registry', args: [sha256s] }) } : undefined,
+    registry: has.registry
+      ? { lookup: (sha256s) => call({ method: 'registry', args: [sha256s] }), contract: (contractId) => call({ method: 'contract', args: [contractId] }) }
+      : undefined,
   };
 }

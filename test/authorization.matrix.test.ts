@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_ROLES, type Role } from '../src/config.js';
+import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
+import { mountedRoutes } from './support/mountedRoutes.js';
+
+/**
+ * Who may call what, stated here and not read from the routers: a policy taken from the code would
+ * agree with any bug in it. The app's own route list decides which rows must exist, so a new route
+ * fails this file until someone writes down who may call it. Organisations do not exist yet; when they
+ * do, a key of another organisation joins the callers.
+ */
+
+interface Outcome {
+  status: number;
+  /** The error code, for JSON error answers. */
+  code?: string;
+}
+
+interface Probe {
+  query?: string;
+  body?: unknown;
+}
+
+/** 'public': nobody needs a key. 'link': no key either, the signing token in the path is the credential. */
+type Row =
+  | (Probe & {
+      access: 'public' | readonly Role[];
+      /** What a caller who is let through gets for the made-up ids below. */
+      reached: Outcome;
+    })
+  /** Whoever calls, an unknown token is a 404: the link, not a key, is what lets anyone in. */
+  | (Probe & { access: 'link'; code?: string });
+
+const ANY_ROLE = ALL_ROLES;
+const notFound = (code: string): Outcome => ({ status: 404, code });
+const unsupportedMedia: Outcome = { status: 415, code: 'unsupported_media_type' };
+const invalid: Outcome = { status: 422, code: 'validation_failed' };
+
+const POLICY: Record<string, Row> = {
+  'GET /healthz': { access: 'public', reached: { status: 200 } },
+  'GET /readyz': { access: 'public', reached: { status: 200 } },
+  'GET /metrics': { access: 'public', reached: { status: 200 } },
+  'GET /pki/root.pem': { access: 'public', reached: { status: 200 } },
+  'GET /pki/issuing.pem': { access: 'public', reached: { status: 200 } },
+  'GET /pki/root.cer': { access: 'public', reached: { status: 200 } },
+  'GET /pki/issuing.cer': { access: 'public', reached: { status: 200 } },
+  'GET /pki/crl/issuing.crl': { access: 'public', reached: { status: 200 } },
+  'GET /pki/crl/root.crl': { access: 'public', reached: { status: 200 } },
+  'POST /pki/ocsp': { access: 'public', reached: unsupportedMedia },
+  // Its tokens are signed in the utility's name (TSA_PUBLIC=true opens it: test/pki.api.test.ts).
+  'POST /pki/tsa': { access: ANY_ROLE, reached: unsupportedMedia },
+  'GET /sign/:token': { access: 'link' },
+  'GET /track/:token': { access: 'link' },
+  'GET /verify': { access: 'public', reached: { status: 200 } },
+  'POST /verify/report': { access: 'public', reached: unsupportedMedia },
+  'GET /api/v1/openapi.json': { access: 'public', reached: { status: 200 } },
+  'GET /api/v1/signing/:token': { access: 'link', code: 'signing_link_not_found' },
+  'GET /api/v1/signing/:token/progress': { access: 'link', code: 'signing_link_not_found' },
+  'GET /api/v1/signing/:token/document': { access: 'link', code: 'signing_link_not_found' },
+  'POST /api/v1/signing/:token/otp': { access: 'link', code: 'signing_link_not_found' },
+  'POST /api/v1/signing/:token/sign': { access: 'link', code: 'signing_link_not_found', body: { otp: '123456', consent: true } },
+  'POST /api/v1/signing/:token/decline': { access: 'link', code: 'signing_link_not_found', body: { reason: '信息有误' } },
+  'POST /api/v1/verify': { access: ANY_ROLE, reached: unsupportedMedia },
+  'GET /api/v1/templates': { access: ANY_ROLE, reached: { status: 200 } },
+  'GET /api/v1/templates/:id': { access: ANY_ROLE, reached: notFound('template_not_found') },
+  'POST /api/v1/contracts': { access: ['workflow', 'utility'], reached: invalid, body: {} },
+  'GET /api/v1/contracts': { access: ANY_ROLE, reached: { status: 200 } },
+  'GET /api/v1/contracts/:id': { access: ANY_ROLE, reached: notFound('contract_not_found') },
+  'POST /api/v1/contracts/:id/signers/:signerId/sign': { access: ['utility'], reached: notFound('contract_not_found') },
+  'POST /api/v1/contracts/:id/void': { access: ['workflow', 'utility'], reached: notFound('contract_not_found'), body: { reason: '申请撤回' } },
+  'GET /api/v1/contracts/:id/events': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
+  'GET /api/v1/contracts/:id/verify': { access: ANY_ROLE, reached: notFound('contract_not_found') },
+  'GET /api/v1/contracts/:id/evidence': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
+  'GET /api/v1/contracts/:id/document': { access: ANY_ROLE, reached: notFound('contract_not_found') },
+  'POST /api/v1/certificates/:serial/revoke': { access: ['admin'], reached: notFound('certificate_not_found'), body: { reason: 'superseded' } },
+  'GET /api/v1/stats': { access: ['utility', 'auditor'], reached: { status: 200 }, query: '?from=2026-01-01&to=2026-02-01' },
+  'POST /api/v1/webhooks': { access: ['workflow', 'admin'], reached: invalid, body: {} },
+  'GET /api/v1/webhooks': { access: ['workflow', 'admin'], reached: { status: 200 } },
+  'GET /api/v1/webhooks/:id': { access: ['workflow', 'admin'], reached: notFound('webhook_not_found') },
+  'DELETE /api/v1/webhooks/:id': { access: ['workflow', 'admin'], reached: notFound('webhook_not_found') },
+  'GET /api/v1/webhooks/:id/deliveries': { access: ['workflow', 'admin'], reached: notFound('webhook_not_found') },
+};
+
+/** Well-formed ids of nothing, so an allowed caller gets as far as the lookup. */
+const PARAMS: Record<string, string> = {
+  id: '0b6b2a0e-8d1c-4c6b-9a51-3f4e2d1c0b9a',
+  signerId: '5d3c2b1a-0f9e-4d8c-8b7a-6e5f4d3c2b1a',
+  token: 'no-such-link-token-0123456789abcdef',
+  serial: '0A1B2C3D4E5F',
+};
+
+function concretePath(path: string): string {
+  return path.replace(/:(\w+)/g, (_m, name: string) => {
+    const value = PARAMS[name];
+    if (!value) throw new Error(`no value for :${name} in ${path}: add one to PARAMS`);
+    return value;
+  });
+}
+
+type Caller = { name: string; authorization?: string; role?: Role };
+
+const CALLERS: Caller[] = [
+  { name: 'no key' },
+  { name: 'wrong key', authorization: 'Bearer wes_admin_not-a-key-anyone-was-given-0123456789' },
+  { name: 'valid key, not as Bearer', authorization: `Basic ${TEST_KEYS.admin}` },
+  ...ALL_ROLES.map((role) => ({ name: role, role, authorization: `Bearer ${TEST_KEYS[role]}` })),
+];
+
+function expected(row: Row, caller: Caller): Outcome {
+  if (row.access === 'link') return row.code ? { status: 404, code: row.code } : { status: 404 };
+  const { access, reached } = row;
+  if (access === 'public') return reached;
+  if (!caller.authorization || !caller.authorization.startsWith('Bearer ')) return { status: 401, code: 'missing_api_key' };
+  if (!caller.role) return { status: 401, code: 'invalid_api_key' };
+  return access.includes(caller.role) ? reached : { status: 403, code: 'forbidden_role' };
+}
+
+function describeAccess(access: Row['access']): string {
+  if (access === 'public') return 'public';
+  if (access === 'link') return 'signing link, no key';
+  return access === ANY_ROLE ? 'any role' : access.join(', ');
+}
+
+async function outcome(res: Response): Promise<Outcome> {
+  const text = await res.text();
+  if (!res.headers.get('content-type')?.startsWith('application/json')) return { status: res.status };
+  const code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  return code === undefined ? { status: res.status } : { status: res.status, code };
+}
+
+describe('authorisation matrix: every route × every caller', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    // One made-up token from one address is called more often than the default budgets allow; rate
+    // limits have their own tests.
+    svc = await startTestService({
+      env: {
+        RATE_LIMIT_API_KEY_PER_MINUTE: '0',
+        RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE: '0',
+        RATE_LIMIT_SIGNING_IP_PER_MINUTE: '0',
+        RATE_LIMIT_PKI_IP_PER_MINUTE: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('declares who may call every route the app mounts, and no route it does not', () => {
+    const mounted = mountedRoutes(svc.service.app).map((r) => `${r.method} ${r.path}`);
+    expect(new Set(mounted).size).toBe(mounted.length);
+    expect([...mounted].sort()).toEqual(Object.keys(POLICY).sort());
+  });
+
+  for (const [route, row] of Object.entries(POLICY)) {
+    it(`${route} (${describeAccess(row.access)})`, async () => {
+      const [method, path] = route.split(' ');
+      const url = `${svc.url}${concretePath(path)}${row.query ?? ''}`;
+      const answers = await Promise.all(
+        CALLERS.map(async (caller) => {
+          const headers: Record<string, string> = caller.authorization ? { authorization: caller.authorization } : {};
+          if (row.body !== undefined) headers['content-type'] = 'application/json';
+          const res = await fetch(url, { method, headers, body: row.body === undefined ? undefined : JSON.stringify(row.body) });
+          return [caller.name, await outcome(res)] as const;
+        }),
+      );
+      expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(CALLERS.map((c) => [c.name, expected(row, c)])));
+    });
+  }
+});

@@ -159,6 +159,12 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     const other = await svc.call('workflow', 'POST', '/api/v1/contracts', { ...body, reference: 'changed' }, key);
     expect(other.status).toBe(409);
     expect((await other.json()).error.code).toBe('idempotency_key_reused');
+    // Keys belong to the API key that sent them: the same key and body from another caller is its own request.
+    const utility = await svc.call('utility', 'POST', '/api/v1/contracts', body, key);
+    expect(utility.status).toBe(201);
+    expect((await utility.json()).id).not.toBe(ids[0]);
+    const after = await (await svc.call('auditor', 'GET', `/api/v1/contracts?reference=IDEM-${objectStore}`)).json();
+    expect(after.items).toHaveLength(2);
   });
 
   it('rejects bad input with a clear code, never a 500', async () => {

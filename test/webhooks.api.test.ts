@@ -262,9 +262,19 @@ describe('webhook registration', () => {
     const replay = await again.json();
     expect(replay.secret).toBeUndefined();
     expect(replay.secretHint).toBe('…0123');
+    const changed = await svc.call('workflow', 'POST', '/api/v1/webhooks', { ...body, events: ['contract.completed'] }, { 'Idempotency-Key': 'hook-b' });
+    expect(changed.status).toBe(409);
+    expect((await changed.json()).error.code).toBe('idempotency_key_reused');
+    // Another API key with the same Idempotency-Key makes its own webhook, and never sees this one's.
+    const byAdmin = await svc.call('admin', 'POST', '/api/v1/webhooks', body, { 'Idempotency-Key': 'hook-b' });
+    expect(byAdmin.status).toBe(201);
+    const adminHook = await byAdmin.json();
+    expect(adminHook.id).not.toBe(replay.id);
+    expect(adminHook.secret).toBe(body.secret);
 
     await unregister(hook.id);
     await unregister(replay.id);
+    await unregister(adminHook.id);
   });
 
   it('answers 404 webhook_not_found for unknown and deleted webhooks', async () => {

@@ -159,6 +159,13 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     const other = await svc.call('workflow', 'POST', '/api/v1/contracts', { ...body, reference: 'changed' }, key);
     expect(other.status).toBe(409);
     expect((await other.json()).error.code).toBe('idempotency_key_reused');
+    // Keys belong to the API key that sent them: the same key and body from another caller is its own request.
+    const utility = await svc.call('utility', 'POST', '/api/v1/contracts', body, key);
+    expect(utility.status).toBe(201);
+    const utilityId = (await utility.json()).id;
+    const after = await (await svc.call('auditor', 'GET', `/api/v1/contracts?reference=IDEM-${objectStore}`)).json();
+    expect(after.items.map((c: { id: string }) => c.id).sort()).toEqual([ids[0], utilityId].sort());
+    expect(utilityId).not.toBe(ids[0]);
   });
 
   it('rejects bad input with a clear code, never a 500', async () => {
@@ -253,7 +260,7 @@ describe('object store outage', () => {
     await svc.s3!.pause();
     const failed = await svc.call('workflow', 'POST', '/api/v1/contracts', body, { 'idempotency-key': 'outage-1' });
     expect(failed.status).toBe(503);
-    expect(failed.headers.get('retry-after')).toBeTruthy();
+    expect(failed.headers.get('retry-after')).toBe('5');
     expect((await failed.json()).error.code).toBe('storage_unavailable');
     expect((await svc.call(null, 'GET', '/readyz')).status).toBe(503);
     const none = await (await svc.call('auditor', 'GET', '/api/v1/contracts?reference=OUTAGE-1')).json();

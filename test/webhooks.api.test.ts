@@ -10,6 +10,7 @@ import {
   createWebhookDispatcher,
   RETRY_SCHEDULE_SECONDS,
   RETRY_SPAN_SECONDS,
+  signatureHeader,
   type WebhookDispatcherOptions,
 } from '../src/workflow/webhookDelivery.js';
 import type { Database } from '../src/storage/db/database.js';
@@ -261,9 +262,19 @@ describe('webhook registration', () => {
     const replay = await again.json();
     expect(replay.secret).toBeUndefined();
     expect(replay.secretHint).toBe('…0123');
+    const changed = await svc.call('workflow', 'POST', '/api/v1/webhooks', { ...body, events: ['contract.completed'] }, { 'Idempotency-Key': 'hook-b' });
+    expect(changed.status).toBe(409);
+    expect((await changed.json()).error.code).toBe('idempotency_key_reused');
+    // Another API key with the same Idempotency-Key makes its own webhook, and never sees this one's.
+    const byAdmin = await svc.call('admin', 'POST', '/api/v1/webhooks', body, { 'Idempotency-Key': 'hook-b' });
+    expect(byAdmin.status).toBe(201);
+    const adminHook = await byAdmin.json();
+    expect(adminHook.id).not.toBe(replay.id);
+    expect(adminHook.secret).toBe(body.secret);
 
     await unregister(hook.id);
     await unregister(replay.id);
+    await unregister(adminHook.id);
   });
 
   it('answers 404 webhook_not_found for unknown and deleted webhooks', async () => {
@@ -292,24 +303,20 @@ describe('webhook delivery', () => {
     const hook = await register(r);
     const contract = await createContract();
     await signAsApplicant(contract);
-    expect((await (await svc.call('workflow', 'GET', `/api/v1/contracts/${contract.id}`)).json()).status).toBe('completed');
+    const final = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${contract.id}`)).json();
+    expect(final.status).toBe('completed');
 
     await drain(dispatcher());
     const expected = await pushedEvents(contract.id);
     const got = r.received.filter((e) => e.contractId === contract.id);
     expect(got.map((e) => e.id)).toEqual(expected.map((e) => e.id));
-    const types = got.map((e) => e.type);
-    expect(types[0]).toBe('contract.created');
-    expect(types).toContain('signer.notified');
-    expect(types.filter((t) => t === 'signer.signed')).toHaveLength(2);
-    expect(types.at(-1)).toBe('contract.completed');
-    expect(types.indexOf('signer.notified')).toBeLessThan(types.indexOf('signer.signed'));
+    // The applicant is notified and signs, then the utility (its seal applied by the service).
+    expect(got.map((e) => e.type)).toEqual(['contract.created', 'signer.notified', 'signer.signed', 'signer.notified', 'signer.signed', 'contract.completed']);
     expect(r.rejected).toEqual([]);
     expect(r.duplicates).toBe(0);
 
     const completed = got.at(-1)!.body;
-    expect(completed).toMatchObject({ type: 'contract.completed', contractId: contract.id, document: { version: expect.any(Number) } });
-    expect(completed.document.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(completed).toMatchObject({ type: 'contract.completed', contractId: contract.id, document: { version: final.document.version, sha256: final.document.sha256 } });
     expect(new Date(completed.createdAt).toISOString()).toBe(completed.createdAt);
     // Each event carries its place in the audit chain, matching what the service's chain says.
     const { events: chain } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
@@ -566,6 +573,45 @@ describe('webhook delivery', () => {
     const after = await db.query('SELECT 1 FROM webhook_deliveries WHERE webhook_id = $1', [hook.id]);
     expect(after.rows).toHaveLength(1);
     expect(r.requests).toHaveLength(0);
+  });
+});
+
+describe('webhook signatures', () => {
+  it('signs "<t>.<raw body>" with HMAC-SHA256, all 64 hex digits (known answer from openssl)', () => {
+    // printf '%s' '1767225600.{"id":"evt_1","type":"contract.created"}' | openssl dgst -sha256 -hmac whsec_0123456789abcdef
+    expect(signatureHeader('whsec_0123456789abcdef', 1767225600, '{"id":"evt_1","type":"contract.created"}')).toBe(
+      't=1767225600,v1=ebee2784ade54a4355e309acb60141bdaae02582b4e454cd5574818018c71980',
+    );
+  });
+
+  it('a delivery carries the dispatcher clock in whole seconds, signed together with the exact bytes sent', async () => {
+    const requests: Array<{ headers: http.IncomingHttpHeaders; raw: string }> = [];
+    const capture = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({ headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+    try {
+      const secret = 'whsec_signature_test_0123456789';
+      const hook = await register({ url: `http://127.0.0.1:${(capture.address() as AddressInfo).port}/hooks`, secret }, ['contract.created']);
+      const contract = await createContract();
+      // 999 ms past the second: the timestamp is the second it falls in, not the nearest one.
+      await drain(dispatcher({ clock: () => new Date(1767225600_999) }));
+      expect(requests).toHaveLength(1);
+      const [{ headers, raw }] = requests;
+      const v1 = createHmac('sha256', secret).update(`1767225600.${raw}`).digest('hex');
+      expect(headers['webhook-timestamp']).toBe('1767225600');
+      expect(headers['signature']).toBe(`t=1767225600,v1=${v1}`);
+      expect(JSON.parse(raw)).toMatchObject({ id: headers['webhook-id'], type: 'contract.created', contractId: contract.id });
+      await unregister(hook.id);
+    } finally {
+      capture.closeAllConnections();
+      await new Promise((resolve) => capture.close(resolve));
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { createFolderStore } from '../storage/objects/folderStore.js';
 import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../workflow/contractService.js';
-import { createSigningService } from '../workflow/signingService.js';
+import { createSigningService, type SigningPolicy } from '../workflow/signingService.js';
 import { createEvidenceService } from '../workflow/evidence.js';
 import { createAuditTrail } from '../workflow/auditTrail.js';
 import { createVerificationService } from '../workflow/verificationService.js';
@@ -56,6 +56,8 @@ export interface Overrides {
   sms?: SmsGateway;
   /** Tests move time forward to expire codes and links. */
   clock?: () => Date;
+  /** Tests give a code a lifetime beyond the lock-out, to show the lock-out itself burns the code. */
+  signingPolicy?: SigningPolicy;
 }
 
 /** Wires every part of the service from configuration; tests pass their own database and store. */
@@ -120,6 +122,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     location: config.contractPlace,
     seal: { organisation: config.utility.name, sealNumber: config.utility.creditCode },
     exposeCodes: config.env === 'development' && !config.smsWebhookUrl,
+    policy: overrides.signingPolicy,
     clock: overrides.clock,
   });
   afterCreate = signing.autoSignIfDue;

@@ -70,4 +70,20 @@ describe('five wrong codes lock the signer and burn the code', () => {
     ]);
     expect(trail.events.filter((e) => e.type === 'signer.signed').map((e) => e.data.role)).toEqual(['applicant', 'utility']);
   });
+
+  it('burns an earlier code as well, which would otherwise become the latest again after the lock', async () => {
+    const t0 = Date.now() - 20 * MINUTE;
+    now = new Date(t0);
+    const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+    const contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'LOCKOUT-2', variables: example })).json();
+    const token = contract.signers[0].signingUrl.split('/').pop();
+    const { developmentCode: first } = await (await post(token, 'otp')).json();
+    now = new Date(t0 + MINUTE);
+    const { developmentCode: second } = await (await post(token, 'otp')).json();
+    const wrong = ['000000', '000001', '000002'].find((c) => c !== first && c !== second)!;
+    for (let i = 0; i < 5; i++) await post(token, 'sign', { otp: wrong, consent: true });
+    now = new Date(t0 + 16 * MINUTE);
+    expect(await answer(await post(token, 'sign', { otp: first, consent: true }))).toMatchObject({ status: 400, error: { code: 'code_not_requested' } });
+    expect(await answer(await post(token, 'sign', { otp: second, consent: true }))).toMatchObject({ status: 400, error: { code: 'code_not_requested' } });
+  });
 });

@@ -440,8 +440,9 @@ export function createSigningService(deps: SigningServiceDeps) {
         }
         if (secrets.codeMatches(challenge.id, input.otp, challenge.code_hash)) return { challenge };
         const result = await signingRepository.recordFailure(tx, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
-        // A lock also burns the outstanding code: after the wait the signer asks for a new one.
-        if (result.locked) await signingRepository.deleteChallenge(tx, challenge.id);
+        // A lock also burns every outstanding code (an earlier one would otherwise become the latest
+        // again): after the wait the signer asks for a new one.
+        if (result.locked) await signingRepository.deleteOpenChallenges(tx, signer.id);
         await deps.audit.append(tx, {
           contractId: contract.id, type: result.locked ? 'signer.locked' : 'signer.code_failed', ctx: asSigner(ctx, signer), at,
           data: { signerId: signer.id, challengeId: challenge.id, failures: result.failures },

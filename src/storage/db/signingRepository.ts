@@ -81,6 +81,11 @@ export const signingRepository = {
     await db.query('DELETE FROM otp_challenges WHERE id = $1', [id]);
   },
 
+  /** Every code the signer has not used: a lock-out burns them all, not only the latest. */
+  async deleteOpenChallenges(db: Queryable, signerId: string): Promise<void> {
+    await db.query('DELETE FROM otp_challenges WHERE signer_id = $1 AND used_at IS NULL', [signerId]);
+  },
+
   /** Counts a wrong code atomically; the limit-th failure locks the signer and restarts the count. */
   async recordFailure(db: Queryable, signerId: string, limit: number, lockUntil: Date): Promise<{ locked: boolean; failures: number }> {
     const res = await db.query<{ failed_attempts: number; locked_until: Date | null }>(

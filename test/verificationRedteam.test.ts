@@ -1,0 +1,60 @@
+// Red-team findings against the modification policy: each file below changes what a signer saw
+// while wearing one of the allowances (LTA updates, metadata, bookkeeping) as a disguise.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
+import { appendRevision, documentObjects, makeGenuine, withEntry, type Genuine } from './helpers/attackCorpus.js';
+
+let g: Genuine;
+beforeAll(async () => {
+  g = await makeGenuine();
+}, 120_000);
+afterAll(async () => {
+  await g?.close();
+});
+
+const verify = (pdf: Buffer) => verifyPdf(pdf, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
+const sig = (r: VerificationReport, field: string) => r.signatures.find((s) => s.fieldName === field)!;
+const stream = (dict: string, data: string) => `${dict.replace(/>>$/, ` /Length ${Buffer.byteLength(data, 'latin1')}>>`)}\nstream\n${data}\nendstream`;
+const PAID = 'BT /F1 24 Tf 100 700 Td (PAID IN FULL) Tj ET';
+
+/** The last trailer's /Info repointed (appendRevision keeps the old one). */
+const withInfo = (pdf: Buffer, num: number) => {
+  const t = pdf.toString('latin1');
+  const at = t.lastIndexOf('/Info ');
+  return Buffer.concat([pdf.subarray(0, at), Buffer.from(t.slice(at).replace(/\/Info \d+ \d+ R/, `/Info ${num} 0 R`), 'latin1')]);
+};
+
+describe('an allowance may not rewrite an object the signed revision uses for something else', () => {
+  it('catalog /Metadata pointed at the page content stream, rewritten as "XMP"', async () => {
+    const doc = documentObjects(g.twoSignatures);
+    const pdf = appendRevision(g.twoSignatures, [
+      [doc.contentsNum, stream('<</Type /Metadata /Subtype /XML>>', PAID)],
+      [doc.catalogNum, withEntry(doc.catalog, 'Metadata', `${doc.contentsNum} 0 R`)],
+    ]);
+    const r = await verify(pdf);
+    expect(r.verdict).toBe('invalid');
+    expect(sig(r, 'sig_utility').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toEqual([[doc.contentsNum, 'page_content']]);
+  });
+
+  it('catalog /DSS pointed at the page, which gets new content (claimed through /Extensions)', async () => {
+    const doc = documentObjects(g.twoSignatures);
+    const n = doc.reader.size;
+    const cat = withEntry(documentObjects(Buffer.from(appendRevision(g.twoSignatures, [[doc.catalogNum, withEntry(doc.catalog, 'DSS', `${doc.pageNum} 0 R`)]]))).catalog, 'Extensions', `<</X ${n} 0 R>>`);
+    const pdf = appendRevision(g.twoSignatures, [
+      [n, stream('<<>>', PAID)],
+      [doc.pageNum, withEntry(doc.page, 'Contents', `${n} 0 R`)],
+      [doc.catalogNum, cat],
+    ]);
+    const r = await verify(pdf);
+    expect(r.verdict).toBe('invalid');
+    expect(sig(r, 'sig_utility').modificationsAfter.disallowed.map((m) => m.what)).toContain('page_content');
+  });
+
+  it('trailer /Info pointed at the page, which is blanked', async () => {
+    const doc = documentObjects(g.twoSignatures);
+    const pdf = withInfo(appendRevision(g.twoSignatures, [[doc.pageNum, '<</Type /Page /Producer (x)>>']]), doc.pageNum);
+    const r = await verify(pdf);
+    expect(r.verdict).toBe('invalid');
+    expect(sig(r, 'sig_utility').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toContainEqual([doc.pageNum, 'page_content']);
+  });
+});

@@ -58,3 +58,44 @@ describe('an allowance may not rewrite an object the signed revision uses for so
     expect(sig(r, 'sig_utility').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toContainEqual([doc.pageNum, 'page_content']);
   });
 });
+
+/**
+ * Appends a revision whose cross-reference data is an xref stream numbered `xrefNum` that lists
+ * itself (as writers do), uncompressed.
+ */
+function appendXrefStreamRevision(pdf: Buffer, objects: Array<[number, string]>, xrefNum: number): Buffer {
+  const { reader } = documentObjects(pdf);
+  const chunks: Buffer[] = [];
+  let pos = pdf.length;
+  const entries = new Map<number, number>();
+  for (const [num, body] of objects) {
+    entries.set(num, pos);
+    const b = Buffer.from(`${num} 0 obj\n${body}\nendobj\n`, 'latin1');
+    chunks.push(b);
+    pos += b.length;
+  }
+  entries.set(xrefNum, pos);
+  const nums = [...entries.keys()].sort((a, b) => a - b);
+  const rows = Buffer.concat(nums.map((n) => Buffer.from([1, ...[24, 16, 8, 0].map((s) => (entries.get(n)! >>> s) & 0xff), 0, 0])));
+  const size = Math.max(reader.size, ...nums.map((n) => n + 1));
+  const keep = ['Root', 'Info'].filter((k) => reader.trailer.map.has(k)).map((k) => `/${k} ${(reader.trailer.map.get(k) as { num: number }).num} 0 R`).join(' ');
+  const dict = `<</Type /XRef /Size ${size} ${keep} /Prev ${reader.startxref} /W [1 4 2] /Index [${nums.map((n) => `${n} 1`).join(' ')}] /Length ${rows.length}>>`;
+  chunks.push(Buffer.from(`${xrefNum} 0 obj\n${dict}\nstream\n`, 'latin1'), rows, Buffer.from(`\nendstream\nendobj\nstartxref\n${pos}\n%%EOF\n`, 'latin1'));
+  return Buffer.concat([pdf, ...chunks]);
+}
+
+describe('cross-reference bookkeeping', () => {
+  it('an xref stream may not take the number of an object the signed revision uses', async () => {
+    const doc = documentObjects(g.twoSignatures);
+    const r = await verify(appendXrefStreamRevision(g.twoSignatures, [], doc.contentsNum));
+    expect(r.verdict).toBe('invalid');
+    expect(sig(r, 'sig_utility').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toEqual([[doc.contentsNum, 'page_content']]);
+  });
+
+  it('an xref stream with a fresh number is bookkeeping', async () => {
+    const doc = documentObjects(g.twoSignatures);
+    const r = await verify(appendXrefStreamRevision(g.twoSignatures, [], doc.reader.size));
+    expect(r.verdict).toBe('valid');
+    expect(sig(r, 'sig_utility').modificationLevel).toBe('none');
+  });
+});

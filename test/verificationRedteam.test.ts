@@ -99,3 +99,19 @@ describe('cross-reference bookkeeping', () => {
     expect(sig(r, 'sig_utility').modificationLevel).toBe('none');
   });
 });
+
+describe('a reference the signed revision already made', () => {
+  it('to an object that did not exist may not be given content later', async () => {
+    // The author's file: the page's content array names object `ghost`, which does not exist (null, shows nothing).
+    const doc = documentObjects(g.unsigned);
+    const ghost = doc.reader.size + 50;
+    const prepared = appendRevision(g.unsigned, [[doc.pageNum, withEntry(doc.page, 'Contents', `[${doc.contentsNum} 0 R ${ghost} 0 R]`)]]);
+    const signed = await g.signApplicant(await g.issueEvent(), prepared);
+    expect((await verify(signed)).verdict).toBe('valid');
+    // Later, "only a DSS" is added, whose certificate array holds the ghost, now a content stream.
+    const after = documentObjects(signed);
+    const r = await verify(appendRevision(signed, [[ghost, stream('<<>>', PAID)], [after.catalogNum, withEntry(after.catalog, 'DSS', `<</Certs [${ghost} 0 R]>>`)]]));
+    expect(r.verdict).toBe('invalid');
+    expect(sig(r, 'sig_applicant').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toEqual([[ghost, 'signed_reference_filled']]);
+  });
+});

@@ -471,15 +471,34 @@ function containersBelow(objs: PdfObjects, v: PdfValue | undefined): Set<number>
   return out;
 }
 
-const reachableCache = new WeakMap<RevisionDiff, Set<number> | undefined>();
+const reachableCache = new WeakMap<RevisionDiff, { used: Set<number>; dangling: Set<number> } | undefined>();
+/** The signed revision's object graph from the trailer down, and the numbers it names that held no object. */
+function signedGraph(d: RevisionDiff): { used: Set<number>; dangling: Set<number> } | undefined {
+  if (!reachableCache.has(d)) {
+    const dangling = new Set<number>();
+    const used = reachableFrom(d.before, [...d.before.trailer.map.values()], undefined, dangling);
+    reachableCache.set(d, used && { used, dangling });
+  }
+  return reachableCache.get(d);
+}
+
 /**
  * Whether the earlier revision's document (from the trailer down) did not use this object. Only
  * such an orphan may be rewritten as part of something new: it is not part of what was signed.
  */
 function isOrphanBefore(d: RevisionDiff, num: number): boolean {
-  if (!reachableCache.has(d)) reachableCache.set(d, reachableFrom(d.before, [...d.before.trailer.map.values()]));
-  const used = reachableCache.get(d);
-  return used !== undefined && !used.has(num);
+  const g = signedGraph(d);
+  return g !== undefined && !g.used.has(num);
+}
+
+/**
+ * Whether the signed revision already referred to this object number while it held no object (a
+ * null, showing nothing): a new object there changes what signed objects mean, e.g. a page's
+ * content array, whatever rule the new object seems to belong to. Fails closed past the walk's bound.
+ */
+export function fillsSignedReference(d: RevisionDiff, num: number): boolean {
+  const g = signedGraph(d);
+  return g === undefined || g.dangling.has(num);
 }
 
 /** Stands for the trailer as the owner of an edge (object numbers are never negative). */
@@ -512,14 +531,18 @@ function onlyThrough(d: RevisionDiff, num: number, owner: number, key: string): 
  * Objects reachable from `roots`, optionally not following one key of one object; undefined when
  * the walk hit its bound, so callers fail closed rather than take unvisited objects for orphans.
  */
-function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean): Set<number> | undefined {
+function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean, dangling?: Set<number>): Set<number> | undefined {
   const s = new Set<number>();
   const stack: Array<{ v: PdfValue; owner: number }> = roots.filter((v): v is PdfValue => v !== undefined).map((v) => ({ v, owner: -1 }));
   while (stack.length) {
     if (s.size >= MAX_REACHABLE) return undefined;
     const { v: x, owner } = stack.pop()!;
     if (x.type === 'ref') {
-      if (s.has(x.num) || !objs.has(x.num)) continue;
+      if (s.has(x.num)) continue;
+      if (!objs.has(x.num)) {
+        dangling?.add(x.num);
+        continue;
+      }
       s.add(x.num);
       const o = safe(() => objs.getObject(x.num));
       if (o) stack.push({ v: o.value, owner: x.num });

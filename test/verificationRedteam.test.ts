@@ -1,8 +1,14 @@
 // Red-team findings against the modification policy: each file below changes what a signer saw
 // while wearing one of the allowances (LTA updates, metadata, bookkeeping) as a disguise.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPdfField } from '../src/signing/index.js';
 import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
-import { appendRevision, documentObjects, makeGenuine, withEntry, type Genuine } from './helpers/attackCorpus.js';
+import { appendRevision, documentObjects, makeGenuine, UTILITY, withEntry, type Genuine } from './helpers/attackCorpus.js';
+import { makePki, pem } from './helpers/cmsFixtures.js';
+import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 
 let g: Genuine;
 beforeAll(async () => {
@@ -113,5 +119,42 @@ describe('a reference the signed revision already made', () => {
     const r = await verify(appendRevision(signed, [[ghost, stream('<<>>', PAID)], [after.catalogNum, withEntry(after.catalog, 'DSS', `<</Certs [${ghost} 0 R]>>`)]]));
     expect(r.verdict).toBe('invalid');
     expect(sig(r, 'sig_applicant').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toEqual([[ghost, 'signed_reference_filled']]);
+  });
+});
+
+describe('a contract issued here, signed on top of its unsigned version', () => {
+  // An auditor's deployment that also trusts another CA (TRUST_ANCHORS), whose subscriber signs the
+  // utility's field of a contract's first, unsigned version (the prefix of every later version).
+  const foreign = makePki();
+  let svc: TestService;
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'redteam-anchor-'));
+    await writeFile(path.join(dir, 'foreign.pem'), pem(foreign.root.der));
+    svc = await startTestService({ env: { TRUST_ANCHORS: path.join(dir, 'foreign.pem') } });
+  }, 120_000);
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it("names the contract's parties, so a stranger in the utility's field is party_mismatch", async () => {
+    const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+    const contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'REDTEAM', variables: example, autoSign: false })).json();
+    const unsigned = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=1`)).arrayBuffer());
+    const forged = Buffer.from(
+      await signPdfField({
+        pdf: unsigned, fieldName: 'sig_utility', signingTime: new Date(),
+        identity: { privateKey: foreign.signer.key, certificate: foreign.signer.der, chain: [foreign.ca.der, foreign.root.der] },
+        timestamp: { timestamp: (i: Buffer) => svc.service.pki.timestamp(i) },
+        appearance: { kind: 'seal', organisation: UTILITY.name, sealNumber: UTILITY.creditCode },
+      }),
+    );
+    const res = await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(forged) });
+    const r = await res.json();
+    const u = r.signatures.find((s: { fieldName: string }) => s.fieldName === 'sig_utility');
+    expect(u.chain.trusted).toBe(true);
+    expect(r.contract).toMatchObject({ contractId: contract.id, matchedVersion: 1, signedParties: 0, expectedParties: 2 });
+    expect(u.party).toMatchObject({ role: 'utility', matches: false });
+    expect(u.reasons[0]).toMatch(/^party_mismatch: /);
+    expect(r.verdict).toBe('invalid');
   });
 });

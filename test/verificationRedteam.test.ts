@@ -1,12 +1,13 @@
 // Red-team findings against the modification policy: each file below changes what a signer saw
 // while wearing one of the allowances (LTA updates, metadata, bookkeeping) as a disguise.
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPdfField } from '../src/signing/index.js';
 import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
-import { appendRevision, documentObjects, makeGenuine, UTILITY, withEntry, type Genuine } from './helpers/attackCorpus.js';
+import { appendRevision, contentsOf, documentObjects, locateSignature, makeGenuine, UTILITY, withContents, withEntry, type Genuine } from './helpers/attackCorpus.js';
 import { makePki, pem } from './helpers/cmsFixtures.js';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 
@@ -119,6 +120,25 @@ describe('a reference the signed revision already made', () => {
     const r = await verify(appendRevision(signed, [[ghost, stream('<<>>', PAID)], [after.catalogNum, withEntry(after.catalog, 'DSS', `<</Certs [${ghost} 0 R]>>`)]]));
     expect(r.verdict).toBe('invalid');
     expect(sig(r, 'sig_applicant').modificationsAfter.disallowed.map((m) => [m.objectNumber, m.what])).toEqual([[ghost, 'signed_reference_filled']]);
+  });
+});
+
+describe('a hostile CMS', () => {
+  it('whose signer certificate carries a key node:crypto cannot read is judged, not a crash', async () => {
+    const loc = locateSignature(g.twoSignatures, 'sig_utility');
+    const cms = contentsOf(g.twoSignatures, loc);
+    const spki = new X509Certificate(g.pki.organisationIdentity().certificate).publicKey.export({ type: 'spki', format: 'der' });
+    const at = cms.indexOf(spki);
+    expect(at).toBeGreaterThan(0);
+    // The EC point's leading 0x04 (uncompressed) becomes 0x05, which no point encoding uses (0x06/0x07 are hybrid).
+    cms[at + spki.length - 65] = 0x05;
+    const r = await verify(withContents(g.twoSignatures, loc, cms));
+    const u = sig(r, 'sig_utility');
+    expect(u.integrity).toMatchObject({ status: 'unknown', reason: "the signer certificate's public key cannot be read" });
+    // The certificate is no longer the one the signed attributes name.
+    expect(u.verdict).toBe('invalid');
+    expect(u.reasons[0]).toMatch(/^signing_certificate_mismatch/);
+    expect(sig(r, 'sig_applicant').verdict).toBe('valid');
   });
 });
 

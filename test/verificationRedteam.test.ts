@@ -177,4 +177,25 @@ describe('a contract issued here, signed on top of its unsigned version', () => 
     expect(u.reasons[0]).toMatch(/^party_mismatch: /);
     expect(r.verdict).toBe('invalid');
   });
+
+  it("does not count a party as signed when its certificate's signature does not verify", async () => {
+    const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+    const contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'REDTEAM-2', variables: example, autoSign: false })).json();
+    const unsigned = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=1`)).arrayBuffer());
+    const signed = Buffer.from(
+      await signPdfField({
+        pdf: unsigned, fieldName: 'sig_utility', signingTime: new Date(), identity: svc.service.pki.organisationIdentity(),
+        timestamp: { timestamp: (i: Buffer) => svc.service.pki.timestamp(i) },
+        appearance: { kind: 'seal', organisation: UTILITY.name, sealNumber: UTILITY.creditCode },
+      }),
+    );
+    // One digit of the signature's /M inside the signed bytes: the utility's certificate, but not its signature over these bytes.
+    const m = signed.lastIndexOf('/M (D:') + 6;
+    signed[m] = signed[m] === 0x32 ? 0x31 : 0x32;
+    const res = await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(signed) });
+    const r = await res.json();
+    expect(r.signatures[0].integrity.status).toBe('failed');
+    expect(r.contract).toMatchObject({ contractId: contract.id, signedParties: 0, allPartiesSigned: false });
+    expect(r.verdict).toBe('invalid');
+  });
 });

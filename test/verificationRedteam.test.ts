@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPdfField } from '../src/signing/index.js';
+import { signPdfField, type SigningIdentity } from '../src/signing/index.js';
 import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
 import { appendRevision, contentsOf, documentObjects, locateSignature, makeGenuine, UTILITY, withContents, withEntry, type Genuine } from './helpers/attackCorpus.js';
 import { makePki, pem } from './helpers/cmsFixtures.js';
@@ -155,21 +155,30 @@ describe('a contract issued here, signed on top of its unsigned version', () => 
   afterAll(async () => {
     await svc?.stop();
   });
-
-  it("names the contract's parties, so a stranger in the utility's field is party_mismatch", async () => {
+  /** A contract nobody has signed yet, and its first stored version. */
+  const newContract = async (reference: string) => {
     const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
-    const contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'REDTEAM', variables: example, autoSign: false })).json();
-    const unsigned = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=1`)).arrayBuffer());
-    const forged = Buffer.from(
+    const contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference, variables: example, autoSign: false })).json();
+    return { contract, unsigned: Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=1`)).arrayBuffer()) };
+  };
+  const verifyApi = async (pdf: Buffer) => {
+    const res = await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(pdf) });
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+  const signUtilityField = async (pdf: Buffer, identity: SigningIdentity) =>
+    Buffer.from(
       await signPdfField({
-        pdf: unsigned, fieldName: 'sig_utility', signingTime: new Date(),
-        identity: { privateKey: foreign.signer.key, certificate: foreign.signer.der, chain: [foreign.ca.der, foreign.root.der] },
+        pdf, fieldName: 'sig_utility', signingTime: new Date(), identity,
         timestamp: { timestamp: (i: Buffer) => svc.service.pki.timestamp(i) },
         appearance: { kind: 'seal', organisation: UTILITY.name, sealNumber: UTILITY.creditCode },
       }),
     );
-    const res = await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(forged) });
-    const r = await res.json();
+
+  it("names the contract's parties, so a stranger in the utility's field is party_mismatch", async () => {
+    const { contract, unsigned } = await newContract('REDTEAM');
+    const forged = await signUtilityField(unsigned, { privateKey: foreign.signer.key, certificate: foreign.signer.der, chain: [foreign.ca.der, foreign.root.der] });
+    const r = await verifyApi(forged);
     const u = r.signatures.find((s: { fieldName: string }) => s.fieldName === 'sig_utility');
     expect(u.chain.trusted).toBe(true);
     expect(r.contract).toMatchObject({ contractId: contract.id, matchedVersion: 1, signedParties: 0, expectedParties: 2 });
@@ -179,21 +188,12 @@ describe('a contract issued here, signed on top of its unsigned version', () => 
   });
 
   it("does not count a party as signed when its certificate's signature does not verify", async () => {
-    const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
-    const contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'REDTEAM-2', variables: example, autoSign: false })).json();
-    const unsigned = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=1`)).arrayBuffer());
-    const signed = Buffer.from(
-      await signPdfField({
-        pdf: unsigned, fieldName: 'sig_utility', signingTime: new Date(), identity: svc.service.pki.organisationIdentity(),
-        timestamp: { timestamp: (i: Buffer) => svc.service.pki.timestamp(i) },
-        appearance: { kind: 'seal', organisation: UTILITY.name, sealNumber: UTILITY.creditCode },
-      }),
-    );
+    const { contract, unsigned } = await newContract('REDTEAM-2');
+    const signed = await signUtilityField(unsigned, svc.service.pki.organisationIdentity());
     // One digit of the signature's /M inside the signed bytes: the utility's certificate, but not its signature over these bytes.
     const m = signed.lastIndexOf('/M (D:') + 6;
     signed[m] = signed[m] === 0x32 ? 0x31 : 0x32;
-    const res = await fetch(`${svc.url}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(signed) });
-    const r = await res.json();
+    const r = await verifyApi(signed);
     expect(r.signatures[0].integrity.status).toBe('failed');
     expect(r.contract).toMatchObject({ contractId: contract.id, signedParties: 0, allPartiesSigned: false });
     expect(r.verdict).toBe('invalid');

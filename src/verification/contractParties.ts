@@ -26,7 +26,8 @@ export function checkParties(contract: RegisteredContract, matchedVersion: numbe
               ? `a document timestamp stands in the ${party.label}'s field`
               : `the ${party.label}'s field is signed by certificate ${serial ?? '(none)'}, not by ${party.kind === 'organisation' ? "the utility's organisation certificate" : 'the certificate issued to this signer for this contract'}`,
         };
-    if (matches) signedFields.add(r.fieldName);
+    // The party's certificate is not yet the party's signature: only one that verifies over the bytes counts.
+    if (matches && r.integrity.status === 'ok') signedFields.add(r.fieldName);
   }
   const parties = contract.parties.map((p) => ({ role: p.role, label: p.label, kind: p.kind, fieldName: p.fieldName, signed: signedFields.has(p.fieldName) }));
   const signedParties = parties.filter((p) => p.signed).length;

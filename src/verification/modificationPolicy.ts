@@ -184,11 +184,9 @@ function fillExistingField(d: RevisionDiff): Claim[] {
  */
 function appearanceBelow(d: RevisionDiff, widgetNum: number, before: PdfDict, after: PdfDict): Claim[] {
   let own: Set<number> | undefined;
-  let elsewhere: Set<number> | undefined;
   const ownOnly = (n: number) => {
     own ??= reachableFrom(d.before, [before.map.get('AP')]);
-    elsewhere ??= reachableFrom(d.before, [...d.before.trailer.map.values()], (num, key) => num === widgetNum && key === 'AP');
-    return elsewhere !== undefined && own !== undefined && own.has(n) && !elsewhere.has(n);
+    return own !== undefined && own.has(n) && onlyThrough(d, n, widgetNum, 'AP');
   };
   return objectsBelow(d, after.map.get('AP'), 'signature_appearance', (ch) => ch.kind === 'changed' && (isOrphanBefore(d, ch.num) || ownOnly(ch.num)));
 }
@@ -339,14 +337,17 @@ function dssChanges(d: RevisionDiff): Claim[] {
   const dss = catA?.map.get('DSS');
   if (!dss) return [];
   const out: Claim[] = [];
+  const catNum = catalogNumber(d.before);
+  // What the signed revision used other than as its DSS (a page, a content array) is never DSS data.
+  const dssOnly = (n: number) => onlyThrough(d, n, catNum, 'DSS');
   if (dss.type === 'ref') {
     const c = d.changes.get(dss.num);
-    if (c && (c.kind === 'added' || c.kind === 'changed') && isDict(c.after?.value) && !c.after.isStream) out.push({ num: dss.num, what: 'dss' });
+    if (c && (c.kind === 'added' || (c.kind === 'changed' && dssOnly(dss.num))) && isDict(c.after?.value) && !c.after.isStream) out.push({ num: dss.num, what: 'dss' });
   }
   // Indirect /Certs, /OCSPs, /CRLs arrays and /VRI dictionaries of the earlier DSS may grow in place.
   const catB = d.before.resolveDict(d.before.trailer.map.get('Root'));
   const earlier = containersBelow(d.before, catB?.map.get('DSS'));
-  out.push(...objectsBelow(d, dss, 'dss_data', (ch) => ch.kind === 'changed' && earlier.has(ch.num) && !ch.after?.isStream, true));
+  out.push(...objectsBelow(d, dss, 'dss_data', (ch) => ch.kind === 'changed' && earlier.has(ch.num) && !ch.after?.isStream && dssOnly(ch.num), true));
   return out;
 }
 
@@ -385,6 +386,8 @@ function documentInfo(d: RevisionDiff): Claim[] {
   if (v?.type !== 'ref') return [];
   const ch = d.changes.get(v.num);
   if (!ch || (ch.kind !== 'added' && ch.kind !== 'changed') || ch.after?.isStream || !isDict(ch.after?.value)) return [];
+  // Repointing /Info at a page (or any object the signed revision uses) does not make it metadata.
+  if (ch.kind === 'changed' && !onlyThrough(d, v.num, TRAILER, 'Info')) return [];
   for (const x of ch.after.value.map.values()) if (x.type !== 'str' && x.type !== 'name' && x.type !== 'num' && x.type !== 'bool') return [];
   return [{ num: v.num, what: 'document_info' }];
 }
@@ -396,6 +399,7 @@ function xmpMetadata(d: RevisionDiff): Claim[] {
   const ch = d.changes.get(v.num);
   const a = dictOf(ch?.after);
   if (!ch || (ch.kind !== 'added' && ch.kind !== 'changed') || !ch.after?.isStream || !a) return [];
+  if (ch.kind === 'changed' && !onlyThrough(d, v.num, catalogNumber(d.before), 'Metadata')) return [];
   if (getName(a, 'Type') !== 'Metadata' || getName(a, 'Subtype') !== 'XML') return [];
   return [{ num: v.num, what: 'xmp_metadata' }];
 }
@@ -467,14 +471,59 @@ function containersBelow(objs: PdfObjects, v: PdfValue | undefined): Set<number>
   return out;
 }
 
-const reachableCache = new WeakMap<RevisionDiff, Set<number> | undefined>();
+const reachableCache = new WeakMap<RevisionDiff, { used: Set<number>; dangling: Set<number> } | undefined>();
+/** The signed revision's object graph from the trailer down, and the numbers it names that held no object. */
+function signedGraph(d: RevisionDiff): { used: Set<number>; dangling: Set<number> } | undefined {
+  if (!reachableCache.has(d)) {
+    const dangling = new Set<number>();
+    const used = reachableFrom(d.before, [...d.before.trailer.map.values()], undefined, dangling);
+    reachableCache.set(d, used && { used, dangling });
+  }
+  return reachableCache.get(d);
+}
+
 /**
  * Whether the earlier revision's document (from the trailer down) did not use this object. Only
  * such an orphan may be rewritten as part of something new: it is not part of what was signed.
  */
 function isOrphanBefore(d: RevisionDiff, num: number): boolean {
-  if (!reachableCache.has(d)) reachableCache.set(d, reachableFrom(d.before, [...d.before.trailer.map.values()]));
-  const used = reachableCache.get(d);
+  const g = signedGraph(d);
+  return g !== undefined && !g.used.has(num);
+}
+
+/**
+ * Whether the signed revision already referred to this object number while it held no object (a
+ * null, showing nothing): a new object there changes what signed objects mean, e.g. a page's
+ * content array, whatever rule the new object seems to belong to. Fails closed past the walk's bound.
+ */
+export function fillsSignedReference(d: RevisionDiff, num: number): boolean {
+  const g = signedGraph(d);
+  return g === undefined || g.dangling.has(num);
+}
+
+/** Stands for the trailer as the owner of an edge (object numbers are never negative). */
+const TRAILER = -2;
+
+const catalogNumber = (objs: PdfObjects): number => {
+  const r = objs.trailer.map.get('Root');
+  return r?.type === 'ref' ? r.num : TRAILER;
+};
+
+const usedWithoutCache = new WeakMap<RevisionDiff, Map<string, Set<number> | undefined>>();
+/**
+ * Whether the signed revision reaches object `num` only through the entry `key` of object `owner`
+ * (or of the trailer), if at all: only then may a rule for that entry rewrite it in place. An
+ * object also used as something else (a page, its content) would change that too.
+ */
+function onlyThrough(d: RevisionDiff, num: number, owner: number, key: string): boolean {
+  let byEdge = usedWithoutCache.get(d);
+  if (!byEdge) usedWithoutCache.set(d, (byEdge = new Map()));
+  const edge = `${owner}/${key}`;
+  if (!byEdge.has(edge)) {
+    const roots = [...d.before.trailer.map].filter(([k]) => owner !== TRAILER || k !== key).map(([, v]) => v);
+    byEdge.set(edge, reachableFrom(d.before, roots, (n, k) => n === owner && k === key));
+  }
+  const used = byEdge.get(edge);
   return used !== undefined && !used.has(num);
 }
 
@@ -482,14 +531,18 @@ function isOrphanBefore(d: RevisionDiff, num: number): boolean {
  * Objects reachable from `roots`, optionally not following one key of one object; undefined when
  * the walk hit its bound, so callers fail closed rather than take unvisited objects for orphans.
  */
-function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean): Set<number> | undefined {
+function reachableFrom(objs: PdfObjects, roots: Array<PdfValue | undefined>, skip?: (num: number, key: string) => boolean, dangling?: Set<number>): Set<number> | undefined {
   const s = new Set<number>();
   const stack: Array<{ v: PdfValue; owner: number }> = roots.filter((v): v is PdfValue => v !== undefined).map((v) => ({ v, owner: -1 }));
   while (stack.length) {
     if (s.size >= MAX_REACHABLE) return undefined;
     const { v: x, owner } = stack.pop()!;
     if (x.type === 'ref') {
-      if (s.has(x.num) || !objs.has(x.num)) continue;
+      if (s.has(x.num)) continue;
+      if (!objs.has(x.num)) {
+        dangling?.add(x.num);
+        continue;
+      }
       s.add(x.num);
       const o = safe(() => objs.getObject(x.num));
       if (o) stack.push({ v: o.value, owner: x.num });

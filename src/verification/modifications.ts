@@ -2,7 +2,7 @@
 // an auditor understands (page content, font, annotation, …).
 import { getName, type PdfValue } from '../pdf/cos.js';
 import type { PdfObjects, PdfReader } from '../pdf/pdfReader.js';
-import { directRefs, MODIFICATION_POLICY, signatureKind, type Allowance, type AllowedLevel } from './modificationPolicy.js';
+import { directRefs, fillsSignedReference, MODIFICATION_POLICY, signatureKind, type Allowance, type AllowedLevel } from './modificationPolicy.js';
 import { changedKeys, dictOf, diffRevision, type ObjectChange, type RevisionDiff } from './revisionDiff.js';
 import type { Modification } from './types.js';
 
@@ -41,6 +41,10 @@ export function analyseRevision(reader: PdfReader, index: number, policy: readon
   let roles: Map<number, string> | undefined;
   for (const ch of [...d.changes.values()].sort((x, y) => x.num - y.num)) {
     const c = claimed.get(ch.num);
+    if (c && ch.kind === 'added' && fillsSignedReference(d, ch.num)) {
+      disallowed.push({ revision: index, objectNumber: ch.num, what: 'signed_reference_filled', rule: 'not_allowed', detail: `the signed revision already referred to object ${ch.num}, which did not exist then: as ${c.what} it now changes what those signed objects show` });
+      continue;
+    }
     const borrowed = c && ch.kind === 'changed' ? borrowedReferences(d, ch) : [];
     if (c && !borrowed.length) {
       allowed.push({ revision: index, objectNumber: ch.num, what: c.what, rule: c.rule, level: c.level, ...(c.detail ? { detail: c.detail } : {}), ...(c.field !== undefined ? { field: c.field } : {}) });

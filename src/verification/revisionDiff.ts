@@ -1,7 +1,7 @@
 // What one incremental revision changed, object by object, compared with the table before it.
 // Only the xref entries the revision itself wrote are candidates: everything else is, by
 // construction, the same object as before.
-import { isDict, type PdfDict, type PdfValue } from '../pdf/cos.js';
+import { getName, isDict, type PdfDict, type PdfValue } from '../pdf/cos.js';
 import type { IndirectObject, PdfObjects, PdfReader, XrefEntry } from '../pdf/pdfReader.js';
 
 export type ChangeKind = 'added' | 'changed' | 'deleted' | 'repointed';
@@ -35,7 +35,9 @@ export function diffRevision(reader: PdfReader, index: number): RevisionDiff {
   const structure: string[] = [];
   for (const s of rev.sections) {
     if (s.offset < rev.start) structure.push(`its xref section at byte ${s.offset} lies inside the earlier revision`);
-    if (s.streamObject !== undefined) xrefStreams.add(s.streamObject);
+    // An xref stream that takes the number of an object the document used replaces that object:
+    // that is a change like any other, not bookkeeping.
+    if (s.streamObject !== undefined && !usedOtherwise(before, s.streamObject)) xrefStreams.add(s.streamObject);
   }
   const written = new Set<number>();
   for (const s of rev.sections) for (const n of s.entries.keys()) written.add(n);
@@ -65,6 +67,12 @@ function classifyEntry(after: PdfObjects, before: PdfObjects, num: number, ne: X
   if (location < revStart) return { num, kind: 'repointed', before: existed ? safeGet(before, num) : undefined, after: safeGet(after, num) };
   if (!existed) return { num, kind: 'added', after: safeGet(after, num) };
   return { num, kind: 'changed', before: safeGet(before, num), after: safeGet(after, num) };
+}
+
+function usedOtherwise(before: PdfObjects, num: number): boolean {
+  if (!before.has(num)) return false;
+  const o = safeGet(before, num);
+  return !(o?.isStream && isDict(o.value) && getName(o.value, 'Type') === 'XRef');
 }
 
 function sameEntry(a: XrefEntry, b: XrefEntry | undefined): boolean {

@@ -95,8 +95,8 @@ async function verifyOpened(reader: PdfReader, pdf: Buffer, opts: VerifyOptions 
     cmsResults[i] = cms;
   }
 
-  const fileMatch = await registryLookup(opts, pdf, sha256, reports);
-  const contract = await registeredContract(opts, fileMatch, reports);
+  const { fileMatch, revisionMatches } = await registryLookup(opts, pdf, sha256, reports, reader.revisions.map((r) => r.end));
+  const contract = await registeredContract(opts, [fileMatch, ...revisionMatches], reports);
   const policy = { revocationPolicy: opts.revocationPolicy ?? 'require', structural: [] as string[], repaired: reader.repaired };
   reports.forEach((r, i) => {
     const cms = cmsResults[i];
@@ -282,24 +282,50 @@ function firstDssRevision(reader: PdfReader): number | null {
 }
 
 /** The contract of the newest registered version in the file, with each signature checked against its parties. */
-async function registeredContract(opts: VerifyOptions, fileMatch: RegistryMatch, reports: SignatureReport[]): Promise<ContractCheck | null> {
-  const matches = [fileMatch, ...reports.map((r) => r.registered)].filter((m) => m.matched && m.contractId && m.version !== undefined);
+async function registeredContract(opts: VerifyOptions, found: RegistryMatch[], reports: SignatureReport[]): Promise<ContractCheck | null> {
+  const matches = [...found, ...reports.map((r) => r.registered)].filter((m) => m.matched && m.contractId && m.version !== undefined);
   if (!matches.length || !opts.registry?.contract) return null;
   const newest = matches.reduce((a, b) => (b.version! > a.version! ? b : a));
   const contract = await opts.registry.contract(newest.contractId!);
   return contract ? checkParties(contract, newest.version!, reports) : null;
 }
 
-/** Is this file, or the revision a signature covers, a document version this service issued? */
-async function registryLookup(opts: VerifyOptions, pdf: Buffer, sha256: string, reports: SignatureReport[]): Promise<RegistryMatch> {
-  if (!opts.registry) return { matched: false };
-  const revisionHash = new Map<number, string>();
-  for (const r of reports) {
-    const end = r.coverage.byteRange ? r.coverage.byteRange[2] + r.coverage.byteRange[3] : -1;
-    if (r.coverage.signedRevision !== null && end > 0 && end <= pdf.length && !revisionHash.has(end)) {
-      revisionHash.set(end, createHash('sha256').update(pdf.subarray(0, end)).digest('hex'));
-    }
+/** SHA-256 of each prefix pdf[0, end): one pass over the file however many revisions it has. */
+function prefixHashes(pdf: Buffer, ends: Iterable<number>): Map<number, string> {
+  const out = new Map<number, string>();
+  const h = createHash('sha256');
+  let at = 0;
+  for (const end of [...ends].filter((e) => e > 0 && e <= pdf.length).sort((a, b) => a - b)) {
+    h.update(pdf.subarray(at, end));
+    at = end;
+    out.set(end, h.copy().digest('hex'));
   }
+  return out;
+}
+
+/**
+ * Is this file, or the revision a signature covers, a document version this service issued? Every
+ * revision is asked too: a signature made on top of an issued version (its unsigned first one is the
+ * prefix of every later one) must still answer to that contract's parties.
+ */
+async function registryLookup(
+  opts: VerifyOptions,
+  pdf: Buffer,
+  sha256: string,
+  reports: SignatureReport[],
+  revisionEnds: number[],
+): Promise<{ fileMatch: RegistryMatch; revisionMatches: RegistryMatch[] }> {
+  if (!opts.registry) return { fileMatch: { matched: false }, revisionMatches: [] };
+  const ends = new Set<number>();
+  for (const r of reports) if (r.coverage.signedRevision !== null && r.coverage.byteRange) ends.add(r.coverage.byteRange[2] + r.coverage.byteRange[3]);
+  // The stored version may lack the end-of-line after %%EOF that the next revision's writer added.
+  const stored = revisionEnds.map((end) => {
+    let e = end;
+    while (e > 0 && (pdf[e - 1] === 0x0a || pdf[e - 1] === 0x0d)) e--;
+    return [end, e];
+  });
+  for (const pair of stored) pair.forEach((e) => ends.add(e));
+  const revisionHash = prefixHashes(pdf, ends);
   const wanted = [...new Set([sha256, ...revisionHash.values()])];
   const rows = await opts.registry.lookup(wanted);
   const bySha = new Map(rows.map((r) => [r.sha256.toLowerCase(), r]));
@@ -310,5 +336,9 @@ async function registryLookup(opts: VerifyOptions, pdf: Buffer, sha256: string, 
     r.registered = hit ? { matched: true, scope: 'signed_revision', sha256: hit.sha256, contractId: hit.contractId, version: hit.version } : { matched: false };
   }
   const f = bySha.get(sha256);
-  return f ? { matched: true, scope: 'file', sha256, contractId: f.contractId, version: f.version } : { matched: false };
+  const revisionMatches = stored.flatMap((ends): RegistryMatch[] => {
+    const hit = ends.map((end) => bySha.get(revisionHash.get(end) ?? '')).find((h) => h !== undefined);
+    return hit ? [{ matched: true, sha256: hit.sha256, contractId: hit.contractId, version: hit.version }] : [];
+  });
+  return { fileMatch: f ? { matched: true, scope: 'file', sha256, contractId: f.contractId, version: f.version } : { matched: false }, revisionMatches };
 }

@@ -233,8 +233,8 @@ function pssScheme(alg: AlgorithmId): SignatureScheme {
 }
 
 /** true / false, or undefined when the algorithm cannot be checked. A key of the wrong type is a false, not an error. */
-export function verifySignature(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, key: KeyObject): boolean | undefined {
-  if (!scheme.supported) return undefined;
+export function verifySignature(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, key: KeyObject | undefined): boolean | undefined {
+  if (!scheme.supported || !key) return undefined;
   if (!scheme.keyTypes?.includes(key.asymmetricKeyType ?? '')) return false;
   try {
     if (!scheme.digest) return cryptoVerify(null, data, key, signature); // EdDSA signs the message itself

@@ -51,7 +51,7 @@ export class ParsedCert {
   policyConstraints?: { requireExplicitPolicy?: number; inhibitPolicyMapping?: number };
   inhibitAnyPolicy?: number;
   unknownCriticalExtensions: string[] = [];
-  private key?: KeyObject;
+  private key?: KeyObject | null;
   private readonly issuedBy = new Map<string, boolean | undefined>();
   private infoCache?: CertificateInfo;
 
@@ -155,9 +155,16 @@ export class ParsedCert {
     }
   }
 
-  get publicKey(): KeyObject {
-    this.key ??= createPublicKey({ key: this.spkiDer, format: 'der', type: 'spki' });
-    return this.key;
+  /** Undefined when node:crypto cannot read the key (an algorithm it lacks, or bytes made to crash a verifier). */
+  get publicKey(): KeyObject | undefined {
+    if (this.key === undefined) {
+      try {
+        this.key = createPublicKey({ key: this.spkiDer, format: 'der', type: 'spki' });
+      } catch {
+        this.key = null;
+      }
+    }
+    return this.key ?? undefined;
   }
 
   get selfIssued(): boolean {
@@ -189,8 +196,8 @@ export class ParsedCert {
   }
 
   keyDescription(): { type?: string; bits?: number } {
-    const d = this.publicKey.asymmetricKeyDetails;
-    return { type: this.publicKey.asymmetricKeyType, bits: d?.modulusLength };
+    const k = this.publicKey;
+    return { type: k?.asymmetricKeyType, bits: k?.asymmetricKeyDetails?.modulusLength };
   }
 
   get info(): CertificateInfo {

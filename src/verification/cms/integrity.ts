@@ -103,7 +103,8 @@ export function checkIntegrity(sd: ParsedSignedData, si: ParsedSignerInfo, signe
     return { signerCert, digestAlgorithm, scheme, weaknesses, integrity: { status: 'failed', reason: 'messageDigest does not match the signed bytes', messageDigestMatches, signatureValid } };
   }
   if (signatureValid === undefined) {
-    return { signerCert, digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason: `unsupported signature algorithm ${scheme.name}`, messageDigestMatches } };
+    const reason = scheme.supported ? "the signer certificate's public key cannot be read" : `unsupported signature algorithm ${scheme.name}`;
+    return { signerCert, digestAlgorithm, scheme, weaknesses, integrity: { status: 'unknown', reason, messageDigestMatches } };
   }
   if (!signatureValid) {
     return { signerCert, digestAlgorithm, scheme, weaknesses, integrity: { status: 'failed', reason: 'signature does not verify with the signer certificate', messageDigestMatches, signatureValid } };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPdf, type VerificationReport } from '../src/verification/index.js';
 import { makeGenuine, type Genuine } from './helpers/attackCorpus.js';
-import { timestampInExistingField, timestampOnlyPdf } from './helpers/forgeries.js';
+import { timestampInExistingField, timestampInNewField, timestampOnlyPdf } from './helpers/forgeries.js';
 
 let g: Genuine;
 let issuingDer: Buffer;
@@ -54,5 +54,14 @@ describe('document timestamps are not signatures', () => {
     const r = await verify(await timestampInExistingField(g.pki, g.oneSignature, 'sig_utility', false));
     expect(sig(r, 'sig_applicant').verdict).toBe('invalid');
     expect(sig(r, 'sig_applicant').modificationsAfter.disallowed.map((m) => m.what)).toContain('timestamp_in_existing_field');
+  });
+
+  it('a document timestamp in a new field is fine with a zero Rect, not with one whose indirect numbers give it an area', async () => {
+    const n = new (await import('../src/pdf/pdfReader.js')).PdfReader(g.twoSignatures).size;
+    const zero = await verify(await timestampInNewField(g.pki, g.twoSignatures, '[0 0 0 0]'));
+    expect(sig(zero, 'sig_utility').modificationsAfter.disallowed).toEqual([]);
+    const sized = await verify(await timestampInNewField(g.pki, g.twoSignatures, `[0 0 ${n + 2} 0 R ${n + 3} 0 R]`, [[n + 2, '300'], [n + 3, '200']]));
+    expect(sig(sized, 'sig_utility').verdict).toBe('invalid');
+    expect(sig(sized, 'sig_utility').modificationsAfter.disallowed.map((m) => m.what)).toContain('timestamp_visible_field');
   });
 });

@@ -612,10 +612,13 @@ function hasValue(d: PdfDict): boolean {
 }
 
 function zeroArea(objs: PdfObjects, d: PdfDict): boolean {
-  const r = objs.resolve(d.map.get('Rect'));
+  const r = safe(() => objs.resolve(d.map.get('Rect')));
   if (r?.type !== 'array' || r.items.length !== 4) return true;
-  const n = r.items.map((x) => (x.type === 'num' ? x.value : 0));
-  return Math.abs(n[2] - n[0]) * Math.abs(n[3] - n[1]) === 0;
+  // Viewers resolve indirect coordinates; one that is not a number may not count as zero either.
+  const n = r.items.map((x) => safe(() => objs.resolve(x)));
+  if (!n.every((x) => x?.type === 'num')) return false;
+  const [x1, y1, x2, y2] = n.map((x) => (x as { value: number }).value);
+  return Math.abs(x2 - x1) * Math.abs(y2 - y1) === 0;
 }
 
 function safe<T>(f: () => T): T | undefined {

@@ -52,3 +52,28 @@ export async function timestampInExistingField(pki: Pki, pdf: Buffer, fieldName:
     (digest) => pki.timestamp(digest),
   );
 }
+
+/** A document timestamp in a new field whose widget /Rect is written as given (e.g. with indirect numbers). */
+export async function timestampInNewField(pki: Pki, pdf: Buffer, rect: string, extra: Array<[number, string]> = []): Promise<Buffer> {
+  const reader = new PdfReader(pdf);
+  const catalog = reader.resolveDict(reader.trailer.map.get('Root'))!;
+  const afRef = catalog.map.get('AcroForm') as { type: 'ref'; num: number; gen: number };
+  const af = cloneDict(reader.resolveDict(afRef)!);
+  const sigNum = reader.size;
+  const fieldNum = sigNum + 1;
+  const fields = reader.resolve(af.map.get('Fields'));
+  af.map.set('Fields', arr([...(fields?.type === 'array' ? fields.items : []), ref(fieldNum)]));
+  const objects: RevisionObject[] = [
+    { num: fieldNum, gen: 0, body: `<</Type /Annot /Subtype /Widget /FT /Sig /T (Stamp) /F 4 /Rect ${rect} /V ${sigNum} 0 R>>` },
+    { num: afRef.num, gen: reader.getObject(afRef.num).gen, body: serialize(af) },
+    ...extra.map(([num, body]) => ({ num, gen: 0, body })),
+  ];
+  return writeSignatureRevision(
+    {
+      input: pdf, reader, sigNum,
+      head: [['Type', name('DocTimeStamp')], ['Filter', name('Adobe.PPKLite')], ['SubFilter', name('ETSI.RFC3161')]],
+      tail: [], contentsSize: 8192, objects, size: Math.max(fieldNum, ...extra.map(([n]) => n)) + 1,
+    },
+    (digest) => pki.timestamp(digest),
+  );
+}

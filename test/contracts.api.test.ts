@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from './support/harness.js';
-import { hasTool, pdfText, run, tempFile } from './support/pdfTools.js';
-
-const tools = { pdftotext: hasTool('pdftotext'), qpdf: hasTool('qpdf'), pdffonts: hasTool('pdffonts') };
+import { pdfText, run, tempFile } from './support/pdfTools.js';
+import { skipUnless } from './support/checkers.js';
 
 async function example(svc: TestService, templateId: string) {
   const res = await svc.call('workflow', 'GET', `/api/v1/templates/${templateId}`);
   expect(res.status).toBe(200);
   return (await res.json()).example as Record<string, any>;
+}
+
+/** The value of one series in a Prometheus text exposition (0 when absent, as for a counter not yet touched). */
+function sample(exposition: string, name: string, labels: Record<string, string>): number {
+  for (const m of exposition.matchAll(/^(\w+)\{([^}]*)\} (\S+)$/gm)) {
+    if (m[1] !== name) continue;
+    const got = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const keys = Object.keys(labels);
+    if (keys.length === Object.keys(got).length && keys.every((k) => got[k] === labels[k])) return Number(m[3]);
+  }
+  return 0;
 }
 
 describe.each(['folder', 's3'] as const)('contracts API with %s object store', (objectStore) => {
@@ -56,7 +66,7 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     expect((await svc.call('workflow', 'GET', '/api/v1/templates/no-such-template')).status).toBe(404);
   });
 
-  it('creates a water supply contract whose stored PDF is typeset, checkable and matches its sha256', async () => {
+  it('creates a water supply contract whose stored PDF is typeset, checkable and matches its sha256', async (ctx) => {
     const variables = await example(svc, 'water-supply-contract');
     const res = await svc.call('workflow', 'POST', '/api/v1/contracts', {
       templateId: 'water-supply-contract',
@@ -90,22 +100,17 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     const again = await svc.call('auditor', 'GET', c.document.url, undefined, { 'if-none-match': `"${c.document.sha256}"` });
     expect(again.status).toBe(304);
 
+    skipUnless(ctx, 'pdftotext', 'qpdf', 'pdffonts');
     const file = tempFile(bytes);
-    if (tools.pdftotext) {
-      const text = pdfText(file).replace(/\s+/g, '');
-      expect(text).toContain(variables.applicant.name);
-      expect(text).toContain(String(variables.site.address).replace(/\s+/g, ''));
-      expect(text).toContain(c.contractNumber);
-    } else console.warn('pdftotext missing: text extraction not checked');
-    if (tools.qpdf) {
-      const check = run('qpdf', ['--check', file]);
-      expect(check.out).toContain('No syntax or stream encoding errors found');
-    } else console.warn('qpdf missing: structure not checked');
-    if (tools.pdffonts) {
-      const fonts = run('pdffonts', [file]).out.trim().split('\n').slice(2);
-      expect(fonts.length).toBeGreaterThan(0);
-      for (const line of fonts) expect(line).toMatch(/\s+yes\s+yes\s+(yes|no)\s+\d+\s+\d+\s*$/);
-    } else console.warn('pdffonts missing: font embedding not checked');
+    const text = pdfText(file).replace(/\s+/g, '');
+    expect(text).toContain(variables.applicant.name);
+    expect(text).toContain(String(variables.site.address).replace(/\s+/g, ''));
+    expect(text).toContain(c.contractNumber);
+    const check = run('qpdf', ['--check', file]);
+    expect(check.out).toContain('No syntax or stream encoding errors found');
+    const fonts = run('pdffonts', [file]).out.trim().split('\n').slice(2);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const line of fonts) expect(line).toMatch(/\s+yes\s+yes\s+(yes|no)\s+\d+\s+\d+\s*$/);
   });
 
   it('creates a reliability agreement from its example', async () => {
@@ -208,7 +213,7 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     expect((await missing.json()).error.code).toBe('contract_not_found');
   });
 
-  it('refuses a name with a character the font cannot show, naming it', async () => {
+  it('refuses a name with a character the font cannot show, naming it', async (ctx) => {
     const variables = await example(svc, 'water-supply-contract');
     variables.applicant.name = '𠮷野家';
     const res = await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'rare', variables });
@@ -222,16 +227,24 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     const fine = await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'rare', variables: ok });
     expect(fine.status).toBe(201);
     const c = await fine.json();
-    if (tools.pdftotext) {
-      const bytes = new Uint8Array(await (await svc.call('auditor', 'GET', c.document.url)).arrayBuffer());
-      expect(pdfText(tempFile(bytes))).toContain('龘喆');
-    }
+    skipUnless(ctx, 'pdftotext');
+    const bytes = new Uint8Array(await (await svc.call('auditor', 'GET', c.document.url)).arrayBuffer());
+    expect(pdfText(tempFile(bytes))).toContain('龘喆');
   });
 
   it('exposes Prometheus metrics and the OpenAPI document', async () => {
-    const metrics = await (await svc.call(null, 'GET', '/metrics')).text();
-    expect(metrics).toMatch(/contracts_created_total\{template="water-supply-contract"\} \d+/);
-    expect(metrics).toContain('http_request_duration_seconds_bucket');
+    const scrape = async () => (await svc.call(null, 'GET', '/metrics')).text();
+    const before = await scrape();
+    const variables = await example(svc, 'water-supply-contract');
+    const res = await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: `METRICS-${objectStore}`, variables });
+    expect(res.status).toBe(201);
+    const after = await scrape();
+    const created = { template: 'water-supply-contract' };
+    expect(sample(after, 'contracts_created_total', created)).toBe(sample(before, 'contracts_created_total', created) + 1);
+    const route = { method: 'POST', route: '/api/v1/contracts/' };
+    expect(sample(after, 'http_requests_total', { ...route, status: '201' })).toBe(sample(before, 'http_requests_total', { ...route, status: '201' }) + 1);
+    expect(sample(after, 'http_request_duration_seconds_count', route)).toBe(sample(before, 'http_request_duration_seconds_count', route) + 1);
+    expect(sample(after, 'http_request_duration_seconds_bucket', { ...route, le: '+Inf' })).toBe(sample(after, 'http_request_duration_seconds_count', route));
     const spec = await (await svc.call(null, 'GET', '/api/v1/openapi.json')).json();
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toEqual(

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +14,11 @@ import {
   type TemplateRegistry,
 } from '../src/documents/index.js';
 import { breakLines, NO_LINE_END, NO_LINE_START } from '../src/documents/lineBreaker.js';
+import { available } from './support/checkers.js';
 
-function toolMissing(tool: string): boolean {
-  const missing = spawnSync('which', [tool]).status !== 0;
-  if (missing) console.warn(`SKIPPED: ${tool} is not installed (apt-get install poppler-utils qpdf)`);
-  return missing;
-}
-const noQpdf = toolMissing('qpdf');
-const noPdffonts = toolMissing('pdffonts');
-const noPdftotext = toolMissing('pdftotext');
+const noQpdf = !available('qpdf');
+const noPdffonts = !available('pdffonts');
+const noPdftotext = !available('pdftotext');
 
 const workDir = mkdtempSync(join(tmpdir(), 'documents-test-'));
 let fileNo = 0;
@@ -233,7 +229,9 @@ describe('document renderer', () => {
     const form = doc.getForm();
     expect(form.getFields().map((f) => f.getName()).sort()).toEqual(['sig_applicant', 'sig_utility']);
     const pageRefs = doc.getPages().map((p) => p.ref);
-    for (const [name, heightMm] of [['sig_applicant', 22], ['sig_utility', 30]] as const) {
+    // Side by side: the first field at the left margin (25 mm), the second from the middle of the page.
+    const mm = 72 / 25.4;
+    for (const [name, heightMm, x] of [['sig_applicant', 22, 25 * mm], ['sig_utility', 30, 595.28 / 2]] as const) {
       const field = form.getSignature(name);
       const widgets = field.acroField.getWidgets();
       expect(widgets).toHaveLength(1);
@@ -249,11 +247,13 @@ describe('document renderer', () => {
       const rect = widget.getRectangle();
       expect(rect.width).toBeCloseTo((60 * 72) / 25.4, 0);
       expect(rect.height).toBeCloseTo((heightMm * 72) / 25.4, 0);
-      expect(rect.x).toBeGreaterThanOrEqual(0);
-      expect(rect.y + rect.height).toBeLessThanOrEqual(page.getHeight());
+      expect(rect.x).toBeCloseTo(x, 1);
+      // Inside the text area, clear of the 25 mm top and bottom margins.
+      expect(rect.y).toBeGreaterThanOrEqual(25 * mm - 0.01);
+      expect(rect.y + rect.height).toBeLessThanOrEqual(page.getHeight() - 25 * mm + 0.01);
     }
     expect(form.acroForm.dict.lookup(PDFName.of('Fields'), PDFArray).size()).toBe(2);
-    expect(doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict)).toBeDefined();
+    expect(doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict)).toBe(form.acroForm.dict);
   });
 
   it('uses a classic cross-reference table without object streams', () => {

@@ -6,14 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PDFDocument } from 'pdf-lib';
 import { createEvidenceReport, evidenceBlocks, type EvidenceInput, type EvidenceSigner } from '../src/documents/evidenceReport.js';
 import { createDocumentRenderer, type DocumentRenderer } from '../src/documents/index.js';
 import { loadOrCreatePki, type Pki } from '../src/pki/index.js';
 import type { Database } from '../src/storage/db/database.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { skipUnless } from './support/checkers.js';
 
-const has = (tool: string) => spawnSync('which', [tool]).status === 0;
 const utility = { name: '三亚市示范供水有限公司', creditCode: '91460200MA5RC0XQ1H' };
 const workDir = mkdtempSync(join(tmpdir(), 'evidence-test-'));
 let fileNo = 0;
@@ -158,7 +159,7 @@ describe('evidence report', () => {
   });
 
   it('states the contract, every version digest, masked identities and every event', (ctx) => {
-    if (!has('pdftotext')) return ctx.skip('pdftotext (poppler-utils) not installed');
+    skipUnless(ctx, 'pdftotext');
     const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
     const flat = text.replace(/\s+/g, '');
     expect(text).toContain('电子签约存证报告');
@@ -183,7 +184,7 @@ describe('evidence report', () => {
   });
 
   it('passes qpdf --check and embeds every font', (ctx) => {
-    if (!has('qpdf') || !has('pdffonts')) return ctx.skip('qpdf or pdffonts not installed');
+    skipUnless(ctx, 'qpdf', 'pdffonts');
     const check = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toContain('No syntax or stream encoding errors found');
@@ -193,7 +194,7 @@ describe('evidence report', () => {
   });
 
   it('carries one utility signature that pdfsig finds valid and covering the whole document', async (ctx) => {
-    if (!has('pdfsig') || !has('certutil')) return ctx.skip('pdfsig/certutil not installed');
+    skipUnless(ctx, 'pdfsig', 'certutil');
     const nss = join(workDir, 'nss');
     execFileSync('mkdir', ['-p', nss]);
     writeFileSync(join(nss, 'root.pem'), pki.rootPem());
@@ -210,20 +211,22 @@ describe('evidence report', () => {
     expect(blocks[0]).toContain('Certificate Validation: Certificate is Trusted.');
   });
 
-  it('wraps long digests inside the page and renders a page image', (ctx) => {
+  it('wraps long digests inside the page and renders a page image', async (ctx) => {
     const text = evidenceBlocks(input);
     expect(text[0]).toEqual({ kind: 'title', text: '电子签约存证报告' });
-    if (!has('pdftoppm')) return ctx.skip('pdftoppm not installed');
+    skipUnless(ctx, 'pdftoppm', 'pdftotext');
     const prefix = join(workDir, 'page');
     execFileSync('pdftoppm', ['-r', '60', '-png', file, prefix]);
-    expect(readdirSync(workDir).filter((f) => f.startsWith('page')).length).toBeGreaterThan(1);
-    if (has('pdftotext')) {
-      // -bbox: every word lies within the page's text area (25 mm margins on 595.28 pt).
-      const html = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
-      for (const m of html.matchAll(/xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"/g)) {
-        expect(Number(m[1])).toBeGreaterThanOrEqual(70);
-        expect(Number(m[2])).toBeLessThanOrEqual(595.28 - 70);
-      }
+    const pages = (await PDFDocument.load(pdf)).getPageCount();
+    expect(pages).toBeGreaterThan(1);
+    expect(readdirSync(workDir).filter((f) => f.startsWith('page'))).toHaveLength(pages);
+    // -bbox: every word lies within the page's text area (25 mm margins on 595.28 pt).
+    const html = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
+    const words = [...html.matchAll(/xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"/g)];
+    expect(words.length).toBeGreaterThan(100);
+    for (const m of words) {
+      expect(Number(m[1])).toBeGreaterThanOrEqual(70);
+      expect(Number(m[2])).toBeLessThanOrEqual(595.28 - 70);
     }
   });
 
@@ -241,7 +244,7 @@ describe('evidence report', () => {
       chainValid: false,
     };
     const bytes = await createEvidenceReport(declined, signer, renderer);
-    if (!has('pdftotext')) return ctx.skip('pdftotext not installed');
+    skipUnless(ctx, 'pdftotext');
     const text = execFileSync('pdftotext', [writePdf(bytes), '-'], { encoding: 'utf8' });
     expect(text).toContain('拒签理由');
     expect(text).toContain('用水地址有误，需要更正 [U+1F64F]');

@@ -13,8 +13,9 @@ import { loadOrCreatePki, PkiError, type Pki } from '../src/pki/index.js';
 import type { Database } from '../src/storage/db/database.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { available } from './support/checkers.js';
 
-const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+const HAS_OPENSSL = available('openssl');
 const UTILITY = { name: '三亚市供水有限公司', creditCode: '91460200MA5RC0XQ1H' };
 const PUBLIC_URL = 'https://esign.example.cn';
 const MASTER_KEY = Buffer.alloc(32, 1);

@@ -4,10 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
-import { hasTool, pdfText, run, runAsync, tempFile } from './support/pdfTools.js';
-import { nssDbTrusting, pdfsig } from './support/checkers.js';
-
-const tools = { pdfsig: hasTool('pdfsig') && hasTool('certutil'), mutool: hasTool('mutool'), qpdf: hasTool('qpdf'), openssl: hasTool('openssl'), pdftotext: hasTool('pdftotext') };
+import { pdfText, run, runAsync, tempFile } from './support/pdfTools.js';
+import { available, nssDbTrusting, pdfsig, skipUnless } from './support/checkers.js';
 
 let svc: TestService;
 let sms: SmsReceiver;
@@ -41,6 +39,20 @@ async function download(url: string): Promise<Buffer> {
   return Buffer.from(await (await svc.call('auditor', 'GET', url)).arrayBuffer());
 }
 
+/** A contract both parties signed (the applicant by code, the utility automatically), with its final PDF. */
+async function completedContract() {
+  const created = await createContract();
+  const token = tokenOf(created.signers[0]);
+  const signed = await signAsApplicant(token, created.signers[0].id);
+  expect(signed.status).toBe(200);
+  const contract = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${created.id}`)).json();
+  const finalPdf = await download(`/api/v1/contracts/${contract.id}/document?version=${contract.versions.at(-1).version}`);
+  return { contract, token, own: await signed.json(), finalPdf };
+}
+let sharedCompleted: ReturnType<typeof completedContract> | undefined;
+/** One completed contract for the checks that only read it, built by whichever of them runs first. */
+const completed = () => (sharedCompleted ??= completedContract());
+
 beforeAll(async () => {
   sms = await startSmsReceiver();
   svc = await startTestService({ objectStore: 's3', env: { SMS_WEBHOOK_URL: sms.url } });
@@ -51,11 +63,8 @@ afterAll(async () => {
 });
 
 describe('signing a water supply contract end to end', () => {
-  let contract: any;
-  let finalPdf: Buffer;
-
   it('gives the applicant a signing link showing only their contract', async () => {
-    contract = await createContract();
+    const contract = await createContract();
     const applicant = contract.signers[0];
     expect(applicant.signingUrl).toMatch(/\/sign\/[\w-]{40,}$/);
     expect(contract.signers[1].signingUrl).toBeUndefined();
@@ -70,12 +79,14 @@ describe('signing a water supply contract end to end', () => {
   });
 
   it('refuses the utility out of turn', async () => {
+    const contract = await createContract();
     const res = await svc.call('utility', 'POST', `/api/v1/contracts/${contract.id}/signers/${contract.signers[1].id}/sign`);
     expect(res.status).toBe(409);
     expect((await res.json()).error.code).toBe('out_of_turn');
   });
 
   it('sends a code by SMS, throttles resends, and rejects wrong codes and missing consent', async () => {
+    const contract = await createContract();
     const token = tokenOf(contract.signers[0]);
     const sent = await signing(token, 'otp', {});
     expect(sent.status).toBe(202);
@@ -100,20 +111,15 @@ describe('signing a water supply contract end to end', () => {
   });
 
   it('signs the applicant with a one-time certificate, then the utility signs automatically', async () => {
-    const token = tokenOf(contract.signers[0]);
-    const res = await signing(token, 'sign', { otp: sms.codeFor(contract.signers[0].id), consent: true });
-    expect(res.status).toBe(200);
+    const { contract, token, own } = await completed();
     // The link holder gets their own progress view, not the contract with the other parties' data.
-    const own = await res.json();
     expect(own.contract.status).toBe('completed');
     expect(own.you).toMatchObject({ role: 'applicant', status: 'signed' });
     expect(JSON.stringify(own)).not.toMatch(/signingUrl|certificateSerial|reference/);
-    const after = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${contract.id}`)).json();
-    expect(after.status).toBe('completed');
-    expect(after.signers.map((s: any) => s.status)).toEqual(['signed', 'signed']);
-    expect(after.signers[0].certificateSerial).toMatch(/^[0-9a-f]+$/);
-    expect(after.versions.map((v: any) => v.reason)).toEqual(['generated', 'signed:applicant', 'signed:utility']);
-    contract = after;
+    expect(contract.status).toBe('completed');
+    expect(contract.signers.map((s: any) => s.status)).toEqual(['signed', 'signed']);
+    expect(contract.signers[0].certificateSerial).toMatch(/^[0-9a-f]+$/);
+    expect(contract.versions.map((v: any) => v.reason)).toEqual(['generated', 'signed:applicant', 'signed:utility']);
 
     const reuse = await signing(token, 'sign', { otp: sms.codeFor(contract.signers[0].id), consent: true });
     expect(reuse.status).toBe(409);
@@ -121,17 +127,16 @@ describe('signing a water supply contract end to end', () => {
   });
 
   it('keeps every earlier revision as a byte prefix of the next', async () => {
+    const { contract } = await completed();
     const versions = await Promise.all(contract.versions.map((v: any) => download(`/api/v1/contracts/${contract.id}/document?version=${v.version}`)));
     for (let i = 1; i < versions.length; i++) {
       expect(versions[i].subarray(0, versions[i - 1].length).equals(versions[i - 1])).toBe(true);
       expect(createHash('sha256').update(versions[i]).digest('hex')).toBe(contract.versions[i].sha256);
     }
-    finalPdf = versions.at(-1)!;
-    writeFileSync(path.join(svc.dataDir, 'completed.pdf'), finalPdf);
   });
 
-  it('satisfies pdfsig: both signatures valid and trusted, then a document timestamp covering the whole file', async () => {
-    if (!tools.pdfsig) return console.warn('pdfsig/certutil missing: not checked');
+  it.skipIf(!available('pdfsig', 'certutil'))('satisfies pdfsig: both signatures valid and trusted, then a document timestamp covering the whole file', async () => {
+    const { finalPdf } = await completed();
     const root = await (await svc.call(null, 'GET', '/pki/root.pem')).text();
     const sigs = await pdfsig(tempFile(finalPdf), nssDbTrusting(root));
     expect(sigs).toHaveLength(3);
@@ -150,7 +155,8 @@ describe('signing a water supply contract end to end', () => {
     expect(sigs[2].totalDocumentSigned).toBe(true);
   });
 
-  it('ends in PAdES B-LTA: a DSS with the validation data, then a document timestamp openssl verifies', async () => {
+  it('ends in PAdES B-LTA: a DSS with the validation data, then a document timestamp openssl verifies', async (ctx) => {
+    const { finalPdf } = await completed();
     const text = finalPdf.toString('latin1');
     const dss = /\/Type \/DSS \/Certs \[([^\]]*)\] \/OCSPs \[([^\]]*)\] \/CRLs \[([^\]]*)\]/.exec(text);
     expect(dss, 'no DSS dictionary').not.toBeNull();
@@ -170,25 +176,28 @@ describe('signing a water supply contract end to end', () => {
     const len = padded[1] & 0x80 ? padded.readUIntBE(2, padded[1] & 0x7f) + 2 + (padded[1] & 0x7f) : padded[1] + 2;
     const token = padded.subarray(0, len);
     const digest = createHash('sha256').update(finalPdf.subarray(a, a + l1)).update(finalPdf.subarray(c, c + l2)).digest('hex');
-    if (!tools.openssl) return console.warn('openssl missing: token not checked');
-    const dir = path.dirname(tempFile(token, 'dts.der'));
-    writeFileSync(path.join(dir, 'root.pem'), await (await fetch(`${svc.url}/pki/root.pem`)).text());
-    // Only the root: the token carries the TSA certificate and the issuing CA.
-    const verify = run('openssl', ['ts', '-verify', '-digest', digest, '-in', path.join(dir, 'dts.der'), '-token_in', '-CAfile', path.join(dir, 'root.pem')]);
-    expect(verify.out).toContain('Verification: OK');
-    // A single changed byte inside the covered range no longer matches the imprint.
-    const wrong = createHash('sha256').update(finalPdf.subarray(a, a + l1 - 1)).update(finalPdf.subarray(c, c + l2)).digest('hex');
-    expect(run('openssl', ['ts', '-verify', '-digest', wrong, '-in', path.join(dir, 'dts.der'), '-token_in', '-CAfile', path.join(dir, 'root.pem')]).out).toContain('Verification: FAILED');
 
     // An auditor with only the file and the root (the CLI has no access to this service's database)
     // still gets revocation answers, from the DSS.
-    const cli = run(process.execPath, [path.join(process.cwd(), 'bin', 'esign-verify.mjs'), tempFile(finalPdf), '--trust', path.join(dir, 'root.pem'), '--require-revocation', '--json']);
+    const rootFile = tempFile(Buffer.from(await (await fetch(`${svc.url}/pki/root.pem`)).text()), 'root.pem');
+    const cli = run(process.execPath, [path.join(process.cwd(), 'bin', 'esign-verify.mjs'), tempFile(finalPdf), '--trust', rootFile, '--require-revocation', '--json']);
     expect(cli.status, cli.out).toBe(0);
     const report = JSON.parse(cli.out);
     expect(report.signatures.map((s: any) => s.padesLevel)).toEqual(['B-LTA', 'B-LTA', null]);
+
+    skipUnless(ctx, 'openssl');
+    const tokenFile = tempFile(token, 'dts.der');
+    // Only the root: the token carries the TSA certificate and the issuing CA.
+    const verify = run('openssl', ['ts', '-verify', '-digest', digest, '-in', tokenFile, '-token_in', '-CAfile', rootFile]);
+    expect(verify.out).toContain('Verification: OK');
+    // A single changed byte inside the covered range no longer matches the imprint.
+    const wrong = createHash('sha256').update(finalPdf.subarray(a, a + l1 - 1)).update(finalPdf.subarray(c, c + l2)).digest('hex');
+    expect(run('openssl', ['ts', '-verify', '-digest', wrong, '-in', tokenFile, '-token_in', '-CAfile', rootFile]).out).toContain('Verification: FAILED');
   });
 
-  it('renews the document timestamp before its TSA certificate expires, as a new version that still verifies', async () => {
+  it('renews the document timestamp before its TSA certificate expires, as a new version that still verifies', async (ctx) => {
+    // A contract of its own: the renewal adds a version the other checks do not expect.
+    const { contract, finalPdf } = await completedContract();
     const versions = async () => (await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}`)).json()).versions;
     const before = await versions();
     // Nothing is due while the TSA certificate has years to run.
@@ -208,26 +217,25 @@ describe('signing a water supply contract end to end', () => {
     const { events, chain } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
     expect(chain.valid).toBe(true);
     expect(events.filter((e: any) => e.type === 'document.timestamp_renewed')).toHaveLength(1);
-    // The evidence report names the renewal in words, as a version and as an event.
-    if (tools.pdftotext) {
-      const evidence = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/evidence`)).arrayBuffer());
-      const text = pdfText(tempFile(evidence)).replace(/\s+/g, '');
-      // The version row (its cell wraps, so only the start is matched) and the event row.
-      expect(text).toMatch(new RegExp(`v${after.at(-1).version}文档时间戳`));
-      expect(text).toContain('文档时间戳续期');
-      expect(text).not.toContain('archive_timestamp');
-    }
     // Renewed once: the new stamp lasts as long as the TSA certificate, so nothing is due again, and the
     // superseded version left the sweep's index.
     expect(await svc.service.renewArchives()).toBe(0);
     const marked = await svc.database.db.query<{ version: number }>('SELECT version FROM document_versions WHERE contract_id = $1 AND archive_until IS NOT NULL', [contract.id]);
     expect(marked.rows.map((r) => r.version)).toEqual([after.at(-1).version]);
+
+    // The evidence report names the renewal in words, as a version and as an event.
+    skipUnless(ctx, 'pdftotext');
+    const evidence = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/evidence`)).arrayBuffer());
+    const text = pdfText(tempFile(evidence)).replace(/\s+/g, '');
+    // The version row (its cell wraps, so only the start is matched) and the event row.
+    expect(text).toMatch(new RegExp(`v${after.at(-1).version}文档时间戳`));
+    expect(text).toContain('文档时间戳续期');
+    expect(text).not.toContain('archive_timestamp');
   });
 
-  it('satisfies mutool and qpdf', async () => {
-    const file = tempFile(finalPdf);
-    if (tools.qpdf) expect(run('qpdf', ['--check', file]).out).toContain('No syntax or stream encoding errors found');
-    if (!tools.mutool) return console.warn('mutool missing: not checked');
+  it.skipIf(!available('qpdf', 'mutool'))('satisfies mutool and qpdf', async () => {
+    const file = tempFile((await completed()).finalPdf);
+    expect(run('qpdf', ['--check', file]).out).toContain('No syntax or stream encoding errors found');
     const out = run('mutool', ['sign', '-v', file]).out;
     // mutool has no trust store (it reports our root as "self-signed in chain"); it judges integrity.
     const blocks = out.split(/^Verifying signature \d+:$/m).slice(1);
@@ -241,9 +249,8 @@ describe('signing a water supply contract end to end', () => {
   });
 });
 
-describe('PKI endpoints checked with openssl', () => {
+describe.skipIf(!available('openssl'))('PKI endpoints checked with openssl', () => {
   it('time-stamps a query with an API key that openssl ts verifies with only the root', async () => {
-    if (!tools.openssl) return console.warn('openssl missing');
     const dir = path.dirname(tempFile(Buffer.from('hello water'), 'data.txt'));
     const data = path.join(dir, 'data.txt');
     expect(run('openssl', ['ts', '-query', '-data', data, '-sha256', '-cert', '-out', path.join(dir, 'q.tsq')]).status).toBe(0);
@@ -262,7 +269,6 @@ describe('PKI endpoints checked with openssl', () => {
   });
 
   it('answers OCSP good for a live event certificate and revoked after revocation; the CRL lists it', async () => {
-    if (!tools.openssl) return console.warn('openssl missing');
     const c = await createContract('water-supply-contract', { autoSign: false });
     const applicant = c.signers[0];
     expect((await signAsApplicant(tokenOf(applicant), applicant.id)).status).toBe(200);

@@ -14,16 +14,23 @@ const verify = async (pdf: Buffer) => {
   expect(res.status).toBe(200);
   return res.json();
 };
-const download = async (version: number) => Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document?version=${version}`)).arrayBuffer());
+const download = async (contractId: string, version: number) =>
+  Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contractId}/document?version=${version}`)).arrayBuffer());
+
+/** A contract the applicant signed and the utility not yet, and that version's PDF. */
+async function partiallySigned() {
+  const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+  const created = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'PARTIES', variables: example, autoSign: false })).json();
+  const token = created.signers[0].signingUrl.split('/').pop();
+  const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
+  expect((await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: sent.developmentCode, consent: true })).status).toBe(200);
+  return { contract: created, partial: await download(created.id, 2) };
+}
 
 beforeAll(async () => {
   svc = await startTestService({ env: { NODE_ENV: 'development' } });
-  const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
-  contract = await (await svc.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'PARTIES', variables: example, autoSign: false })).json();
-  const token = contract.signers[0].signingUrl.split('/').pop();
-  const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
-  expect((await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: sent.developmentCode, consent: true })).status).toBe(200);
-  partial = await download(2);
+  // Shared by the tests that only verify it; the one where the utility signs has its own.
+  ({ contract, partial } = await partiallySigned());
 });
 afterAll(async () => {
   await svc?.stop();
@@ -69,11 +76,12 @@ describe('a contract issued here, verified while the utility has not signed yet'
   });
 
   it('once the utility signs, the earlier version says a newer one exists', async () => {
+    const { contract, partial } = await partiallySigned();
     expect((await svc.call('utility', 'POST', `/api/v1/contracts/${contract.id}/signers/${contract.signers[1].id}/sign`, {})).status).toBe(200);
     const old = await verify(partial);
     expect(old.contract).toMatchObject({ status: 'completed', matchedVersion: 2, newerVersionExists: true, allPartiesSigned: false });
     const latest = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}`)).json();
-    const done = await verify(await download(latest.document.version));
+    const done = await verify(await download(contract.id, latest.document.version));
     expect(done.verdict).toBe('valid');
     expect(done.contract).toMatchObject({ signedParties: 2, expectedParties: 2, allPartiesSigned: true, newerVersionExists: false });
   });

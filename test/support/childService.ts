@@ -14,6 +14,8 @@ export interface ChildService {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last lines the process wrote (stdout and stderr), for failure messages. */
   output(): string;
+  /** Resolves with the first line written from now on that matches, e.g. a log message naming a state the process reached. */
+  nextLine(pattern: RegExp): Promise<string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -43,17 +45,33 @@ export async function startChildService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  let watchers: { pattern: RegExp; resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
+  // Per stream: a chunk may end in the middle of a line.
+  const keep = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop()!;
+      for (const line of parts.filter(Boolean)) {
+        lines.push(line);
+        const matched = watchers.filter((w) => w.pattern.test(line));
+        watchers = watchers.filter((w) => !matched.includes(w));
+        for (const w of matched) w.resolve(line);
+      }
+      if (lines.length > 200) lines.splice(0, lines.length - 200);
+    };
   };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
+  proc.stdout!.on('data', keep());
+  proc.stderr!.on('data', keep());
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let gone = false;
-  void exited.then(() => (gone = true));
+  void exited.then(({ code, signal }) => {
+    gone = true;
+    for (const w of watchers) w.reject(new Error(`service exited (${signal ?? code}) before writing ${w.pattern}:\n${lines.join('\n')}`));
+    watchers = [];
+  });
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 45_000);
   for (;;) {
     if (gone) throw new Error(`service exited during start-up:\n${lines.join('\n')}`);
@@ -69,5 +87,13 @@ export async function startChildService(
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  return { url, port, pid: proc.pid!, proc, exited, output: () => lines.join('\n') };
+  return {
+    url,
+    port,
+    pid: proc.pid!,
+    proc,
+    exited,
+    output: () => lines.join('\n'),
+    nextLine: (pattern) => new Promise((resolve, reject) => watchers.push({ pattern, resolve, reject })),
+  };
 }

@@ -3,10 +3,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export function hasTool(name: string): boolean {
-  return spawnSync('which', [name]).status === 0;
-}
-
 /** Writes bytes to a temp file and returns its path, for the command-line checkers. */
 export function tempFile(bytes: Uint8Array, name = 'doc.pdf'): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'esign-pdf-')), name);

@@ -611,7 +611,7 @@ function hasValue(d: PdfDict): boolean {
   return v !== undefined && v.type !== 'null';
 }
 
-function zeroArea(objs: PdfObjects, d: PdfDict): boolean {
+export function zeroArea(objs: PdfObjects, d: PdfDict): boolean {
   const r = safe(() => objs.resolve(d.map.get('Rect')));
   if (r?.type !== 'array' || r.items.length !== 4) return true;
   // Viewers resolve indirect coordinates; one that is not a number may not count as zero either.

@@ -2,7 +2,7 @@
 // an auditor understands (page content, font, annotation, …).
 import { getName, type PdfValue } from '../pdf/cos.js';
 import type { PdfObjects, PdfReader } from '../pdf/pdfReader.js';
-import { directRefs, fillsSignedReference, MODIFICATION_POLICY, signatureKind, type Allowance, type AllowedLevel } from './modificationPolicy.js';
+import { directRefs, fillsSignedReference, MODIFICATION_POLICY, signatureKind, zeroArea, type Allowance, type AllowedLevel } from './modificationPolicy.js';
 import { changedKeys, dictOf, diffRevision, type ObjectChange, type RevisionDiff } from './revisionDiff.js';
 import type { Modification } from './types.js';
 
@@ -99,7 +99,7 @@ function describe(d: RevisionDiff, ch: ObjectChange, roles: Map<number, string>)
     const type = getName(a, 'Type');
     const subtype = getName(a, 'Subtype');
     if (a.map.has('FT') || (subtype === 'Widget' && a.map.has('Parent'))) {
-      return { what: zeroRect(a.map.get('Rect')) ? 'new_field' : 'new_visible_field', detail: `new form field (${getName(a, 'FT') ?? 'inherited type'})` };
+      return { what: zeroArea(d.after, a) ? 'new_field' : 'new_visible_field', detail: `new form field (${getName(a, 'FT') ?? 'inherited type'})` };
     }
     if (type === 'Annot' || (subtype && ANNOT_SUBTYPES.has(subtype))) return { what: 'annotation', detail: `new ${subtype ?? ''} annotation` };
     if (type === 'Font' || type === 'FontDescriptor') return { what: 'font', detail: 'new font object' };
@@ -124,11 +124,6 @@ function timestampFieldProblem(d: RevisionDiff, ch: ObjectChange): { what: strin
 
 const ANNOT_SUBTYPES = new Set(['Text', 'Link', 'FreeText', 'Line', 'Square', 'Circle', 'Polygon', 'PolyLine', 'Highlight', 'Underline', 'Squiggly', 'StrikeOut', 'Stamp', 'Caret', 'Ink', 'Popup', 'FileAttachment', 'Sound', 'Movie', 'Widget', 'Screen', 'PrinterMark', 'TrapNet', 'Watermark', '3D', 'Redact']);
 
-function zeroRect(v: PdfValue | undefined): boolean {
-  if (v?.type !== 'array' || v.items.length !== 4) return true;
-  const n = v.items.map((x) => (x.type === 'num' ? x.value : 0));
-  return Math.abs(n[2] - n[0]) * Math.abs(n[3] - n[1]) === 0;
-}
 
 const MAX_PAGES = 10_000;
 

@@ -12,7 +12,7 @@ import { createDocumentRenderer, type DocumentRenderer } from '../src/documents/
 import { loadOrCreatePki, type Pki } from '../src/pki/index.js';
 import type { Database } from '../src/storage/db/database.js';
 import { migrate } from '../src/storage/db/migrate.js';
-import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { skipUnless } from './support/checkers.js';
 
 const utility = { name: '三亚市示范供水有限公司', creditCode: '91460200MA5RC0XQ1H' };
@@ -31,6 +31,7 @@ function runAsync(cmd: string, args: string[]): Promise<string> {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 let db: Database;
+let database: TestDatabase;
 let pki: Pki;
 let signer: EvidenceSigner;
 let renderer: DocumentRenderer;
@@ -134,7 +135,8 @@ function sampleInput(eventCount = 15): EvidenceInput {
 }
 
 beforeAll(async () => {
-  db = await createPgliteDatabase();
+  database = await freshDatabase();
+  db = database.db;
   await migrate(db);
   const publicUrl = await startPkiServer();
   pki = await loadOrCreatePki({ dataDir: join(workDir, 'pki'), masterKey: Buffer.alloc(32, 5), publicUrl, utility, db });
@@ -144,7 +146,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => pkiServer?.close(resolve));
-  await (db as { close?: () => Promise<void> }).close?.();
+  await database?.drop();
 });
 
 describe('evidence report', () => {

@@ -13,7 +13,7 @@ import { deeplyNestedCatalog } from './helpers/hostileCorpus.js';
 import { appendDocumentTimestamp, appendDss } from '../src/signing/index.js';
 import { TimeStampAuthority } from '../src/pki/tsa.js';
 import { loadOrCreatePki } from '../src/pki/index.js';
-import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { freshDatabase } from './support/databases.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { available } from './support/checkers.js';
 
@@ -432,7 +432,8 @@ describe('long-term validation: DSS and document timestamp after the last signat
   it('a renewal keeps the file valid after the first TSA certificate has expired', async () => {
     const once = await ltv(g.twoSignatures);
     const firstTsaEnds = g.pki.timestampCertificateNotAfter();
-    const db = await createPgliteDatabase();
+    const database = await freshDatabase();
+    const db = database.db;
     await migrate(db);
     try {
       // A second PKI issued a minute later (its clock moved, not the test's): its TSA certificate reaches a minute further than the first.
@@ -451,7 +452,7 @@ describe('long-term validation: DSS and document timestamp after the last signat
       // Without the renewal the same moment is past the first TSA certificate: indeterminate.
       expect((await verifyPdf(once, { trustAnchors: [g.rootDer], validationTime: between })).verdict).toBe('indeterminate');
     } finally {
-      await db.close();
+      await database.drop();
     }
   }, 30_000);
 

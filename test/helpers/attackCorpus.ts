@@ -10,7 +10,7 @@ import { getName, isDict, serialize, type PdfDict, type PdfValue } from '../../s
 import { PdfReader } from '../../src/pdf/pdfReader.js';
 import { loadOrCreatePki, type Pki } from '../../src/pki/index.js';
 import { signPdfField } from '../../src/signing/index.js';
-import { createPgliteDatabase } from '../../src/storage/db/pgliteDatabase.js';
+import { freshDatabase } from '../support/databases.js';
 import { migrate } from '../../src/storage/db/migrate.js';
 import type { RevocationSource } from '../../src/verification/index.js';
 
@@ -35,7 +35,8 @@ export interface Genuine {
 
 export async function makeGenuine(): Promise<Genuine> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'esign-verify-'));
-  const db = await createPgliteDatabase();
+  const database = await freshDatabase();
+  const db = database.db;
   await migrate(db);
   const pki = await loadOrCreatePki({ dataDir, masterKey: Buffer.alloc(32, 3), publicUrl: 'http://localhost:3000', utility: UTILITY, db });
   const registry = await loadTemplates(path.resolve('templates'));
@@ -77,7 +78,7 @@ export async function makeGenuine(): Promise<Genuine> {
       },
     }),
     close: async () => {
-      await db.close();
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

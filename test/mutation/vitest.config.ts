@@ -1,23 +1,44 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 // The in-process suites that exercise the security-critical modules Stryker mutates (see
 // stryker.config.mjs); suites that drive a compiled child process would run unmutated code.
+// Cheapest first: Stryker stops a mutant's run at the first failing test, so a mutant the unit
+// tests kill never pays for the suites that build a signed corpus or start the app.
+const suites = [
+  'test/byteRange.test.ts',
+  'test/workingCalendar.test.ts',
+  'test/signing.secrets.test.ts',
+  'test/auditTrail.test.ts',
+  'test/verificationCms.test.ts',
+  'test/byteRangeGap.test.ts',
+  'test/verificationForgery.test.ts',
+  'test/verificationPermissions.test.ts',
+  'test/verificationRedteam.test.ts',
+  'test/verificationPdf.test.ts',
+  'test/webhooks.api.test.ts',
+  'test/authorization.matrix.test.ts',
+  'test/workflow.api.test.ts',
+];
+
+const rank = (spec: TestSpecification) => suites.findIndex((s) => spec.moduleId.endsWith(s));
+
+class CheapFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
-    include: [
-      'test/verificationPdf.test.ts',
-      'test/verificationCms.test.ts',
-      'test/verificationPermissions.test.ts',
-      'test/verificationForgery.test.ts',
-      'test/auditTrail.test.ts',
-      'test/workingCalendar.test.ts',
-      'test/signing.secrets.test.ts',
-      'test/webhooks.api.test.ts',
-      'test/authorization.matrix.test.ts',
-      'test/workflow.api.test.ts',
-    ],
+    include: suites,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    sequence: { sequencer: CheapFirst },
+    // One module graph per run instead of one per file, and the signed corpus built once per Stryker
+    // run (test/helpers/attackCorpus.ts) instead of once per suite and mutant.
+    isolate: false,
+    env: { ESIGN_CORPUS_CACHE: '.corpus-cache' },
   },
 });

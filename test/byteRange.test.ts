@@ -15,8 +15,11 @@ type Gap = { b: number; c: number; length: number };
  * A one-object PDF whose object 1 is the signature dictionary. `contents` null leaves /Contents out;
  * `byteRange` null leaves /ByteRange out, otherwise it writes the entry from where the hex string lies.
  */
-function sigPdf(contents: string | null, byteRange: ((gap: Gap) => string) | null = ({ b, c, length }) => `[0 ${b} ${c} ${length - c}]`): Buffer {
-  const header = '%PDF-1.7\n';
+function sigPdf(
+  contents: string | null,
+  byteRange: ((gap: Gap) => string) | null = ({ b, c, length }) => `[0 ${b} ${c} ${length - c}]`,
+  header = '%PDF-1.7\n',
+): Buffer {
   const objStart = header.length;
   const pre = `1 0 obj\n<< /Type /Sig ${contents === null ? '' : '/Contents '}`;
   const b = objStart + pre.length;
@@ -108,7 +111,9 @@ describe('checkByteRange: the DER walk finds exactly the first SEQUENCE', () => 
     ['indefinite length (as NSS writes it)', '30800201050000ffff', '30800201050000'],
     ['indefinite length holding an element with tag 0', '308000010a00000000', '308000010a0000'],
     ['indefinite nested in indefinite', '3080308002010500000000ff', '3080308002010500000000'],
-    ['a high tag number inside', '30801f810100000000', '30801f8101000000'],
+    ['a high tag number inside, its tag bytes not read as a length', '30801f810102aabb00000000', '30801f810102aabb0000'],
+    ['a NULL inside: a zero second byte is no end-of-contents', '30800500000000', '308005000000'],
+    ['a long-form length of zero ending at the last byte', '308100', '308100'],
     ['a long-form length inside', '30800281010500000000', '3080028101050000'],
   ])('%s', (_name, hex, cms) => {
     expect(cmsOf(check(sigPdf(`<${hex}>`)))).toBe(cms);
@@ -187,6 +192,11 @@ describe('checkByteRange: where the signature dictionary lives', () => {
     expect(reasonsOf(check(sigPdf('<3003020105>'), null))).toEqual([
       'signature_not_indirect: the signature dictionary is not an indirect object, so its /Contents cannot be located',
     ]);
+  });
+
+  it('a signature dictionary at the very first byte of the file is located like any other', () => {
+    const r = check(sigPdf('<3003020105>', undefined, ''));
+    expect(r.ok && [r.region.byteRange[1], r.region.cms.toString('hex')]).toEqual([`1 0 obj\n<< /Type /Sig /Contents `.length, '3003020105']);
   });
 
   it('a signature dictionary inside an object stream cannot be excluded by a byte range', async () => {

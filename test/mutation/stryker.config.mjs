@@ -1,6 +1,12 @@
 // npm run test:mutation: mutation testing of the modules whose bugs would be security bugs. Not part
 // of npm test (it runs the covering tests once per mutant); incremental, so a re-run only tests
 // mutants in changed code. Reports: reports/mutation/mutation.html and mutation.json.
+if (!process.env.DATABASE_URL) {
+  // The suites build one signed corpus per run and share it between Stryker's runner processes, which
+  // only a PostgreSQL server can do (see test/helpers/attackCorpus.ts).
+  throw new Error('npm run test:mutation needs DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres');
+}
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',

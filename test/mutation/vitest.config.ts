@@ -7,6 +7,10 @@ import { defineConfig } from 'vitest/config';
 // tests kill never pays for the suites that build a signed corpus or start the app.
 const suites = [
   'test/byteRange.test.ts',
+  'test/workingCalendar.unit.test.ts',
+  'test/signingSecrets.unit.test.ts',
+  'test/webhookDelivery.unit.test.ts',
+  'test/auth.unit.test.ts',
   'test/workingCalendar.test.ts',
   'test/signing.secrets.test.ts',
   'test/auditTrail.unit.test.ts',
@@ -19,6 +23,7 @@ const suites = [
   'test/verificationPermissions.test.ts',
   'test/verificationRedteam.test.ts',
   'test/verificationPdf.test.ts',
+  'test/signWithCode.test.ts',
   'test/webhooks.api.test.ts',
   'test/authorization.matrix.test.ts',
   'test/workflow.api.test.ts',

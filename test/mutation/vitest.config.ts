@@ -7,6 +7,12 @@ import { defineConfig } from 'vitest/config';
 // tests kill never pays for the suites that build a signed corpus or start the app.
 const suites = [
   'test/byteRange.test.ts',
+  'test/coverage.unit.test.ts',
+  'test/integrity.unit.test.ts',
+  'test/contractParties.unit.test.ts',
+  'test/permissions.unit.test.ts',
+  'test/modifications.unit.test.ts',
+  'test/modificationPolicy.unit.test.ts',
   'test/workingCalendar.unit.test.ts',
   'test/signingSecrets.unit.test.ts',
   'test/webhookDelivery.unit.test.ts',

@@ -10,9 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toPem } from '../src/pki/der.js';
 import { openPrivateKey } from '../src/pki/keyProtection.js';
 import { loadOrCreatePki, PkiError, type Pki } from '../src/pki/index.js';
-import type { Database } from '../src/storage/db/database.js';
 import { migrate } from '../src/storage/db/migrate.js';
-import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
+import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { available } from './support/checkers.js';
 
 const HAS_OPENSSL = available('openssl');
@@ -119,7 +118,7 @@ function pemToDer(pem: string): Buffer {
 describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
   let work: string;
   let material: string;
-  const dbs: Database[] = [];
+  const dbs: TestDatabase[] = [];
   const certDer = (name: string) => pemToDer(readFileSync(path.join(material, name), 'utf8'));
 
   beforeAll(() => {
@@ -129,7 +128,7 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
     makeMaterial(material);
   });
   afterEach(async () => {
-    await Promise.all(dbs.splice(0).map((db) => db.close()));
+    await Promise.all(dbs.splice(0).map((d) => d.drop()));
   });
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
@@ -143,8 +142,9 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
     const dataDir = path.join(run, 'data');
     mkdirSync(importDir, { recursive: true });
     for (const [to, from] of Object.entries(files)) copyFileSync(path.join(material, from), path.join(importDir, to));
-    const db = await createPgliteDatabase();
-    dbs.push(db);
+    const database = await freshDatabase();
+    dbs.push(database);
+    const db = database.db;
     await migrate(db);
     const pki = await loadOrCreatePki({ dataDir, masterKey: MASTER_KEY, publicUrl: PUBLIC_URL, utility: UTILITY, db, importDir, importPassword, warn });
     return { pki, dataDir, importDir };

@@ -2,6 +2,7 @@
 // may not (a filled dangling reference, a borrowed signed object), and the words for the rest.
 import { describe, expect, it } from 'vitest';
 import { PdfReader } from '../src/pdf/pdfReader.js';
+import { numberedPdf } from './helpers/revisionPdf.js';
 import type { Allowance, Claim } from '../src/verification/modificationPolicy.js';
 import { analyseRevision, objectRoles } from '../src/verification/modifications.js';
 import type { RevisionDiff } from '../src/verification/revisionDiff.js';
@@ -20,18 +21,7 @@ const BASE = [
   '<</FT /Sig /T (sig_applicant) /Rect [0 0 0 0]>>',
 ];
 
-function original(bodies: string[] = BASE, trailer = '/Root 1 0 R'): Buffer {
-  let text = '%PDF-1.7\n';
-  const offsets: number[] = [];
-  bodies.forEach((body, i) => {
-    offsets.push(text.length);
-    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xrefAt = text.length;
-  text += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f\r\n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n\r\n`).join('')}`;
-  text += `trailer\n<</Size ${bodies.length + 1} ${trailer}>>\nstartxref\n${xrefAt}\n%%EOF\n`;
-  return Buffer.from(text, 'latin1');
-}
+const original = (bodies: string[] = BASE, trailer?: string): Buffer => numberedPdf(bodies, trailer);
 
 interface Update {
   objects?: Array<[number, string]>;

@@ -3,22 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PdfDict } from '../src/pdf/cos.js';
 import { PdfReader } from '../src/pdf/pdfReader.js';
+import { numberedPdf } from './helpers/revisionPdf.js';
 import { applyPermissions, permissionsOf, type Permissions } from '../src/verification/permissions.js';
 import type { Modification } from '../src/verification/types.js';
 
-/** A one-revision PDF of numbered object bodies (object i+1 is bodies[i]) and the given trailer entries. */
-function table(bodies: string[], trailer = '/Root 1 0 R'): PdfReader {
-  let text = '%PDF-1.7\n';
-  const offsets: number[] = [];
-  bodies.forEach((body, i) => {
-    offsets.push(text.length);
-    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xrefAt = text.length;
-  text += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f\r\n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n\r\n`).join('')}`;
-  text += `trailer\n<</Size ${bodies.length + 1} ${trailer}>>\nstartxref\n${xrefAt}\n%%EOF\n`;
-  return new PdfReader(Buffer.from(text, 'latin1'));
-}
+const table = (bodies: string[], trailer?: string): PdfReader => new PdfReader(numberedPdf(bodies, trailer));
 const obj = (r: PdfReader, num: number): PdfDict => r.resolveDict({ type: 'ref', num, gen: 0 })!;
 const SIG = '/Type /Sig /Filter /Adobe.PPKLite /ByteRange [0 1 2 3] /Contents <00>';
 

@@ -64,3 +64,17 @@ export function judge(pdf: Buffer, index = 1): { allowed: AllowedRow[]; disallow
 export function allowedDetails(pdf: Buffer, index = 1): Array<[number | null, string | undefined]> {
   return analyseRevision(new PdfReader(pdf), index).allowed.map((m) => [m.objectNumber, m.detail]);
 }
+
+/** A one-revision PDF of numbered object bodies (object i+1 is bodies[i]) and the given trailer entries. */
+export function numberedPdf(bodies: string[], trailer = '/Root 1 0 R'): Buffer {
+  let text = '%PDF-1.7\n';
+  const offsets: number[] = [];
+  bodies.forEach((body, i) => {
+    offsets.push(text.length);
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xrefAt = text.length;
+  text += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f\r\n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n\r\n`).join('')}`;
+  text += `trailer\n<</Size ${bodies.length + 1} ${trailer}>>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}

@@ -1,11 +1,10 @@
 // Builds the verifier's test corpus from genuinely signed contracts: the project's own renderer,
 // PKI (event certificate, organisation certificate, built-in TSA) and signer make the genuine file,
 // and every attack is derived from those bytes the way the published attacks do it.
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createDocumentRenderer, loadTemplates, type Template } from '../../src/documents/index.js';
 import { getName, isDict, serialize, type PdfDict, type PdfValue } from '../../src/pdf/cos.js';
 import { PdfReader } from '../../src/pdf/pdfReader.js';
@@ -14,7 +13,6 @@ import { signPdfField } from '../../src/signing/index.js';
 import { freshDatabase } from '../support/databases.js';
 import type { Database } from '../../src/storage/db/database.js';
 import { migrate } from '../../src/storage/db/migrate.js';
-import { createPgDatabase } from '../../src/storage/db/pgDatabase.js';
 import type { RevocationSource } from '../../src/verification/index.js';
 
 export const UTILITY = { name: '三亚市示范供水有限公司', creditCode: '91460200MA5RC0XQ1H', address: '海南省三亚市吉阳区迎宾路 188 号', phone: '0898-88888888' };
@@ -36,16 +34,7 @@ export interface Genuine {
   close(): Promise<void>;
 }
 
-/**
- * Mutation runs set ESIGN_CORPUS_CACHE (a folder): Stryker runs the covering suites once per mutant,
- * and building the corpus (render, two signatures, timestamps) was most of each run, so it is built
- * once per run and reopened after. The PKI's certificate store must then be shared by Stryker's
- * runner processes, which PGlite cannot do: without DATABASE_URL every call builds afresh.
- */
 export async function makeGenuine(): Promise<Genuine> {
-  const cacheDir = process.env.ESIGN_CORPUS_CACHE;
-  const base = process.env.DATABASE_URL;
-  if (cacheDir && base) return openCachedCorpus(path.resolve(cacheDir), base);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'esign-verify-'));
   const database = await freshDatabase();
   await migrate(database.db);
@@ -82,7 +71,7 @@ function applicantSigner(pki: Pki, unsigned: Buffer, t: Template): Genuine['sign
     );
 }
 
-// Signer ids are random: a reopened corpus issues into a certificate store that already holds earlier runs' events.
+// One signer per event certificate, as in the service.
 const eventIssuer = (pki: Pki, t: Template) => () =>
   pki.issueEventCertificate(applicantOf(t), { contractId: 'corpus', signerId: `s${randomBytes(6).toString('hex')}` });
 
@@ -123,50 +112,6 @@ async function assemble(pki: Pki, bytes: CorpusBytes, close: () => Promise<void>
   };
 }
 
-const CORPUS_FILES = ['unsigned', 'oneSignature', 'twoSignatures'] as const;
-
-async function openCachedCorpus(cacheDir: string, base: string): Promise<Genuine> {
-  // One database per cache folder (Stryker's sandbox is new each run); earlier runs' are dropped when a new one is made.
-  const name = `esign_corpus_${createHash('sha256').update(cacheDir).digest('hex').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) {
-      const stale = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'esign\\_corpus\\_%'");
-      for (const r of stale.rows as { datname: string }[]) await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${name}`);
-      // A folder without its database (copied into a new Stryker sandbox, or left by an earlier run) holds keys the new store never issued.
-      await rm(cacheDir, { recursive: true, force: true });
-    }
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = createPgDatabase(url.toString());
-  await migrate(db);
-  await mkdir(cacheDir, { recursive: true });
-  const pki = await corpusPki(path.join(cacheDir, 'data'), db);
-  const meta = path.join(cacheDir, 'corpus.json');
-  let bytes: CorpusBytes;
-  try {
-    const m = JSON.parse(await readFile(meta, 'utf8')) as { applicantSerial: string; signingTime: string };
-    const [unsigned, oneSignature, twoSignatures] = await Promise.all(CORPUS_FILES.map((f) => readFile(path.join(cacheDir, `${f}.pdf`))));
-    bytes = { unsigned, oneSignature, twoSignatures, applicantSerial: m.applicantSerial, signingTime: new Date(m.signingTime) };
-  } catch {
-    bytes = await signCorpus(pki);
-    await Promise.all(CORPUS_FILES.map((f) => writeFile(path.join(cacheDir, `${f}.pdf`), bytes[f])));
-    // Written last, through a rename: a reader sees either no corpus or all of it.
-    await writeFile(`${meta}.tmp`, JSON.stringify({ applicantSerial: bytes.applicantSerial, signingTime: bytes.signingTime.toISOString() }));
-    await rename(`${meta}.tmp`, meta);
-  }
-  return assemble(pki, bytes, () => db.close());
-}
-
-// ---------------------------------------------------------------- byte-level helpers
-
-/** Same-length substitution inside [from, to): attacks on the last signature must not shift offsets. */
 export function patch(pdf: Buffer, at: number, text: string): Buffer {
   const out = Buffer.from(pdf);
   out.write(text, at, 'latin1');

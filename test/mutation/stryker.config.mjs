@@ -2,8 +2,8 @@
 // of npm test (it runs the covering tests once per mutant); incremental, so a re-run only tests
 // mutants in changed code. Reports: reports/mutation/mutation.html and mutation.json.
 if (!process.env.DATABASE_URL) {
-  // The suites build one signed corpus per run and share it between Stryker's runner processes, which
-  // only a PostgreSQL server can do (see test/helpers/attackCorpus.ts).
+  // The audit, idempotency and API suites need a database per run: a PostgreSQL database is made in
+  // milliseconds, an embedded PGlite one in seconds, once per mutant.
   throw new Error('npm run test:mutation needs DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres');
 }
 

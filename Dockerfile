@@ -1,5 +1,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# pkcs11js (KEY_STORE=pkcs11) is a native addon built by node-gyp.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

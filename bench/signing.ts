@@ -11,7 +11,10 @@ import { SignPdf } from '@signpdf/signpdf';
 import { P12Signer } from '@signpdf/signer-p12';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { createDocumentRenderer, loadTemplates } from '../src/documents/index.js';
-import { loadOrCreatePki } from '../src/pki/index.js';
+import { existsSync } from 'node:fs';
+import { createPkcs11KeyStore } from '../src/keys/pkcs11KeyStore.js';
+import { loadOrCreatePki, type Pki } from '../src/pki/index.js';
+import { removeSoftHsmFiles, SOFTHSM_MODULE, softhsmToken } from '../test/support/softhsm.js';
 import { appendDocumentTimestamp, appendDss, signPdfField, warmUpGlyphs } from '../src/signing/index.js';
 import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
 import { migrate } from '../src/storage/db/migrate.js';
@@ -60,11 +63,12 @@ export async function benchSigning(opts: { iterations?: number; baselineIteratio
       });
     };
     const afterApplicant = await signApplicant(-1);
-    const signUtility = () =>
+    const utilitySigner = (p: Pki) => () =>
       signPdfField({
-        pdf: afterApplicant, fieldName: 'sig_utility', identity: pki.organisationIdentity(), timestamp, signingTime: new Date(),
+        pdf: afterApplicant, fieldName: 'sig_utility', identity: p.organisationIdentity(), timestamp: { timestamp: (imprint: Buffer) => p.timestamp(imprint) }, signingTime: new Date(),
         appearance: { kind: 'seal', organisation: UTILITY.name, sealNumber: UTILITY.creditCode },
       });
+    const signUtility = utilitySigner(pki);
     await timeEach(20, signApplicant);
     await timeEach(20, signUtility);
     const applicantMs = await timeEach(iterations, signApplicant);
@@ -77,6 +81,31 @@ export async function benchSigning(opts: { iterations?: number; baselineIteratio
     const ltvMs = await timeEach(iterations, ltv);
     const timestampMs = await timeEach(iterations, () => pki.timestamp(Buffer.alloc(32, 1)));
     const eventCertMs = await timeEach(iterations, (i) => pki.issueEventCertificate(applicant, { contractId: 'bench', signerId: `e${i}` }));
+
+    // The same utility signature with the organisation key in a PKCS#11 token (SoftHSM2), beside the database key store.
+    const digest = Buffer.alloc(32, 9);
+    const keyOnly = (p: Pki) => timeEach(iterations * 5, async () => p.organisationIdentity().signer.sign(digest));
+    const databaseKeyMs = await keyOnly(pki);
+    let pkcs11: Record<string, unknown> = { note: 'skipped: SoftHSM2 (softhsm2-util, /usr/lib/softhsm/libsofthsm2.so) not installed' };
+    if (existsSync(SOFTHSM_MODULE)) {
+      const token = softhsmToken();
+      const keyStore = await createPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin });
+      const tokenDb = await createPgliteDatabase();
+      try {
+        await migrate(tokenDb);
+        const inToken = await loadOrCreatePki({ dataDir, masterKey: Buffer.alloc(32, 7), publicUrl: 'http://localhost:3000', utility: UTILITY, db: tokenDb, keyStore });
+        await timeEach(20, utilitySigner(inToken));
+        pkcs11 = {
+          note: 'KEY_STORE=pkcs11 on SoftHSM2: the organisation and TSA keys sign with C_Sign in the token',
+          utilitySignatureMs: stats(await timeEach(iterations, utilitySigner(inToken))),
+          keySignMs: stats(await keyOnly(inToken)),
+        };
+      } finally {
+        await keyStore.close();
+        await tokenDb.close();
+        removeSoftHsmFiles();
+      }
+    }
 
     // Stock: the placeholder added with pdf-lib (full load and save), then P12Signer (node-forge, RSA in JavaScript).
     const p12 = makeRsaP12();
@@ -95,6 +124,10 @@ export async function benchSigning(opts: { iterations?: number; baselineIteratio
       contractPdfBytes: pdf.length,
       applicantSignature: { note: 'event certificate issuance + PAdES B-T signature incl. built-in TSA', ms: stats(applicantMs) },
       utilitySignature: { note: 'organisation certificate + seal appearance, second revision, incl. TSA', ms: stats(utilityMs) },
+      keyStores: {
+        database: { note: 'KEY_STORE=database: key opened from its sealed row once, then ECDSA P-256 in memory', keySignMs: stats(databaseKeyMs), utilitySignatureMs: stats(utilityMs) },
+        pkcs11,
+      },
       longTermValidation: { note: 'B-LTA after the last signature: OCSP responses + CRL, DSS revision, document timestamp revision', ms: stats(ltvMs) },
       parts: { eventCertificateMs: stats(eventCertMs), timestampMs: stats(timestampMs) },
       stockSignpdfP12Signer: { note: '@signpdf/placeholder-pdf-lib + @signpdf/signer-p12 (RSA-2048, no timestamp)', ms: stats(stockMs) },

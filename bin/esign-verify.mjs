@@ -2,7 +2,7 @@
 // esign-verify FILE.pdf [--trust root.pem ...] [--json] [--at <ISO time>] [--online] [--require-revocation]
 // Exit codes: 0 valid, 1 invalid or indeterminate, 2 unusable input or bad arguments, 3 no signatures.
 // Runs the TypeScript library through tsx so the repository needs no build step, from any directory.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
@@ -93,10 +93,6 @@ async function main() {
   try {
     pdf = readFileSync(args.file);
     for (const f of args.trust) trustAnchors.push(...pemCertificates(readFileSync(f, 'utf8'), f));
-    if (!args.trust.length) {
-      const own = path.resolve(process.env.DATA_DIR || './data', 'pki', 'root.pem');
-      if (existsSync(own)) trustAnchors = pemCertificates(readFileSync(own, 'utf8'), own);
-    }
   } catch (e) {
     console.error(`esign-verify: ${e.message}`);
     return 2;

@@ -64,6 +64,11 @@ const schema = z
     MASTER_KEY: z.string().optional(),
     PKI_IMPORT_DIR: z.string().optional(),
     PKI_IMPORT_PASSWORD: z.string().optional(),
+    KEY_STORE: z.enum(['database', 'pkcs11'], { message: 'must be database or pkcs11' }).default('database'),
+    PKCS11_MODULE: z.string().optional(),
+    PKCS11_TOKEN_LABEL: z.string().optional(),
+    PKCS11_PIN: z.string().optional(),
+    PKCS11_PIN_FILE: z.string().optional(),
     SMS_WEBHOOK_URL: z.url({ message: 'must be the http(s) URL of the SMS gateway' }).optional(),
     SIGNING_LINK_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(168),
     DEADLINE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(2),
@@ -114,6 +119,10 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     for (const k of s3.filter((k) => !env[k])) problems.push(`${k}: is required when ${set.join(', ')} is set`);
   }
   if (env.S3_ENDPOINT && !parseEndpoint(env.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be host[:port] or an http(s):// URL');
+  if (env.KEY_STORE === 'pkcs11') {
+    for (const k of ['PKCS11_MODULE', 'PKCS11_TOKEN_LABEL'] as const) if (!env[k]) problems.push(`${k}: is required when KEY_STORE=pkcs11`);
+    if (!env.PKCS11_PIN === !env.PKCS11_PIN_FILE) problems.push('PKCS11_PIN: set exactly one of PKCS11_PIN and PKCS11_PIN_FILE when KEY_STORE=pkcs11');
+  }
   return problems;
 }
 
@@ -155,6 +164,8 @@ export interface Config {
   contractPlace: string;
   contractNumberPrefix: string;
   masterKey?: string;
+  /** Where long-lived private keys live; the PIN is read from pinFile at start-up when given as a file. */
+  keyStore: { kind: 'database' } | { kind: 'pkcs11'; module: string; tokenLabel: string; pin?: string; pinFile?: string };
   pkiImportDir?: string;
   pkiImportPassword?: string;
   smsWebhookUrl?: string;
@@ -236,6 +247,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     contractPlace: e.CONTRACT_PLACE,
     contractNumberPrefix: e.CONTRACT_NUMBER_PREFIX,
     masterKey: e.MASTER_KEY,
+    keyStore:
+      e.KEY_STORE === 'pkcs11'
+        ? { kind: 'pkcs11', module: e.PKCS11_MODULE!, tokenLabel: e.PKCS11_TOKEN_LABEL!, pin: e.PKCS11_PIN, pinFile: e.PKCS11_PIN_FILE ? path.resolve(e.PKCS11_PIN_FILE) : undefined }
+        : { kind: 'database' },
     pkiImportDir: e.PKI_IMPORT_DIR ? path.resolve(e.PKI_IMPORT_DIR) : undefined,
     pkiImportPassword: e.PKI_IMPORT_PASSWORD,
     smsWebhookUrl: e.SMS_WEBHOOK_URL,

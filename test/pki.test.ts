@@ -1,14 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Database } from '../src/storage/db/database.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { createPgDatabase } from '../src/storage/db/pgDatabase.js';
 import { createPgliteDatabase } from '../src/storage/db/pgliteDatabase.js';
-import { loadOrCreateMasterKey, loadOrCreatePki, parseMasterKey, PkiError, type Pki } from '../src/pki/index.js';
+import { loadOrCreatePki, PkiError, type Pki } from '../src/pki/index.js';
+import { KeyError, loadOrCreateMasterKey, parseMasterKey } from '../src/keys/index.js';
+import { signsFor } from './helpers/keys.js';
 import { toPem } from '../src/pki/der.js';
 import { timestampRequest, timestampStatus } from './helpers/tsaRequest.js';
 import { available, postgresAvailable } from './support/checkers.js';
@@ -16,6 +18,12 @@ import { available, postgresAvailable } from './support/checkers.js';
 const HAS_OPENSSL = available('openssl');
 const UTILITY = { name: '某某市自来水有限公司', creditCode: '91310000132211870X' };
 const PUBLIC_URL = 'https://esign.example.cn';
+
+/** The certificate a service role uses now, as PEM. */
+async function currentCertificate(db: Database, role: string): Promise<Buffer> {
+  const res = await db.query<{ certificate: Uint8Array }>('SELECT certificate FROM pki_identities WHERE role = $1', [role]);
+  return Buffer.from(toPem(Buffer.from(res.rows[0].certificate)));
+}
 
 function openssl(args: string[], opts: { cwd: string; input?: Buffer }): { code: number; out: string } {
   const r = spawnSync('openssl', args, { cwd: opts.cwd, input: opts.input });
@@ -67,7 +75,7 @@ describe('master key', () => {
     expect(parseMasterKey(k.toString('hex')).equals(k)).toBe(true);
     expect(parseMasterKey(k.toString('base64')).equals(k)).toBe(true);
     expect(() => parseMasterKey('short')).toThrow(/32 bytes/);
-    expect(() => parseMasterKey(crypto.randomBytes(16).toString('base64'))).toThrow(PkiError);
+    expect(() => parseMasterKey(crypto.randomBytes(16).toString('base64'))).toThrow(KeyError);
   });
 
   it('generates DATA_DIR/master.key (0600) once, and the env value wins', async () => {
@@ -120,7 +128,7 @@ for (const backend of backends) {
       const ev = await pki.issueEventCertificate({ name: '张三', idType: 'resident_id', idNumber: '11010519491231002X', mobile: '13800138000' }, { contractId: 'c-1', signerId: 's-1' });
       expect(ev.chain.map((c) => c.toString('hex'))).toEqual(org.chain.map((c) => c.toString('hex')));
       // The key must belong to the certificate.
-      expect(new crypto.X509Certificate(ev.certificate).checkPrivateKey(ev.privateKey)).toBe(true);
+      expect(signsFor(ev.certificate, ev.signer)).toBe(true);
       expect(await pki.certificateStatus(ev.serial)).toBe('good');
       const row = await db.query<{ kind: string; contract_id: string; signer_id: string }>('SELECT kind, contract_id, signer_id FROM certificates WHERE serial = $1', [ev.serial]);
       expect(row.rows[0]).toEqual({ kind: 'event', contract_id: 'c-1', signer_id: 's-1' });
@@ -151,10 +159,9 @@ for (const backend of backends) {
 
     it('TSA certificate has a critical timeStamping EKU, OCSP certificate has OCSPSigning + nocheck', async ({ skip }) => {
       if (!HAS_OPENSSL) return skip('openssl binary missing');
-      const tsaPem = readFileSync(path.join(dataDir, 'pki', 'tsa.pem'));
-      const text = openssl(['x509', '-noout', '-text'], { cwd: work, input: tsaPem }).out;
+      const text = openssl(['x509', '-noout', '-text'], { cwd: work, input: await currentCertificate(db, 'tsa') }).out;
       expect(text).toMatch(/X509v3 Extended Key Usage: critical\s+Time Stamping/);
-      const ocspText = openssl(['x509', '-noout', '-text'], { cwd: work, input: readFileSync(path.join(dataDir, 'pki', 'ocsp.pem')) }).out;
+      const ocspText = openssl(['x509', '-noout', '-text'], { cwd: work, input: await currentCertificate(db, 'ocsp') }).out;
       expect(ocspText).toMatch(/Extended Key Usage:\s+OCSP Signing/);
       expect(ocspText).toContain('OCSP No Check');
       const rootText = openssl(['x509', '-noout', '-text'], { cwd: work, input: Buffer.from(pki.rootPem()) }).out;
@@ -171,7 +178,7 @@ for (const backend of backends) {
     it('answers an openssl RFC 3161 request that openssl ts -verify accepts', async ({ skip }) => {
       if (!HAS_OPENSSL) return skip('openssl binary missing');
       writeFileSync(path.join(work, 'data.txt'), '供水合同 内容');
-      writeFileSync(path.join(work, 'tsa_chain.pem'), readFileSync(path.join(dataDir, 'pki', 'tsa.pem'), 'utf8') + pki.issuingPem());
+      writeFileSync(path.join(work, 'tsa_chain.pem'), (await currentCertificate(db, 'tsa')).toString('utf8') + pki.issuingPem());
       // With only the root and no -untrusted: the token carries the TSA certificate and the issuing CA.
       for (const nonce of [true, false]) {
         const q = openssl(['ts', '-query', '-data', 'data.txt', '-sha256', '-cert', ...(nonce ? [] : ['-no_nonce']), '-out', 'req.tsq'], { cwd: work });
@@ -262,21 +269,22 @@ for (const backend of backends) {
       expect((await pki.respondOcsp(Buffer.from('junk'))).toString('hex')).toBe('30030a0101');
     });
 
-    it('keeps private keys encrypted at rest; a wrong master key fails clearly', async () => {
-      const dir = path.join(dataDir, 'pki');
-      for (const f of readdirSync(dir)) {
-        const text = readFileSync(path.join(dir, f), 'utf8');
-        expect(text).not.toMatch(/PRIVATE KEY/);
-        if (f.endsWith('.pem')) expect(text).toMatch(/BEGIN CERTIFICATE/);
-        if (f.endsWith('.key.sealed.json')) expect(statSync(path.join(dir, f)).mode & 0o777).toBe(0o600);
+    it('keeps every private key sealed in the database, none on disk; a wrong master key fails clearly', async () => {
+      const keys = await db.query<{ label: string; sealed: string }>('SELECT k.label, k.sealed FROM pki_keys k JOIN pki_identities i ON i.key_label = k.label ORDER BY i.role');
+      expect(keys.rows).toHaveLength(5);
+      for (const { label, sealed } of keys.rows) {
+        expect(JSON.parse(sealed)).toMatchObject({ format: 'water-esign/sealed-key', v: 1, alg: 'A256GCM', label: `pki-key/${label}` });
+        expect(sealed).not.toMatch(/PRIVATE KEY|MII/);
       }
+      // The development PKI needs nothing in DATA_DIR: a second instance with another DATA_DIR serves the same one.
+      expect(existsSync(path.join(dataDir, 'pki'))).toBe(false);
       await expect(
         loadOrCreatePki({ dataDir, masterKey: crypto.randomBytes(32), publicUrl: PUBLIC_URL, utility: UTILITY, db }),
       ).rejects.toMatchObject({ code: 'key_decrypt_failed', message: expect.stringMatching(/wrong MASTER_KEY/) });
     });
 
-    it('a restart with the same data dir loads the same hierarchy', async () => {
-      const again = await loadOrCreatePki({ dataDir, masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db });
+    it('a restart, or a second instance with another DATA_DIR, loads the same hierarchy from the database', async () => {
+      const again = await loadOrCreatePki({ dataDir: path.join(work, 'elsewhere'), masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db });
       expect(again.rootPem()).toBe(pki.rootPem());
       expect(again.issuingPem()).toBe(pki.issuingPem());
       expect(again.organisationIdentity().certificate.equals(pki.organisationIdentity().certificate)).toBe(true);
@@ -286,8 +294,11 @@ for (const backend of backends) {
       const before = await pki.rootCrlDer();
       expect(before).toBeInstanceOf(Buffer);
       expect((await pki.validationData([])).crls.map((c) => c.toString('hex'))).toEqual([await pki.crlDer(), before!].map((c) => c.toString('hex')));
-      // A second hierarchy in the same database revokes its issuing CA (ours must keep working for the other tests).
-      const other = await loadOrCreatePki({ dataDir: path.join(work, 'other'), masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db });
+      // A second hierarchy, in a database of its own, revokes its issuing CA (ours must keep working for the other tests).
+      const otherDb = await backend.open();
+      onTestFinished(() => otherDb.cleanup());
+      await migrate(otherDb.db);
+      const other = await loadOrCreatePki({ dataDir: path.join(work, 'other'), masterKey, publicUrl: PUBLIC_URL, utility: UTILITY, db: otherDb.db });
       const otherIssuingSerial = new crypto.X509Certificate(other.issuingPem()).serialNumber;
       await other.revoke(otherIssuingSerial, 'keyCompromise');
       const after = (await other.rootCrlDer())!;

@@ -3,14 +3,16 @@
 // issuing CA → organisation / TSA / OCSP certificates, as PEM + key files and as PKCS#12.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toPem } from '../src/pki/der.js';
-import { openPrivateKey } from '../src/pki/keyProtection.js';
+import { openPrivateKey } from '../src/keys/keyProtection.js';
+import { signsFor } from './helpers/keys.js';
 import { loadOrCreatePki, PkiError, type Pki } from '../src/pki/index.js';
 import { migrate } from '../src/storage/db/migrate.js';
+import type { Database } from '../src/storage/db/database.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { available } from './support/checkers.js';
 
@@ -134,9 +136,14 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  async function identities(db: Database) {
+    const res = await db.query<{ role: string; imported: boolean; certificate: Uint8Array }>('SELECT role, imported, certificate FROM pki_identities ORDER BY role');
+    return res.rows.map((r) => ({ ...r, certificate: Buffer.from(r.certificate) }));
+  }
+
   /** A fresh import directory holding { importName: materialName } copies, a fresh DATA_DIR and database. */
   let runs = 0;
-  async function start(files: Record<string, string>, importPassword?: string, warn?: (m: string) => void): Promise<{ pki: Pki; dataDir: string; importDir: string }> {
+  async function start(files: Record<string, string>, importPassword?: string, warn?: (m: string) => void): Promise<{ pki: Pki; dataDir: string; importDir: string; db: Database }> {
     const run = path.join(work, `run-${++runs}`);
     const importDir = path.join(run, 'import');
     const dataDir = path.join(run, 'data');
@@ -147,7 +154,7 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
     const db = database.db;
     await migrate(db);
     const pki = await loadOrCreatePki({ dataDir, masterKey: MASTER_KEY, publicUrl: PUBLIC_URL, utility: UTILITY, db, importDir, importPassword, warn });
-    return { pki, dataDir, importDir };
+    return { pki, dataDir, importDir, db };
   }
 
   async function startFailure(files: Record<string, string>, importPassword?: string): Promise<PkiError> {
@@ -179,15 +186,15 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
   });
 
   describe('PEM files', () => {
-    it('uses every imported certificate and key, and copies no imported key into DATA_DIR', async () => {
-      const { pki, dataDir } = await start(PEM_SET);
+    it('uses every imported certificate and key, and takes the keys into the key store, not DATA_DIR', async () => {
+      const { pki, dataDir, db } = await start(PEM_SET);
 
       expect(pki.rootPem()).toBe(toPem(certDer('root.pem')));
       expect(pki.rootDer().equals(certDer('root.pem'))).toBe(true);
       expect(pki.issuingPem()).toBe(toPem(certDer('issuing.pem')));
       const org = pki.organisationIdentity();
       expect(org.certificate.equals(certDer('organisation.pem'))).toBe(true);
-      expect(new crypto.X509Certificate(org.certificate).checkPrivateKey(org.privateKey)).toBe(true);
+      expect(signsFor(org.certificate, org.signer)).toBe(true);
       expect(org.chain.map((c) => c.toString('hex'))).toEqual([certDer('issuing.pem'), certDer('root.pem')].map((c) => c.toString('hex')));
 
       // An event certificate issued afterwards chains to the imported root through the imported issuing CA.
@@ -208,46 +215,43 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
       const embedded = openssl(['pkcs7', '-inform', 'DER', '-in', 'token.der', '-print_certs'], run).out;
       expect(pemToDer(embedded).equals(certDer('tsa.pem'))).toBe(true);
 
-      // Nothing was generated (every kind was imported), and in particular no imported key was written:
-      // neither as PEM/DER, nor sealed with the master key.
-      const stored = readdirSync(path.join(dataDir, 'pki'));
-      console.info(`DATA_DIR/pki after a full import: ${JSON.stringify(stored)}`);
-      expect(stored).toEqual([]);
+      // Nothing was generated (every kind was imported), nothing was written to DATA_DIR, and the
+      // imported keys went into the key store (sealed in the database) under the imported certificates.
+      expect(existsSync(path.join(dataDir, 'pki'))).toBe(false);
+      const ids = await identities(db);
+      expect(ids.map((r) => [r.role, r.imported])).toEqual([['issuing', true], ['ocsp', true], ['organisation', true], ['tsa', true]]);
+      for (const r of ids) expect(r.certificate.equals(certDer(`${r.role}.pem`)), r.role).toBe(true);
     });
 
-    it('generates only the kinds that are missing, issued by the imported CA, and seals only those keys', async () => {
-      const { pki, dataDir } = await start({
+    it('generates only the kinds that are missing, issued by the imported CA, and keeps every key sealed', async () => {
+      const { pki, dataDir, db } = await start({
         ...same('root.pem'), ...same('issuing.pem'), ...same('issuing.key.pem'),
         ...same('organisation.pem'), ...same('organisation.key.pem'),
       });
       expect(pki.organisationIdentity().certificate.equals(certDer('organisation.pem'))).toBe(true);
+      expect(existsSync(path.join(dataDir, 'pki'))).toBe(false);
+      const ids = await identities(db);
+      expect(ids.map((r) => [r.role, r.imported])).toEqual([['issuing', true], ['ocsp', false], ['organisation', true], ['tsa', false]]);
 
-      const pkiDir = path.join(dataDir, 'pki');
-      const stored = readdirSync(pkiDir).sort();
-      console.info(`DATA_DIR/pki with ocsp + tsa generated: ${JSON.stringify(stored)}`);
-      expect(stored).toEqual(['ocsp.key.sealed.json', 'ocsp.pem', 'tsa.key.sealed.json', 'tsa.pem']);
-
-      // The generated TSA hangs under the imported issuing CA.
+      // The generated TSA and OCSP responder hang under the imported issuing CA.
       const issuingX = new crypto.X509Certificate(certDer('issuing.pem'));
-      const tsaDer = pemToDer(readFileSync(path.join(pkiDir, 'tsa.pem'), 'utf8'));
-      expect(new crypto.X509Certificate(tsaDer).verify(issuingX.publicKey)).toBe(true);
+      for (const r of ids.filter((r) => !r.imported)) expect(new crypto.X509Certificate(r.certificate).verify(issuingX.publicKey), r.role).toBe(true);
 
-      // No stored file holds imported key material in any encoding, and no sealed key is an imported key.
+      // No stored row holds imported key material in the clear in any encoding; each sealed key opens to its role's key.
       const importedKeys = ['issuing.key.pem', 'organisation.key.pem'].map((f) => crypto.createPrivateKey(readFileSync(path.join(material, f))));
       const encodings = importedKeys.flatMap((k) => {
         const pkcs8 = k.export({ format: 'der', type: 'pkcs8' });
         const d = Buffer.from(k.export({ format: 'jwk' }).d!, 'base64url');
         return [pkcs8, d, Buffer.from(pkcs8.toString('base64')), Buffer.from(d.toString('hex')), Buffer.from(d.toString('base64'))];
       });
-      const publicDers = importedKeys.map((k) => crypto.createPublicKey(k).export({ format: 'der', type: 'spki' }));
-      for (const name of stored) {
-        const content = readFileSync(path.join(pkiDir, name));
-        for (const e of encodings) expect(content.includes(e), `${name} contains imported key material`).toBe(false);
-        if (name.endsWith('.key.sealed.json')) {
-          const label = `pki/${name.replace('.key.sealed.json', '')}`;
-          const pub = crypto.createPublicKey(openPrivateKey(content.toString('utf8'), MASTER_KEY, label)).export({ format: 'der', type: 'spki' });
-          for (const p of publicDers) expect(pub.equals(p), `${name} seals an imported key`).toBe(false);
-        }
+      const keys = await db.query<{ label: string; sealed: string; role: string; certificate: Uint8Array }>(
+        'SELECT k.label, k.sealed, i.role, i.certificate FROM pki_keys k JOIN pki_identities i ON i.key_label = k.label',
+      );
+      expect(keys.rows).toHaveLength(4);
+      for (const row of keys.rows) {
+        for (const e of encodings) expect(Buffer.from(row.sealed).includes(e), `${row.label} holds imported key material in the clear`).toBe(false);
+        const pub = crypto.createPublicKey(openPrivateKey(row.sealed, MASTER_KEY, `pki-key/${row.label}`)).export({ format: 'der', type: 'spki' });
+        expect(pub.equals(new crypto.X509Certificate(Buffer.from(row.certificate)).publicKey.export({ format: 'der', type: 'spki' })), row.role).toBe(true);
       }
     });
   });
@@ -260,7 +264,7 @@ describe.skipIf(!HAS_OPENSSL)('production import (PKI_IMPORT_DIR)', () => {
       const { pki } = await start({ ...same('root.pem'), ...same('issuing.pem'), ...same('issuing.key.pem'), 'organisation.p12': file }, P12_PASSWORD);
       const org = pki.organisationIdentity();
       expect(org.certificate.equals(certDer('organisation.pem'))).toBe(true);
-      expect(new crypto.X509Certificate(org.certificate).checkPrivateKey(org.privateKey)).toBe(true);
+      expect(signsFor(org.certificate, org.signer)).toBe(true);
       // The chain that came with the certificate (issuer first).
       expect(org.chain.map((c) => c.toString('hex'))).toEqual([certDer('issuing.pem'), certDer('root.pem')].map((c) => c.toString('hex')));
     });

@@ -256,7 +256,7 @@ describe('signPdfField (PAdES B-T, incremental)', () => {
   });
 
   it('rejects a key that does not match the certificate', async () => {
-    const mismatched = { ...person, privateKey: org.privateKey };
+    const mismatched = { ...person, signer: org.signer };
     await expect(signPdfField(req({ identity: mismatched }))).rejects.toMatchObject({ code: 'invalid_identity' });
   });
 

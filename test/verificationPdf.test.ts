@@ -16,6 +16,7 @@ import { loadOrCreatePki } from '../src/pki/index.js';
 import { freshDatabase } from './support/databases.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { available } from './support/checkers.js';
+import { memorySigner } from '../src/keys/index.js';
 
 const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
 const CLI = join(process.cwd(), 'bin', 'esign-verify.mjs');
@@ -207,15 +208,13 @@ describe('certificates', () => {
   });
 
   it('a self-signed certificate carrying the applicant\'s name is not trusted', async () => {
-    const { generateKeyPairSync } = await import('node:crypto');
     const d = mkdtempSync(join(tmpdir(), 'selfsigned-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(d, 'k.pem'), '-out', join(d, 'c.pem'), '-days', '2', '-subj', '/CN=陈冬梅/serialNumber=460200198803152423/C=CN', '-utf8'], { stdio: 'ignore' });
-    void generateKeyPairSync;
     const { createPrivateKey } = await import('node:crypto');
     const { readFileSync } = await import('node:fs');
     const certPem = readFileSync(join(d, 'c.pem'), 'utf8');
     const certificate = Buffer.from(certPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    const signed = await g.signApplicant({ privateKey: createPrivateKey(readFileSync(join(d, 'k.pem'))), certificate, chain: [] });
+    const signed = await g.signApplicant({ signer: memorySigner(createPrivateKey(readFileSync(join(d, 'k.pem')))), certificate, chain: [] });
     const r = await verifyPdf(signed, { trustAnchors: [g.rootDer], revocation: g.revocationSource() });
     expect(r.verdict).toBe('indeterminate');
     expect(r.signatures[0].chain.trusted).toBe(false);
@@ -459,7 +458,7 @@ describe('long-term validation: DSS and document timestamp after the last signat
   it('refuses a document timestamp from a certificate that is not a TSA, even under the trusted root', async () => {
     // The organisation's seal key posing as a timestamp authority: same root, no timeStamping purpose.
     const org = g.pki.organisationIdentity();
-    const fake = new TimeStampAuthority({ der: org.certificate, key: org.privateKey }, '1.2.3.4');
+    const fake = new TimeStampAuthority({ der: org.certificate, key: org.signer }, '1.2.3.4');
     const data = await g.pki.validationData([org.certificate]);
     const file = Buffer.from(await appendDocumentTimestamp(appendDss(g.twoSignatures, data), { timestamp: async (i) => fake.token(i) }));
     const r = await verifyPdf(file, { trustAnchors: [g.rootDer] });

@@ -10,6 +10,7 @@ import { verifyPdf, type VerificationReport } from '../src/verification/index.js
 import { appendRevision, contentsOf, documentObjects, locateSignature, makeGenuine, UTILITY, withContents, withEntry, type Genuine } from './helpers/attackCorpus.js';
 import { makePki, pem } from './helpers/cmsFixtures.js';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
+import { memorySigner } from '../src/keys/index.js';
 
 let g: Genuine;
 beforeAll(async () => {
@@ -177,7 +178,7 @@ describe('a contract issued here, signed on top of its unsigned version', () => 
 
   it("names the contract's parties, so a stranger in the utility's field is party_mismatch", async () => {
     const { contract, unsigned } = await newContract('REDTEAM');
-    const forged = await signUtilityField(unsigned, { privateKey: foreign.signer.key, certificate: foreign.signer.der, chain: [foreign.ca.der, foreign.root.der] });
+    const forged = await signUtilityField(unsigned, { signer: memorySigner(foreign.signer.key), certificate: foreign.signer.der, chain: [foreign.ca.der, foreign.root.der] });
     const r = await verifyApi(forged);
     const u = r.signatures.find((s: { fieldName: string }) => s.fieldName === 'sig_utility');
     expect(u.chain.trusted).toBe(true);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateMasterKey } from '../src/pki/index.js';
+import { loadOrCreateMasterKey } from '../src/keys/index.js';
 import { WEBHOOK_EVENT_TYPES } from '../src/workflow/auditTrail.js';
 import {
   backoffSeconds,

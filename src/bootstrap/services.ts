@@ -18,7 +18,8 @@ import { createVerifyPool } from '../verification/index.js';
 import { loadTrustAnchors } from './trustAnchors.js';
 import { createSigningSecrets } from '../workflow/signingSecrets.js';
 import { createSigningLinks } from '../workflow/signingLinks.js';
-import { loadOrCreateMasterKey, loadOrCreatePki } from '../pki/index.js';
+import { loadOrCreatePki } from '../pki/index.js';
+import { loadOrCreateMasterKey, openKeyStore } from '../keys/index.js';
 import { loggingSmsGateway, webhookSmsGateway, type SmsGateway } from '../notifications/smsGateway.js';
 import { warmUpGlyphs } from '../signing/index.js';
 import { createWorkingCalendar, loadCalendarOverrides } from '../workflow/calendar/workingCalendar.js';
@@ -74,9 +75,11 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   if (masterKey.source === 'file') {
     log.warn({ path: masterKey.path }, 'MASTER_KEY not set: using a development master key from DATA_DIR; set MASTER_KEY in production');
   }
+  const keyStore = await openKeyStore(config.keyStore, db, masterKey.key);
   const pki = await loadOrCreatePki({
     dataDir: config.dataDir,
     masterKey: masterKey.key,
+    keyStore,
     publicUrl: config.publicUrl,
     utility: config.utility,
     db,
@@ -211,6 +214,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     db,
     store,
     pki,
+    keyStore,
     contracts,
     signing,
     webhooks,
@@ -220,6 +224,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
       for (const t of timers) clearInterval(t);
       await webhookDispatcher.stop();
       await verifier.close();
+      await keyStore.close();
       if (!overrides.db) await db.close();
     },
   };

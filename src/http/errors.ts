@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { DomainError, type ErrorKind } from '../workflow/errors.js';
 import { StorageUnavailableError } from '../storage/objects/objectStore.js';
 import { isDatabaseUnavailable } from '../storage/db/errors.js';
+import { KeyError } from '../keys/index.js';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -84,6 +85,12 @@ export function errorHandler(log: Logger) {
     const client = clientError(err, req);
     if (client) {
       send(res, client.status, client.code, client.message);
+      return;
+    }
+    if (err instanceof KeyError && err.code === 'key_store_unavailable') {
+      log.warn({ err, reqId: req.id }, 'key store unavailable');
+      res.setHeader('Retry-After', '5');
+      send(res, 503, 'key_store_unavailable', 'The key store (HSM) holding a signing key did not answer; retry the call later');
       return;
     }
     if (err instanceof StorageUnavailableError) {

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import './engine.js';
-import { ECDSA_SHA256_ALG_DER, OID, randomSerial, serialHexFromBytes, sha1, signedEnvelope, tlv, toArrayBuffer } from './der.js';
+import type { KeySigner } from '../keys/keySigner.js';
+import { OID, randomSerial, serialHexFromBytes, sha1, signedEnvelope, tlv, toArrayBuffer } from './der.js';
 import { validityEnd, type CertProfile, type KeyUsageName } from './profiles.js';
 
 const ATTRIBUTE_OIDS: Record<string, string> = {
@@ -19,7 +20,7 @@ const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 export interface IssuerMaterial {
   der: Buffer;
   cert: pkijs.Certificate;
-  key: crypto.KeyObject;
+  key: KeySigner;
   subjectKeyId: Buffer;
   notAfter: Date;
 }
@@ -101,7 +102,7 @@ export function parseCertificate(der: Buffer): pkijs.Certificate {
   return pkijs.Certificate.fromBER(toArrayBuffer(der));
 }
 
-export function issuerFromDer(der: Buffer, key: crypto.KeyObject): IssuerMaterial {
+export function issuerFromDer(der: Buffer, key: KeySigner): IssuerMaterial {
   const cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
   const skiExt = cert.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
   const subjectKeyId = skiExt
@@ -176,7 +177,7 @@ export class CertificateFactory {
     subject: { type: string; value: string }[],
     publicKey: crypto.KeyObject,
     /** Required for a self-signed certificate. */
-    selfKey?: crypto.KeyObject,
+    selfKey?: KeySigner,
     now = new Date(),
   ): IssuedCertificate {
     const serial = randomSerial();
@@ -198,23 +199,19 @@ export class CertificateFactory {
       const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(ski) }) });
       extDers.push(Buffer.from(ext(OID.authorityKeyIdentifier, false, aki.toSchema().toBER()).toSchema().toBER()));
     }
+    const signer = this.issuer?.key ?? selfKey;
+    if (!signer) throw new Error('self-signed certificate needs its own private key');
     const tbs = tlv(
       0x30,
       VERSION_3,
       tlv(0x02, serial),
-      ECDSA_SHA256_ALG_DER,
+      signer.algorithmDer,
       this.issuerNameDer ?? subjectDer,
       tlv(0x30, Buffer.from(utcOrGeneralized(notBefore).toSchema().toBER()), Buffer.from(utcOrGeneralized(notAfter).toSchema().toBER())),
       subjectDer,
       spkiDer,
       tlv(0xa3, tlv(0x30, ...extDers)),
     );
-    const signer = this.issuer?.key ?? selfKey;
-    if (!signer) throw new Error('self-signed certificate needs its own private key');
     return { der: signedEnvelope(tbs, signer), serial: serialHexFromBytes(serial), subject: nameToString(subjectName), notBefore, notAfter };
   }
-}
-
-export function generateKeyPair(): crypto.KeyPairKeyObjectResult {
-  return crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }

@@ -3,7 +3,7 @@ import * as pkijs from 'pkijs';
 import './engine.js';
 import type { IssuerMaterial } from './certificateBuilder.js';
 import { REASON_CODES, type RevokedEntry } from './certificateStore.js';
-import { ECDSA_SHA256_ALG_DER, OID, serialBytesFromHex, signedEnvelope, toArrayBuffer } from './der.js';
+import { OID, serialBytesFromHex, signedEnvelope, toArrayBuffer } from './der.js';
 
 function time(d: Date): pkijs.Time {
   return new pkijs.Time({ type: d.getUTCFullYear() < 2050 ? 0 : 1, value: new Date(Math.floor(d.getTime() / 1000) * 1000) });
@@ -11,7 +11,7 @@ function time(d: Date): pkijs.Time {
 
 /** X.509 v2 CRL of one issuing CA, signed by that CA's key (RFC 5280 §5). */
 export function buildCrl(issuer: IssuerMaterial, revoked: RevokedEntry[], thisUpdate: Date, nextUpdate: Date): Buffer {
-  const alg = pkijs.AlgorithmIdentifier.fromBER(toArrayBuffer(ECDSA_SHA256_ALG_DER));
+  const alg = pkijs.AlgorithmIdentifier.fromBER(toArrayBuffer(issuer.key.algorithmDer));
   const crl = new pkijs.CertificateRevocationList({
     version: 1,
     signature: alg,

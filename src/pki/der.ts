@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { KeySigner } from '../keys/keySigner.js';
 import { PkiError } from './errors.js';
 
 /**
@@ -44,18 +45,9 @@ export const OID = {
   crlReason: '2.5.29.21',
 } as const;
 
-/** AlgorithmIdentifier for ecdsa-with-SHA256: parameters absent (RFC 5758 §3.2). */
-export const ECDSA_SHA256_ALG_DER = Buffer.from('300a06082a8648ce3d040302', 'hex');
-
-/** ECDSA P-256 / SHA-256 signature in the DER Ecdsa-Sig-Value form X.509, CRL, OCSP and CMS all use. */
-export function signEcdsaSha256(data: Buffer, key: crypto.KeyObject): Buffer {
-  return crypto.sign('sha256', data, { key, dsaEncoding: 'der' });
-}
-
 /** SEQUENCE { tbs, algorithm, BIT STRING signature } — the shape of Certificate, CertificateList and BasicOCSPResponse's start. */
-export function signedEnvelope(tbs: Buffer, key: crypto.KeyObject): Buffer {
-  const sig = signEcdsaSha256(tbs, key);
-  return tlv(0x30, tbs, ECDSA_SHA256_ALG_DER, tlv(0x03, Buffer.from([0]), sig));
+export function signedEnvelope(tbs: Buffer, key: KeySigner): Buffer {
+  return tlv(0x30, tbs, key.algorithmDer, tlv(0x03, Buffer.from([0]), key.sign(tbs)));
 }
 
 /**

@@ -1,14 +1,12 @@
 /**
  * Typed failures so callers can map them without parsing messages:
  * certificate_not_found → 404, already_revoked → 409, bad_request → 400,
- * master_key_* / key_decrypt_failed / import_invalid → fail the start-up.
+ * import_invalid / pki_state_invalid → fail the start-up (key custody failures are KeyError).
  */
 export type PkiErrorCode =
   | 'certificate_not_found'
   | 'already_revoked'
   | 'bad_request'
-  | 'master_key_invalid'
-  | 'key_decrypt_failed'
   | 'import_invalid'
   | 'pki_state_invalid';
 

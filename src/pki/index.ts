@@ -1,26 +1,28 @@
 import crypto from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../storage/db/database.js';
-import { CertificateFactory, buildName, generateKeyPair, issuerFromDer, nameToString, parseCertificate, type IssuerMaterial, type RevocationUrls } from './certificateBuilder.js';
+import { generateP256, memorySigner, type KeySigner } from '../keys/keySigner.js';
+import type { KeyStore } from '../keys/keyStore.js';
+import { createDatabaseKeyStore } from '../keys/databaseKeyStore.js';
+import { readLegacyPkiDir } from './legacyPkiDir.js';
+import { PkiState, type ServiceRole, type StoredMaterial } from './pkiState.js';
+import { CertificateFactory, buildName, issuerFromDer, nameToString, parseCertificate, type IssuerMaterial, type RevocationUrls } from './certificateBuilder.js';
 import { CertificateStore, REVOCATION_REASONS, type RevocationReason } from './certificateStore.js';
 import { createCrlPublisher } from './crlPublisher.js';
 import { normaliseSerialHex, pemBlocks, toPem } from './der.js';
 import { PkiError } from './errors.js';
 import { openImportedCrl } from './importedCrl.js';
 import { readImportDir, type ImportedMaterial } from './importer.js';
-import { openPrivateKey, sealPrivateKey } from './keyProtection.js';
 import { OcspResponder } from './ocsp.js';
 import { fillTemplate, loadProfiles, type CertKind, type ProfileSet } from './profiles.js';
 import { TimeStampAuthority } from './tsa.js';
 
 export { PkiError, type PkiErrorCode } from './errors.js';
-export { loadOrCreateMasterKey, parseMasterKey, type MasterKey } from './masterKey.js';
 export { REVOCATION_REASONS, type RevocationReason } from './certificateStore.js';
 export type { CertKind } from './profiles.js';
 
 export interface SigningIdentity {
-  privateKey: crypto.KeyObject;
+  signer: KeySigner;
   /** DER */
   certificate: Buffer;
   /** DER, issuing CA then root */
@@ -63,8 +65,12 @@ export interface Pki {
 }
 
 export interface LoadPkiOptions {
+  /** Only read once: a DATA_DIR/pki left by an earlier version is moved into the key store. */
   dataDir: string;
+  /** Opens the sealed keys of that DATA_DIR/pki. */
   masterKey: Buffer;
+  /** Where every long-lived key is generated, imported and used; default: sealed in this database under masterKey. */
+  keyStore?: KeyStore;
   publicUrl: string;
   utility: { name: string; creditCode: string };
   db: Database;
@@ -80,54 +86,8 @@ export interface LoadPkiOptions {
 
 /** Service certificates closer than this to expiry are re-issued at start-up (generated material only). */
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
-
-interface StoredMaterial {
-  der: Buffer;
-  key: crypto.KeyObject;
-  chain: Buffer[];
-  imported: boolean;
-}
-
-class PkiDisk {
-  constructor(
-    readonly dir: string,
-    private readonly masterKey: Buffer,
-  ) {}
-
-  async load(kind: CertKind): Promise<StoredMaterial | undefined> {
-    let pem: string;
-    let sealed: string;
-    try {
-      [pem, sealed] = await Promise.all([readFile(this.certFile(kind), 'utf8'), readFile(this.keyFile(kind), 'utf8')]);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const [der] = pemBlocks(pem);
-    if (!der) throw new PkiError('pki_state_invalid', `${this.certFile(kind)} holds no certificate`);
-    return { der, key: openPrivateKey(sealed, this.masterKey, `pki/${kind}`), chain: [], imported: false };
-  }
-
-  async save(kind: CertKind, der: Buffer, key: crypto.KeyObject): Promise<void> {
-    // Key first, then certificate: a crash in between leaves no certificate without its key.
-    await writeAtomic(this.keyFile(kind), sealPrivateKey(key, this.masterKey, `pki/${kind}`), 0o600);
-    await writeAtomic(this.certFile(kind), toPem(der), 0o644);
-  }
-
-  private certFile(kind: CertKind): string {
-    return path.join(this.dir, `${kind}.pem`);
-  }
-  private keyFile(kind: CertKind): string {
-    return path.join(this.dir, `${kind}.key.sealed.json`);
-  }
-}
-
-async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, file);
-}
+// Any constant shared by every instance: it serialises PKI start-ups on one database.
+const PKI_LOCK = 7_240_114;
 
 function issuedBy(der: Buffer, issuer: IssuerMaterial): boolean {
   const x = new crypto.X509Certificate(der);
@@ -160,9 +120,9 @@ function validateEventSubject(s: EventSubject, link: { contractId: string; signe
 }
 
 /**
- * Loads the PKI from DATA_DIR/pki (creating a development hierarchy on first start) or from
- * production material in importDir, records every certificate in the database, and returns
- * the in-memory service with all CA keys already imported.
+ * Loads the PKI from the database and its key store (creating a development hierarchy on first
+ * start, or taking production material from importDir into the store), records every certificate
+ * in the certificate table, and returns the service with every key opened.
  */
 export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   validateUtility(opts.utility);
@@ -174,73 +134,95 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   const subjectOf = (kind: CertKind, extra: Record<string, string> = {}) =>
     profiles.profiles[kind].subject.map((a) => ({ type: a.type, value: fillTemplate(a.value, { ...templateValues, ...extra }) }));
 
-  const dir = path.join(opts.dataDir, 'pki');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const disk = new PkiDisk(dir, opts.masterKey);
   const imported: ImportedMaterial = opts.importDir ? await readImportDir(opts.importDir, opts.importPassword) : { identities: {} };
   const store = new CertificateStore(opts.db);
+  const keyStore = opts.keyStore ?? createDatabaseKeyStore(opts.db, opts.masterKey);
+  const state = new PkiState(opts.db, keyStore);
   const toRecord: { kind: CertKind; der: Buffer }[] = [];
+  const legacyDir = path.join(opts.dataDir, 'pki');
 
   // Root and issuing CA.
-  let rootDer: Buffer;
-  let issuing: IssuerMaterial;
+  // Assigned under the start-up lock below.
+  let rootDer!: Buffer;
+  let issuing!: IssuerMaterial;
   /** Present when the root key is here (development PKI): the root's CRL is then signed by this service. */
   let rootIssuer: IssuerMaterial | undefined;
   const importedIssuing = imported.identities.issuing;
-  if (importedIssuing) {
-    rootDer = imported.root!;
-    issuing = issuerFromDer(importedIssuing.der, importedIssuing.key);
-    if (!new crypto.X509Certificate(importedIssuing.der).verify(new crypto.X509Certificate(rootDer).publicKey)) {
-      throw new PkiError('import_invalid', `${importedIssuing.source} is not signed by root.pem`);
-    }
-  } else {
-    let root = await disk.load('root');
-    if (!root) {
-      const kp = generateKeyPair();
-      const cert = new CertificateFactory(profiles.profiles.root, undefined, undefined).issue(subjectOf('root'), kp.publicKey, kp.privateKey);
-      await disk.save('root', cert.der, kp.privateKey);
-      root = { der: cert.der, key: kp.privateKey, chain: [], imported: false };
-    }
-    rootDer = root.der;
-    rootIssuer = issuerFromDer(root.der, root.key);
-    let stored = await disk.load('issuing');
-    if (!stored || !issuedBy(stored.der, rootIssuer)) {
-      const kp = generateKeyPair();
-      const cert = new CertificateFactory(profiles.profiles.issuing, rootIssuer, issuingCaUrls).issue(subjectOf('issuing'), kp.publicKey);
-      await disk.save('issuing', cert.der, kp.privateKey);
-      stored = { der: cert.der, key: kp.privateKey, chain: [], imported: false };
-    }
-    issuing = issuerFromDer(stored.der, stored.key);
-  }
-  toRecord.push({ kind: 'root', der: rootDer }, { kind: 'issuing', der: issuing.der });
-  const defaultChain = [issuing.der, rootDer];
 
   // Service and organisation certificates: imported, else stored (still valid, from this CA, same subject), else freshly issued.
-  async function serviceIdentity(kind: 'ocsp' | 'tsa' | 'organisation'): Promise<StoredMaterial> {
+  async function serviceIdentity(kind: 'ocsp' | 'tsa' | 'organisation', defaultChain: Buffer[]): Promise<StoredMaterial> {
     const imp = imported.identities[kind];
     // RFC 6960 §4.2.2.2: a delegated responder is only trusted when the CA it answers for issued it.
     if (imp && kind === 'ocsp' && !issuedBy(imp.der, issuing)) {
       throw new PkiError('import_invalid', `${imp.source} is not issued by the issuing CA (required for a delegated OCSP responder)`);
     }
-    if (imp) return { der: imp.der, key: imp.key, chain: imp.chain.length ? imp.chain : defaultChain, imported: true };
+    if (imp) {
+      const chain = imp.chain.length ? imp.chain : defaultChain;
+      const known = await adoptedImport(kind, imp.der);
+      return known ? { ...known, chain } : state.adopt(kind, imp.key, imp.der, chain, true);
+    }
     const expectedSubject = nameToString(buildName(subjectOf(kind)));
-    const stored = await disk.load(kind);
+    const stored = await state.load(kind);
     if (
       stored &&
+      !stored.imported &&
       issuedBy(stored.der, issuing) &&
       !expiresSoon(stored.der) &&
       nameToString(parseCertificate(stored.der).subject) === expectedSubject
     ) {
       return { ...stored, chain: defaultChain };
     }
-    const kp = generateKeyPair();
-    const cert = new CertificateFactory(profiles.profiles[kind], issuing, urls).issue(subjectOf(kind), kp.publicKey);
-    await disk.save(kind, cert.der, kp.privateKey);
-    return { der: cert.der, key: kp.privateKey, chain: defaultChain, imported: false };
+    const fresh = await state.issueNew(kind, (key) => new CertificateFactory(profiles.profiles[kind], issuing, urls).issue(subjectOf(kind), key.publicKey).der);
+    return { ...fresh, chain: defaultChain };
   }
-  const ocspId = await serviceIdentity('ocsp');
-  const tsaId = await serviceIdentity('tsa');
-  const orgId = await serviceIdentity('organisation');
+  /** Imported material already taken into the key store on an earlier start. */
+  async function adoptedImport(role: ServiceRole, der: Buffer): Promise<StoredMaterial | undefined> {
+    return state.certificateOf(role)?.equals(der) ? state.load(role) : undefined;
+  }
+
+  // One instance at a time: two starting on an empty database would otherwise each create a root.
+  const ids = await opts.db.withLock(PKI_LOCK, async () => {
+    await state.read();
+    if (state.empty) {
+      const legacy = await readLegacyPkiDir(legacyDir, opts.masterKey);
+      for (const { role, der, key } of legacy) await state.adopt(role, key, der, [], false);
+      if (legacy.length > 0) {
+        opts.warn?.(`moved the PKI in ${legacyDir} into the ${keyStore.kind} key store; the folder is no longer read and can be archived offline`);
+      }
+    }
+    if (importedIssuing) {
+      rootDer = imported.root!;
+      if (!new crypto.X509Certificate(importedIssuing.der).verify(new crypto.X509Certificate(rootDer).publicKey)) {
+        throw new PkiError('import_invalid', `${importedIssuing.source} is not signed by root.pem`);
+      }
+      const known = await adoptedImport('issuing', importedIssuing.der);
+      issuing = issuerFromDer(importedIssuing.der, (known ?? (await state.adopt('issuing', importedIssuing.key, importedIssuing.der, [], true))).key);
+    } else {
+      const root =
+        (await state.load('root')) ??
+        (await state.issueNew('root', (key) => new CertificateFactory(profiles.profiles.root, undefined, undefined).issue(subjectOf('root'), key.publicKey, key).der));
+      rootDer = root.der;
+      const rootCa = issuerFromDer(root.der, root.key);
+      rootIssuer = rootCa;
+      let stored = await state.load('issuing');
+      if (!stored || !issuedBy(stored.der, rootCa)) {
+        stored = await state.issueNew('issuing', (key) => new CertificateFactory(profiles.profiles.issuing, rootCa, issuingCaUrls).issue(subjectOf('issuing'), key.publicKey).der);
+      }
+      issuing = issuerFromDer(stored.der, stored.key);
+    }
+    const defaultChain = [issuing.der, rootDer];
+    return {
+      defaultChain,
+      ocsp: await serviceIdentity('ocsp', defaultChain),
+      tsa: await serviceIdentity('tsa', defaultChain),
+      organisation: await serviceIdentity('organisation', defaultChain),
+    };
+  });
+  const { defaultChain } = ids;
+  const ocspId = ids.ocsp;
+  const tsaId = ids.tsa;
+  const orgId = ids.organisation;
+  toRecord.push({ kind: 'root', der: rootDer }, { kind: 'issuing', der: issuing.der });
   toRecord.push({ kind: 'ocsp', der: ocspId.der }, { kind: 'tsa', der: tsaId.der }, { kind: 'organisation', der: orgId.der });
 
   for (const { kind, der } of toRecord) {
@@ -266,7 +248,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   const issuingX509 = new crypto.X509Certificate(issuing.der);
   const rootPemText = toPem(rootDer);
   const issuingPemText = toPem(issuing.der);
-  const organisation: SigningIdentity = { privateKey: orgId.key, certificate: orgId.der, chain: orgId.chain };
+  const organisation: SigningIdentity = { signer: orgId.key, certificate: orgId.der, chain: orgId.chain };
 
   const issuingCrl = createCrlPublisher(issuing, () => store.listRevoked(), () => store.latestRevocation());
   const root = rootIssuer;
@@ -283,13 +265,13 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
 
     async issueEventCertificate(subject, link) {
       validateEventSubject(subject, link);
-      const kp = generateKeyPair();
+      const kp = generateP256();
       const cert = eventFactory.issue(subjectOf('event', { 'subject.name': subject.name, 'subject.idType': subject.idType, 'subject.idNumber': subject.idNumber }), kp.publicKey);
       await store.insert({
         serial: cert.serial, kind: 'event', subject: cert.subject, issuer: issuingSubject,
         notBefore: cert.notBefore, notAfter: cert.notAfter, der: cert.der, contractId: link.contractId, signerId: link.signerId,
       });
-      return { privateKey: kp.privateKey, certificate: cert.der, chain: defaultChain, serial: cert.serial };
+      return { signer: memorySigner(kp.privateKey), certificate: cert.der, chain: defaultChain, serial: cert.serial };
     },
 
     async timestamp(messageImprint) {

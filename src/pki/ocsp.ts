@@ -4,7 +4,8 @@ import * as pkijs from 'pkijs';
 import './engine.js';
 import type { IssuerMaterial } from './certificateBuilder.js';
 import { REASON_CODES, type CertificateStore } from './certificateStore.js';
-import { ECDSA_SHA256_ALG_DER, OID, serialHexFromBytes, sha1, signEcdsaSha256, tlv, toArrayBuffer } from './der.js';
+import type { KeySigner } from '../keys/keySigner.js';
+import { OID, serialHexFromBytes, sha1, tlv, toArrayBuffer } from './der.js';
 
 const HASHES: Record<string, string> = { [OID.sha1]: 'sha1', [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
 const MAX_REQUESTS = 20;
@@ -24,7 +25,7 @@ export function generalizedTime(d: Date): Buffer {
 
 export interface ResponderMaterial {
   der: Buffer;
-  key: crypto.KeyObject;
+  key: KeySigner;
 }
 
 /**
@@ -114,7 +115,7 @@ export class OcspResponder {
       parts.push(tlv(0xa1, tlv(0x30, nonceExt)));
     }
     const tbs = tlv(0x30, ...parts);
-    const basic = tlv(0x30, tbs, ECDSA_SHA256_ALG_DER, tlv(0x03, Buffer.from([0]), signEcdsaSha256(tbs, this.responder.key)), this.certsDer);
+    const basic = tlv(0x30, tbs, this.responder.key.algorithmDer, tlv(0x03, Buffer.from([0]), this.responder.key.sign(tbs)), this.certsDer);
     const basicOid = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.ocspBasic }).toBER());
     return tlv(0x30, Buffer.from([0x0a, 0x01, 0x00]), tlv(0xa0, tlv(0x30, basicOid, tlv(0x04, basic))));
   }

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import './engine.js';
-import { ECDSA_SHA256_ALG_DER, OID, randomSerial, sha256, signEcdsaSha256, tlv, toArrayBuffer } from './der.js';
+import type { KeySigner } from '../keys/keySigner.js';
+import { OID, randomSerial, sha256, tlv, toArrayBuffer } from './der.js';
 import { PkiError } from './errors.js';
 
 const INTEGER_1 = Buffer.from([0x02, 0x01, 0x01]);
@@ -19,7 +20,7 @@ const FAIL = { badAlg: 0, badRequest: 2, badDataFormat: 5, unacceptedPolicy: 15,
 
 export interface TsaMaterial {
   der: Buffer;
-  key: crypto.KeyObject;
+  key: KeySigner;
   /** DER certificates from the TSA's issuer up to (not including) the root, sent with the TSA certificate. */
   chain?: Buffer[];
 }
@@ -100,7 +101,7 @@ export class TimeStampAuthority {
     const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sorted.map((s) => s.a) });
     const setDer = Buffer.from(signedAttrs.toSchema().toBER());
     setDer[0] = 0x31; // signature covers the attributes with the universal SET tag, not the [0] IMPLICIT one
-    const signature = signEcdsaSha256(setDer, this.tsa.key);
+    const signature = this.tsa.key.sign(setDer);
 
     // SignedData and SignerInfo are assembled from pre-encoded parts (certificate, sid,
     // algorithm identifiers): letting pkijs re-encode the certificate on every token cost ~1.5 ms.
@@ -110,7 +111,7 @@ export class TimeStampAuthority {
       this.sidDer,
       this.sha256AlgDer,
       Buffer.from(signedAttrs.toSchema().toBER()),
-      ECDSA_SHA256_ALG_DER,
+      this.tsa.key.algorithmDer,
       tlv(0x04, signature),
     );
     const signedData = tlv(

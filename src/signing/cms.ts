@@ -1,10 +1,11 @@
 // CAdES-style detached CMS SignedData for PAdES baseline B-T (ETSI EN 319 122-1 / 319 142-1).
 // pkijs/asn1js build the structures; node:crypto does the private-key operation (OpenSSL speed,
 // and the key never has to be exported to a JS implementation).
-import { createHash, createPublicKey, sign as cryptoSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { SigningError } from './errors.js';
+import type { KeySigner } from '../keys/keySigner.js';
 import type { SigningIdentity, TimestampClient } from './types.js';
 
 export const OID = {
@@ -91,8 +92,6 @@ const INTEGER_1 = Buffer.from(new asn1js.Integer({ value: 1 }).toBER());
 const NULL_DER = Buffer.from(new asn1js.Null().toBER());
 // RFC 5754 §2: SHA-2 AlgorithmIdentifiers omit the parameters.
 const ALG_SHA256 = seq(oid(OID.sha256));
-const ALG_ECDSA_SHA256 = seq(oid(OID.ecdsaWithSha256));
-const ALG_RSA_SHA256 = seq(oid(OID.sha256WithRsa), NULL_DER);
 const attribute = (type: string, value: Buffer) => seq(oid(type), set(value));
 const CONTENT_TYPE_ATTR = attribute(OID.contentType, oid(OID.data));
 
@@ -135,7 +134,7 @@ function issuerAndSerial(cert: Buffer): { issuer: Buffer; serial: Buffer } {
 }
 
 export interface PreparedIdentity {
-  key: KeyObject;
+  key: KeySigner;
   /** [0] IMPLICIT CertificateSet, ready to splice. */
   certificateSet: Buffer;
   sid: Buffer;
@@ -155,14 +154,10 @@ export function prepareIdentity(identity: SigningIdentity): PreparedIdentity {
   for (const c of identity.chain) h.update(c);
   const cacheKey = h.digest('hex');
   const hit = identityCache.get(cacheKey);
-  if (hit && (hit.key === identity.privateKey || hit.key.equals(identity.privateKey))) return hit;
+  if (hit && hit.key === identity.signer) return hit;
 
-  const key = identity.privateKey;
-  if (!key || key.type !== 'private') throw new SigningError('invalid_identity', 'privateKey must be a private KeyObject');
-  let signatureAlgorithm: Buffer;
-  if (key.asymmetricKeyType === 'ec') signatureAlgorithm = ALG_ECDSA_SHA256;
-  else if (key.asymmetricKeyType === 'rsa') signatureAlgorithm = ALG_RSA_SHA256;
-  else throw new SigningError('invalid_identity', `unsupported key type ${key.asymmetricKeyType}`);
+  const key = identity.signer;
+  if (typeof key?.sign !== 'function' || !key.publicKey) throw new SigningError('invalid_identity', 'signer must be a KeySigner');
 
   // A key that does not match the certificate yields a signature no one can verify; catch it here.
   let x509: X509Certificate;
@@ -175,7 +170,7 @@ export function prepareIdentity(identity: SigningIdentity): PreparedIdentity {
     throw new SigningError('invalid_identity', 'certificate or chain is not valid DER X.509', { cause: e });
   }
   const certSpki = x509.publicKey.export({ type: 'spki', format: 'der' });
-  const keySpki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const keySpki = key.publicKey.export({ type: 'spki', format: 'der' });
   if (!certSpki.equals(keySpki)) throw new SigningError('invalid_identity', 'private key does not match the certificate');
 
   // ESS signing-certificate-v2 (RFC 5035): hashAlgorithm omitted because SHA-256 is the DEFAULT.
@@ -186,7 +181,7 @@ export function prepareIdentity(identity: SigningIdentity): PreparedIdentity {
     certificateSet: tlv(0xa0, identity.certificate, ...identity.chain),
     sid: seq(ias.issuer, ias.serial),
     essAttribute: attribute(OID.signingCertificateV2, seq(seq(essCertIdV2))),
-    signatureAlgorithm,
+    signatureAlgorithm: key.algorithmDer,
     certBytes: identity.certificate.length + identity.chain.reduce((n, c) => n + c.length, 0),
   };
   if (identityCache.size >= IDENTITY_CACHE_MAX) identityCache.delete(identityCache.keys().next().value!);
@@ -212,7 +207,7 @@ export async function buildPadesCms(
 ): Promise<Buffer> {
   // DER SET OF: elements sorted by encoding, or verifiers that re-encode compute a different hash.
   const attrs = [CONTENT_TYPE_ATTR, attribute(OID.messageDigest, octets(documentDigest)), prepared.essAttribute].sort(Buffer.compare);
-  const signature = cryptoSign('sha256', set(...attrs), prepared.key); // EC: DER Ecdsa-Sig-Value, as CMS wants
+  const signature = prepared.key.sign(set(...attrs));
 
   const imprint = createHash('sha256').update(signature).digest();
   const t0 = performance.now();

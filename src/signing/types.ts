@@ -1,7 +1,8 @@
-import type { KeyObject } from 'node:crypto';
+import type { KeySigner } from '../keys/keySigner.js';
 
 export interface SigningIdentity {
-  privateKey: KeyObject;
+  /** In memory for a one-time event certificate; in the key store (database or PKCS#11 token) for an organisation. */
+  signer: KeySigner;
   /** DER */
   certificate: Buffer;
   /** DER, issuing CA first, then up to the root; embedded so verifiers can build the path offline. */

@@ -476,7 +476,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         );
       } finally {
         // The one-time key exists only for this signature: drop the only reference to it.
-        (identity as Partial<SigningIdentity>).privateKey = undefined;
+        (identity as Partial<SigningIdentity>).signer = undefined;
       }
       await autoSignIfDue(contract.id);
       return { id: contract.id };

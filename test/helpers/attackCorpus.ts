@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createDocumentRenderer, loadTemplates, type Template } from '../../src/documents/index.js';
 import { getName, isDict, serialize, type PdfDict, type PdfValue } from '../../src/pdf/cos.js';
 import { PdfReader } from '../../src/pdf/pdfReader.js';
-import { loadOrCreatePki, type Pki } from '../../src/pki/index.js';
+import { loadOrCreatePki, type Pki, type SigningIdentity } from '../../src/pki/index.js';
 import { signPdfField } from '../../src/signing/index.js';
 import { freshDatabase } from '../support/databases.js';
 import type { Database } from '../../src/storage/db/database.js';
@@ -28,8 +28,8 @@ export interface Genuine {
   applicantSerial: string;
   signingTime: Date;
   /** Signs the unsigned contract's applicant field with any identity (for revoked / self-signed cases). */
-  signApplicant(identity: { privateKey: import('node:crypto').KeyObject; certificate: Buffer; chain: Buffer[] }, pdf?: Buffer): Promise<Buffer>;
-  issueEvent(): Promise<{ privateKey: import('node:crypto').KeyObject; certificate: Buffer; chain: Buffer[]; serial: string }>;
+  signApplicant(identity: SigningIdentity, pdf?: Buffer): Promise<Buffer>;
+  issueEvent(): Promise<SigningIdentity & { serial: string }>;
   revocationSource(revokedAt?: Map<string, Date>): RevocationSource;
   close(): Promise<void>;
 }

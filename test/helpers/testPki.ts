@@ -10,6 +10,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { derSortedAttributes, OID, signingCertificateV2Attribute } from '../../src/signing/index.js';
 import type { SigningIdentity, TimestampClient } from '../../src/signing/index.js';
+import { memorySigner } from '../../src/keys/index.js';
 
 export interface IssuedCert {
   keyFile: string;
@@ -98,7 +99,7 @@ export function createTestPki(dir = mkdtempSync(join(tmpdir(), 'signing-pki-')))
     issue(commonName, opts = {}) {
       const subj = `/C=CN${opts.organisation ? `/O=${opts.organisation}` : ''}/CN=${commonName}`;
       const c = issueRaw(`signer${++n}`, subj, 'signer', 'ca', opts.keyType);
-      return { ...c, privateKey: c.key, certificate: c.certDer, chain: [caDer, rootDer] };
+      return { ...c, signer: memorySigner(c.key), certificate: c.certDer, chain: [caDer, rootDer] };
     },
     tsaClient(opts = {}) {
       return createTestTsa(tsa.key, tsa.certDer, [caDer], opts.delayMs);

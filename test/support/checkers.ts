@@ -8,12 +8,16 @@ import { runAsync } from './pdfTools.js';
 /** Chromium is found by path (playwright launches that binary), the command-line checkers on PATH. */
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** What .ci/run installs (poppler-utils, qpdf, libnss3-tools, mupdf-tools, openssl, chromium). */
-const INSTALLED_BY_CI = ['pdfsig', 'pdftotext', 'pdffonts', 'pdftoppm', 'qpdf', 'certutil', 'pk12util', 'mutool', 'openssl', 'chromium'] as const;
+/** What .ci/run installs (poppler-utils, qpdf, libnss3-tools, mupdf-tools, openssl, chromium, softhsm2). */
+const INSTALLED_BY_CI = ['pdfsig', 'pdftotext', 'pdffonts', 'pdftoppm', 'qpdf', 'certutil', 'pk12util', 'mutool', 'openssl', 'chromium', 'softhsm2-util'] as const;
 export type Checker = (typeof INSTALLED_BY_CI)[number];
 
 const present = (tool: Checker) =>
-  tool === 'chromium' ? existsSync(CHROMIUM) : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+  tool === 'chromium'
+    ? existsSync(CHROMIUM)
+    : tool === 'softhsm2-util'
+      ? existsSync('/usr/lib/softhsm/libsofthsm2.so') && spawnSync('sh', ['-c', 'command -v softhsm2-util']).status === 0
+      : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /**
  * Whether the tests that need these checkers can run: use as `it.skipIf(!available('qpdf'))(…)` so a missing

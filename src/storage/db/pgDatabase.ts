@@ -75,6 +75,21 @@ export function createPgDatabase(connectionString: string, opts: PgOptions = {})
         client.release(broken ? true : undefined);
       }
     },
+    async withLock(key, fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [key]);
+        try {
+          return await fn();
+        } finally {
+          // A session whose unlock fails is discarded, which releases its lock with it.
+          await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => (broken = true));
+        }
+      } finally {
+        client.release(broken ? true : undefined);
+      }
+    },
     async close() {
       await pool.end();
     },

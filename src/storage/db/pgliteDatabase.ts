@@ -9,6 +9,7 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
   // PGlite runs one statement at a time; a transaction must hold the connection exclusively,
   // so plain queries wait behind an open transaction instead of interleaving with it.
   let chain: Promise<unknown> = Promise.resolve();
+  const locks = new Map<number, Promise<unknown>>();
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = chain.then(fn, fn);
     chain = run.catch(() => undefined);
@@ -38,6 +39,16 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
           return fn(tx);
         }),
       );
+    },
+    // One process owns an embedded database, so an in-process queue per key excludes every other
+    // holder; holding the connection instead would block fn's own queries.
+    withLock(key, fn) {
+      const prev = locks.get(key) ?? Promise.resolve();
+      const run = prev.then(fn, fn);
+      const tail = run.catch(() => undefined);
+      locks.set(key, tail);
+      void tail.then(() => locks.get(key) === tail && locks.delete(key));
+      return run;
     },
     async close() {
       await db.close();

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PkiError } from './errors.js';
+import { KeyError } from './errors.js';
 
 export interface MasterKey {
   key: Buffer;
@@ -23,7 +23,7 @@ export function parseMasterKey(value: string, origin = 'MASTER_KEY'): Buffer {
     const b = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
     if (b.length === 32) return b;
   }
-  throw new PkiError(
+  throw new KeyError(
     'master_key_invalid',
     `${origin} must be 32 bytes written as 64 hex digits or base64 (e.g. \`openssl rand -base64 32\`); got ${v.length} characters that are neither`,
   );

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { PkiError } from './errors.js';
+import { KeyError } from './errors.js';
 
 /**
  * Envelope for a private key at rest (JSON, one file per key):
@@ -25,7 +25,7 @@ const FORMAT = 'water-esign/sealed-key';
 const INFO = Buffer.from('water-esign sealed-key v1');
 
 function deriveKey(masterKey: Buffer, salt: Buffer): Buffer {
-  if (masterKey.length !== 32) throw new PkiError('master_key_invalid', 'master key must be 32 bytes');
+  if (masterKey.length !== 32) throw new KeyError('master_key_invalid', 'master key must be 32 bytes');
   return Buffer.from(crypto.hkdfSync('sha256', masterKey, salt, INFO, 32));
 }
 
@@ -50,13 +50,13 @@ export function openPrivateKey(sealed: string, masterKey: Buffer, label: string)
   try {
     env = JSON.parse(sealed) as SealedKeyV1;
   } catch (err) {
-    throw new PkiError('key_decrypt_failed', `sealed key ${label} is not valid JSON`, { cause: err });
+    throw new KeyError('key_decrypt_failed', `sealed key ${label} is not valid JSON`, { cause: err });
   }
   if (env.format !== FORMAT || env.v !== 1 || env.kdf !== 'hkdf-sha256' || env.alg !== 'A256GCM') {
-    throw new PkiError('key_decrypt_failed', `sealed key ${label}: unsupported envelope ${env.format}/v${String(env.v)}`);
+    throw new KeyError('key_decrypt_failed', `sealed key ${label}: unsupported envelope ${env.format}/v${String(env.v)}`);
   }
   if (env.label !== label) {
-    throw new PkiError('key_decrypt_failed', `sealed key file holds "${env.label}", expected "${label}"`);
+    throw new KeyError('key_decrypt_failed', `sealed key file holds "${env.label}", expected "${label}"`);
   }
   let plain: Buffer;
   try {
@@ -65,7 +65,7 @@ export function openPrivateKey(sealed: string, masterKey: Buffer, label: string)
     decipher.setAuthTag(Buffer.from(env.tag, 'base64'));
     plain = Buffer.concat([decipher.update(Buffer.from(env.ct, 'base64')), decipher.final()]);
   } catch (err) {
-    throw new PkiError(
+    throw new KeyError(
       'key_decrypt_failed',
       `cannot decrypt private key ${label}: wrong MASTER_KEY (it must be the key the PKI was created with) or the file was altered`,
       { cause: err },

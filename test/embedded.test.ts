@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,13 @@ describe('embedded default (PGlite + folder store + dev PKI)', () => {
       const doc = await fetch(`${second.url}/api/v1/contracts/${id}/document`, { headers: { authorization: `Bearer ${key}` } });
       expect(doc.status).toBe(200);
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+      // Owner only: the folders (PGlite's own files are 0666 by its choice, behind its 0700 folder) and every object and key file.
+      const mode = async (p: string) => (await stat(p)).mode & 0o777;
+      for (const dir of ['', 'pgdata', 'objects']) expect(await mode(path.join(dataDir, dir)), dir || 'DATA_DIR').toBe(0o700);
+      expect(await mode(path.join(dataDir, 'master.key'))).toBe(0o600);
+      const objects = (await readdir(path.join(dataDir, 'objects'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      expect(objects.length).toBeGreaterThan(0);
+      for (const f of objects) expect(await mode(path.join(f.parentPath, f.name)), f.name).toBe(0o600);
     } finally {
       await second.stop();
     }

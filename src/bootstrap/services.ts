@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -63,6 +64,8 @@ export interface Overrides {
 
 /** Wires every part of the service from configuration; tests pass their own database and store. */
 export async function buildService(config: Config, log: Logger, overrides: Overrides = {}) {
+  // The embedded database, the object folder and the development master key live here: owner only.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const db = overrides.db ?? (await openDatabase(config, log));
   const store = withObjectCache(overrides.store ?? (await openObjectStore(config, log)), config.objectCacheBytes);
   const applied = await migrate(db);

@@ -46,7 +46,7 @@ export async function loadOrCreateMasterKey(dataDir: string, envValue?: string):
   }
   if (existing !== undefined) return { key: parseMasterKey(existing, file), generated: false, source: 'file', path: file };
 
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const key = crypto.randomBytes(32);
   try {
     // 'wx': two processes starting together must not overwrite each other's key.

@@ -1,10 +1,14 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 
 /** Embedded PostgreSQL for the zero-dependency default; dataDir undefined means in memory. */
 export async function createPgliteDatabase(dataDir?: string): Promise<Database> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  // PGlite creates its files 0666 whatever the umask: the owner-only folder is what keeps them private.
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
+  }
   const db = await PGlite.create(dataDir);
   // PGlite runs one statement at a time; a transaction must hold the connection exclusively,
   // so plain queries wait behind an open transaction instead of interleaving with it.

@@ -5,8 +5,9 @@ import { StorageUnavailableError, type ObjectStore, type StoredObject } from './
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/._-]*$/;
 
+// Contracts hold personal data: the folder and its files are the service user's alone.
 export async function createFolderStore(root: string): Promise<ObjectStore> {
-  await mkdir(root, { recursive: true });
+  await mkdir(root, { recursive: true, mode: 0o700 });
   const fileFor = (key: string) => {
     if (!SAFE_KEY.test(key) || key.includes('..')) throw new Error(`invalid object key: ${key}`);
     return path.join(root, key);
@@ -16,10 +17,10 @@ export async function createFolderStore(root: string): Promise<ObjectStore> {
     async put(key, data) {
       const file = fileFor(key);
       try {
-        await mkdir(path.dirname(file), { recursive: true });
+        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
         // Write then rename so a crash never leaves a truncated object under its final key.
         const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-        await writeFile(tmp, data);
+        await writeFile(tmp, data, { mode: 0o600 });
         await rename(tmp, file);
       } catch (err) {
         throw new StorageUnavailableError(`object store write failed: ${(err as Error).message}`, { cause: err });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { startSmsReceiver, type SmsReceiver } from './support/smsReceiver.js';
 import { tempFile } from './support/pdfTools.js';
@@ -47,13 +47,15 @@ describe.each([
 ])('two instances, $store key store, sharing nothing on disk', ({ store, usable }) => {
   let a: TestService;
   let b: TestService;
+  /** Another instance on a's database, bucket, master key and token, with a DATA_DIR of its own. */
+  let another: () => Promise<TestService>;
   beforeAll(async () => {
     if (!usable) return;
     const keyEnv = store === 'pkcs11' ? softhsmToken().env : {};
     const env = { ...keyEnv, MASTER_KEY: crypto.randomBytes(32).toString('base64'), SMS_WEBHOOK_URL: sms.url };
     a = await startTestService({ objectStore: 's3', env });
-    // Same database, bucket, master key and token; a DATA_DIR of its own.
-    b = await startTestService({ shareWith: a, env: { ...env, DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'esign-second-')) } });
+    another = async () => startTestService({ shareWith: a, env: { ...env, DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'esign-second-')) } });
+    b = await another();
   });
   afterAll(async () => {
     await b?.stop();
@@ -89,11 +91,13 @@ describe.each([
     const example = (await (await a.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
     const contract = await (await a.call('workflow', 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: `GONE-${crypto.randomUUID()}`, variables: example })).json();
     const token = contract.signers[0].signingUrl.split('/').pop();
-    expect((await b.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).status).toBe(202);
+    expect((await a.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).status).toBe(202);
     const code = sms.codeFor(contract.signers[0].id);
-    // Instance b loses its token session (as when an HSM goes away); a keeps its own.
-    await b.service.keyStore.close();
-    const refused = await b.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: code, consent: true });
+    // An instance of its own loses its token session (as when an HSM goes away); a keeps its own.
+    const c = await another();
+    onTestFinished(() => c.stop());
+    await c.service.keyStore.close();
+    const refused = await c.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: code, consent: true });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect((await refused.json()).error.code).toBe('key_store_unavailable');

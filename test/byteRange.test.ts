@@ -174,6 +174,17 @@ describe('checkByteRange: /ByteRange', () => {
     expect(reasonsOf(check(pdf))).toEqual([`byterange_gap_mismatch: the unsigned gap [${b}, ${b}) is not exactly the /Contents string at [${b}, ${b + 12})`]);
   });
 
+  it.each([
+    ['starts one byte inside the string', 1, 0],
+    ['ends one byte short of it', 0, -1],
+  ])('a gap that %s is not the /Contents string, whichever of its ends is off', (_what, startShift, endShift) => {
+    const pdf = sigPdf('<3003020105>', ({ b, c, length }) => `[0 ${b + startShift} ${c + endShift} ${length - c - endShift}]`);
+    const b = pdf.indexOf('<3003');
+    expect(reasonsOf(check(pdf))).toEqual([
+      `byterange_gap_mismatch: the unsigned gap [${b + startShift}, ${b + 12 + endShift}) is not exactly the /Contents string at [${b}, ${b + 12})`,
+    ]);
+  });
+
   it('ranges past the end of the file: the reason gives both lengths', () => {
     const pdf = sigPdf('<3003020105>', ({ b, c, length }) => `[0 ${b} ${c} ${length - c + 1}]`);
     expect(reasonsOf(check(pdf))).toEqual([`byterange_past_eof: the ranges end at ${pdf.length + 1}, the file has ${pdf.length} bytes`]);

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { startDedupingReceiver, type DedupingReceiver } from './support/webhookReceiver.js';
@@ -19,10 +21,14 @@ const ENV = {
 let a: TestService;
 let b: TestService;
 let receiver: DedupingReceiver;
+// What the instances log at warn and above: a journey that ends short says why only there.
+const warnings: string[] = [];
+const warnLog = (instance: string) =>
+  pino({ level: 'warn', base: { instance } }, new Writable({ write: (chunk: Buffer, _enc, done) => (warnings.push(chunk.toString('utf8').trim()), done()) }));
 
 beforeAll(async () => {
-  a = await startTestService({ objectStore: 's3', env: ENV });
-  b = await startTestService({ env: ENV, shareWith: a });
+  a = await startTestService({ objectStore: 's3', env: ENV, log: warnLog('a') });
+  b = await startTestService({ env: ENV, shareWith: a, log: warnLog('b') });
   receiver = await startDedupingReceiver();
 });
 afterAll(async () => {
@@ -54,7 +60,9 @@ describe(`two instances on one database and bucket, ${JOURNEYS} journeys at once
     const failures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
     expect(failures, failures.slice(0, 3).join('\n')).toEqual([]);
     const ids = results.map((r) => (r as PromiseFulfilledResult<{ contractId: string; status: string }>).value);
-    expect(ids.filter((r) => r.status !== 'completed').map((r) => `${r.contractId} ${r.status}`)).toEqual([]);
+    const unfinished = ids.filter((r) => r.status !== 'completed');
+    const about = warnings.filter((w) => unfinished.some((r) => w.includes(r.contractId)));
+    expect(unfinished.map((r) => `${r.contractId} ${r.status}`), `warnings about them:\n${about.join('\n') || '(none)'}\nall warnings:\n${warnings.slice(-20).join('\n')}`).toEqual([]);
     expect(new Set(ids.map((r) => r.contractId)).size).toBe(JOURNEYS);
 
     const db = a.database.db;

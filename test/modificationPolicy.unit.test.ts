@@ -310,6 +310,7 @@ describe('new_signature_field and document_timestamp_field', () => {
     ['a kid of an existing field (/Parent)', newField({ extra: ' /Parent 6 0 R' })],
     ['not a signature field', newField().replace('/FT /Sig', '/FT /Tx')],
     ['not a widget', newField().replace('/Subtype /Widget', '/Subtype /Square')],
+    ['without a value (/V)', newField().replace(' /V 11 0 R', '')],
   ])('a new field that is %s is not a new signature field', (_name, body) => {
     const pdf = updatePdf(base(), { ...listed, 10: body, 11: SIG, 12: APPEARANCE });
     expect(judge(pdf).allowed).toEqual([]);
@@ -346,6 +347,17 @@ describe('acroform_signature_entries', () => {
     const text = '<< /FT /Tx /T (amount) /Type /Annot /Subtype /Widget /Rect [10 50 110 80] /P 3 0 R /V (1000) >>';
     const pdf = updatePdf(base(), { 4: acroForm('[6 0 R 10 0 R]'), 10: text });
     expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[4, 'acroform'], [10, 'new_visible_field']] });
+  });
+
+  it('only /Fields may list the new fields: another array of the AcroForm (/CO) may not', () => {
+    const pdf = updatePdf(base(), { ...listed, 4: acroForm('[6 0 R 10 0 R]', ' /CO [10 0 R]'), 10: newField(), 11: SIG, 12: APPEARANCE });
+    expect(judge(pdf).disallowed).toEqual([[4, 'acroform']]);
+  });
+
+  it('an AcroForm that drops /Fields, or whose signed /Fields named no object, is disallowed', () => {
+    expect(judge(updatePdf(base(), { 4: '<< /SigFlags 3 >>' }))).toEqual({ allowed: [], disallowed: [[4, 'acroform']] });
+    const dangling = updatePdf(base({ 4: acroForm('9 0 R') }), { ...listed, 10: newField(), 11: SIG, 12: APPEARANCE });
+    expect(judge(dangling).disallowed).toEqual([[4, 'acroform']]);
   });
 
   it('/Fields may not drop or reorder the signed fields', () => {
@@ -391,6 +403,8 @@ describe('catalog_entries: an AcroForm inside the catalog', () => {
     const other = updatePdf(signed(), { 1: inline('[6 0 R]', ' /NeedAppearances true') });
     expect(judge(other)).toEqual({ allowed: [], disallowed: [[1, 'catalog_changed']] });
     expect([claimsOf(other, CAT), claimsOf(other, AFE)]).toEqual([[], []]);
+    const beside = updatePdf(signed(), { 1: inline('[6 0 R]').replace('>> >>', '>> /OpenAction [3 0 R /Fit] >>') });
+    expect(judge(beside)).toEqual({ allowed: [], disallowed: [[1, 'catalog_changed']] });
     const moved = updatePdf(signed(), { 1: CATALOG.replace('4 0 R', '14 0 R'), 14: acroForm('[6 0 R]') });
     expect(judge(moved)).toEqual({ allowed: [], disallowed: [[1, 'catalog_changed'], [14, 'new_object']] });
   });
@@ -582,6 +596,22 @@ describe('dss', () => {
       disallowed: [],
     });
     expect(allowedDetails(pdf)[0]).toEqual([1, 'changed DSS']);
+    // The DSS dictionary is also the root of its data walk; the verdict keeps the first claim.
+    expect(claimsOf(pdf, 'dss')).toEqual([
+      { num: 20, what: 'dss' },
+      { num: 20, what: 'dss_data' },
+      { num: 21, what: 'dss_data' },
+      { num: 22, what: 'dss_data' },
+      { num: 23, what: 'dss_data' },
+    ]);
+  });
+
+  it('a DSS naming an object that does not exist is still the DSS', () => {
+    const pdf = updatePdf(base(), { 1: withDss('20 0 R'), 20: '<< /Certs [21 0 R 99 0 R] >>', 21: CERT });
+    expect(judge(pdf)).toEqual({
+      allowed: [[1, CAT, 'catalog_entries', 'lta_updates', null], [20, 'dss', 'dss', 'lta_updates', null], [21, 'dss', 'dss_data', 'lta_updates', null]],
+      disallowed: [],
+    });
   });
 
   it('a DSS written directly in the catalog', () => {
@@ -677,6 +707,11 @@ describe('catalog_entries', () => {
     expect(claimsOf(pdf, CAT)).toEqual([]);
   });
 
+  it('/Version removed is a disallowed catalog change', () => {
+    const pdf = updatePdf(base({ 1: CATALOG.replace('>>', '/Version /1.7 >>') }), { 1: CATALOG });
+    expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[1, 'catalog_changed']] });
+  });
+
   it('a new catalog object is no update of the catalog', () => {
     const pdf = updatePdf(base(), { 40: CATALOG.replace('>>', '/Version /2.0 >>') }, { trailer: '/Root 40 0 R' });
     expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[40, 'catalog_replaced'], [40, 'new_object']] });
@@ -726,6 +761,16 @@ describe('document_info', () => {
     expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[7, 'object_changed']] });
   });
 
+  it('an /Info object the page tree also names may not be rewritten', () => {
+    const pdf = update(signed(INFO, { 2: PAGES.replace('>>', '/Info 7 0 R >>') }), { 7: '<< /Producer (x) >>' });
+    expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[7, 'object_changed']] });
+  });
+
+  it('a signed revision that names a missing object does not stop the rewrite', () => {
+    const pdf = update(signed(INFO, { 3: page('/Annots [6 0 R]', ' /Thumb 99 0 R') }), { 7: '<< /Producer (x) >>' });
+    expect(judge(pdf)).toEqual({ allowed: [[7, 'document_info', 'document_info', 'lta_updates', null]], disallowed: [] });
+  });
+
   it('rewritten together with the DSS: each judged through its own entry', () => {
     const prev = signed(INFO, { 1: CATALOG.replace('>>', '/DSS 20 0 R >>'), 20: '<< >>' });
     const pdf = update(prev, { 7: '<< /Producer (x) >>', 20: '<< /Certs [] >>' });
@@ -749,6 +794,10 @@ describe('an object pointed back at its signed version (shadow attack)', () => {
 describe('xmp_metadata', () => {
   const XMP = (text: string) => stream('/Type /Metadata /Subtype /XML', `<?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/">${text}</x:xmpmeta><?xpacket end="w"?>`);
   const signed = () => base({ 1: CATALOG.replace('>>', '/Metadata 8 0 R >>'), 8: XMP('') });
+
+  it('a revision that leaves the metadata stream alone claims nothing of it', () => {
+    expect(claimsOf(updatePdf(signed(), { 3: page() }), 'xmp_metadata')).toEqual([]);
+  });
 
   it('the metadata stream rewritten in place', () => {
     expect(judge(updatePdf(signed(), { 8: XMP('signed') }))).toEqual({ allowed: [[8, 'xmp_metadata', 'xmp_metadata', 'lta_updates', null]], disallowed: [] });
@@ -856,6 +905,84 @@ describe('how far a rule follows references', () => {
       { num: 20, what: 'annotation_appearance' },
       { num: 21, what: 'annotation_appearance' },
     ]);
+  });
+});
+
+describe('objects that cannot be read', () => {
+  const BROKEN = '<< /A [ >>';
+  const allClaims = (pdf: Buffer) => MODIFICATION_POLICY.flatMap((r) => claimsOf(pdf, r.rule));
+
+  it.each<[string, Buffer, Array<[number, string]>]>([
+    ['an array written over an unreadable object', updatePdf(base({ 20: BROKEN }), { 20: '[1 2 3]' }), [[20, 'object_changed']]],
+    ['an array rewritten unreadable', updatePdf(base({ 20: '[1 2]' }), { 20: BROKEN }), [[20, 'object_changed']]],
+    ['a new unreadable object', updatePdf(base(), { 20: BROKEN }), [[20, 'new_object']]],
+    ['a new /Info that cannot be read', updatePdf(base(), { 20: BROKEN }, { trailer: '/Root 1 0 R /Info 20 0 R' }), [[20, 'document_info_replaced'], [20, 'new_object']]],
+    ['a new /Metadata that cannot be read', updatePdf(base(), { 1: CATALOG.replace('>>', '/Metadata 20 0 R >>'), 20: BROKEN }), [[20, 'new_object']]],
+    ['a new /DSS that cannot be read', updatePdf(base(), { 1: CATALOG.replace('>>', '/DSS 20 0 R >>'), 20: BROKEN }), [[20, 'new_object']]],
+  ])('%s is claimed by no rule and disallowed', (_name, pdf, disallowed) => {
+    expect(allClaims(pdf).filter((c) => c.num === 20)).toEqual([]);
+    expect(judge(pdf).disallowed).toEqual(disallowed);
+  });
+
+  it('an unreadable object in the signed revision does not stop a new annotation', () => {
+    const pdf = updatePdf(base({ 3: page('/Annots [6 0 R]', ' /Thumb 20 0 R'), 20: BROKEN }), { 3: page('/Annots [6 0 R 10 0 R]', ' /Thumb 20 0 R'), 10: FREETEXT });
+    expect(judge(pdf)).toEqual({ allowed: [[3, PAA, 'page_annotations_appended', 'annotations', null], [10, NA, 'annotation', 'annotations', null]], disallowed: [] });
+  });
+});
+
+describe('a revision without a catalog', () => {
+  it('gives no rule a catalog, pages or AcroForm to accept anything through', () => {
+    const pdf = updatePdf(base({ 20: '[1 2]' }), { 20: '[1 2 3]', 7: '<< >>' }, { trailer: '' });
+    expect(MODIFICATION_POLICY.map((r) => [r.rule, claimsOf(pdf, r.rule)])).toEqual(MODIFICATION_POLICY.map((r) => [r.rule, []]));
+    expect(judge(pdf).disallowed).toEqual([[null, 'catalog_replaced'], [7, 'new_object'], [20, 'object_changed']]);
+  });
+
+  it('a signed revision without one: a catalog given later is refused, whatever it holds', () => {
+    const pdf = updatePdf(base({}, ''), { 1: CATALOG.replace('>>', '/DSS 20 0 R >>'), 20: '<< /Certs [] >>' });
+    expect(claimsOf(pdf, 'dss')).toEqual([{ num: 20, what: 'dss' }, { num: 20, what: 'dss_data' }]);
+    expect(judge(pdf).disallowed).toEqual([[1, 'catalog_replaced']]);
+  });
+});
+
+describe('what new objects may refer to', () => {
+  it("a new appearance may use the signed revision's font, which stays unchanged", () => {
+    const font = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+    const ap = stream('/Type /XObject /Subtype /Form /BBox [0 0 100 30] /Resources << /Font << /F1 30 0 R >> >>', 'BT /F1 9 Tf (ok) Tj ET');
+    const pdf = updatePdf(base({ 30: font }), { 3: page('/Annots [6 0 R 10 0 R]'), 10: FREETEXT.replace('>>', ' /AP << /N 12 0 R >> >>'), 12: ap });
+    expect(judge(pdf)).toEqual({
+      allowed: [[3, PAA, 'page_annotations_appended', 'annotations', null], [10, NA, 'annotation', 'annotations', null], [12, NA, 'annotation_appearance', 'annotations', null]],
+      disallowed: [],
+    });
+  });
+});
+
+describe('how far the DSS walk goes', () => {
+  const CERT = stream('', '0\x82cert');
+  const nested = (n: number, inner: string) => `${'['.repeat(n)}${inner}${']'.repeat(n)}`;
+  const dssCatalog = CATALOG.replace('>>', '/DSS 20 0 R >>');
+
+  it('new DSS data is claimed 16 levels down through direct arrays, no deeper', () => {
+    const at = (n: number) => judge(updatePdf(base(), { 1: dssCatalog, 20: `<< /Certs ${nested(n, '21 0 R')} >>`, 21: CERT }));
+    expect(at(14).allowed.map((r) => [r[0], r[2]])).toEqual([[1, 'catalog_entries'], [20, 'dss'], [21, 'dss_data']]);
+    expect(at(15).disallowed).toEqual([[21, 'new_object']]);
+  });
+
+  it("an array of the signed DSS grows in place only where the signed DSS had it within 16 levels", () => {
+    // The new DSS names the array directly; whether it was DSS data is judged by where the signed DSS held it.
+    const at = (n: number) =>
+      judge(updatePdf(base({ 1: dssCatalog, 20: `<< /Certs ${nested(n, '30 0 R')} >>`, 30: '[21 0 R]', 21: CERT }), { 20: '<< /Certs 30 0 R >>', 30: '[21 0 R 22 0 R]', 22: CERT }));
+    expect(at(14)).toEqual({
+      allowed: [[20, 'dss', 'dss', 'lta_updates', null], [22, 'dss', 'dss_data', 'lta_updates', null], [30, 'dss', 'dss_data', 'lta_updates', null]],
+      disallowed: [],
+    });
+    expect(at(15).disallowed).toEqual([[22, 'new_object'], [30, 'object_changed']]);
+  });
+
+  it('through unchanged objects of the signed DSS, the depth counts as well', () => {
+    const at = (n: number) =>
+      judge(updatePdf(base({ 1: dssCatalog, 20: '<< /Certs 40 0 R >>', 40: nested(n, '30 0 R'), 30: '[21 0 R]', 21: CERT }), { 30: '[21 0 R 22 0 R]', 22: CERT }));
+    expect(at(11)).toEqual({ allowed: [[22, 'dss', 'dss_data', 'lta_updates', null], [30, 'dss', 'dss_data', 'lta_updates', null]], disallowed: [] });
+    expect(at(12)).toEqual({ allowed: [[30, 'dss', 'dss_data', 'lta_updates', null]], disallowed: [[22, 'new_object']] });
   });
 });
 

@@ -35,7 +35,6 @@ export interface Allowance {
 const FIELD_FILL_KEYS = new Set(['V']);
 const WIDGET_FILL_KEYS = new Set(['AP', 'F', 'MK']);
 const ACROFORM_KEYS = new Set(['SigFlags', 'DA', 'DR']);
-const CATALOG_KEYS = new Set(['DSS', 'Extensions', 'Version', 'Metadata']);
 const MAX_CLAIM_DEPTH = 16;
 const MAX_REACHABLE = 200_000;
 
@@ -369,12 +368,12 @@ function catalogChanges(d: RevisionDiff): Claim[] {
       const afA = catA.map.get('AcroForm');
       const l = isDict(afB) && isDict(afA) ? acroFormDeltaLevel(d, afB, afA) : undefined;
       if (!l) return [];
-      if (levelRank(l) > levelRank(level)) level = l;
+      // Keys are unique, so this is the only level above the catalog's own.
+      level = l;
       continue;
     }
     return [];
   }
-  if (!keys.every((k) => CATALOG_KEYS.has(k) || k === 'AcroForm')) return [];
   return [
     { num: cc.num, what: 'catalog_entries', detail: `changed ${keys.join(', ')}`, level },
     ...newObjectsBelow(d, catA.map.get('Extensions'), 'catalog_extensions'),

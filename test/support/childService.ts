@@ -72,18 +72,22 @@ export async function startChildService(
     for (const w of watchers) w.reject(new Error(`service exited (${signal ?? code}) before writing ${w.pattern}:\n${lines.join('\n')}`));
     watchers = [];
   });
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 45_000);
+  const started = Date.now();
+  const deadline = started + (opts.readyTimeoutMs ?? 45_000);
+  // What /readyz last said, so that a start that never gets ready says where it stopped.
+  let lastAnswer = 'no answer yet';
   for (;;) {
     if (gone) throw new Error(`service exited during start-up:\n${lines.join('\n')}`);
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`service not ready within the start-up bound:\n${lines.join('\n')}`);
+      throw new Error(`service not ready within ${Date.now() - started} ms; /readyz: ${lastAnswer}; output:\n${lines.join('\n')}`);
     }
     try {
       const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) break;
-    } catch {
-      // Not listening yet.
+      lastAnswer = `${res.status} ${(await res.text()).slice(0, 500)}`;
+    } catch (err) {
+      lastAnswer = `${(err as Error).message} (${String((err as { cause?: { code?: string } }).cause?.code ?? '')})`;
     }
     await new Promise((r) => setTimeout(r, 150));
   }

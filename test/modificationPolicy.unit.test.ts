@@ -468,6 +468,11 @@ describe('page_annotations_appended and new_annotation', () => {
     });
   });
 
+  it('an array may not grow in a document whose pages have no /Annots at all', () => {
+    const pdf = updatePdf(base({ 3: page(''), 4: acroForm('[]'), 14: '[1 2]' }), { 14: '[1 2 10 0 R]', 10: FREETEXT });
+    expect(judge(pdf)).toEqual({ allowed: [[10, NA, 'annotation', 'annotations', null]], disallowed: [[14, 'object_changed']] });
+  });
+
   it('/Annots turned from an indirect array into a longer direct one', () => {
     const pdf = updatePdf(base({ 3: page('/Annots 14 0 R'), 14: '[6 0 R]' }), { 3: page('/Annots [6 0 R 10 0 R]'), 10: FREETEXT });
     // The rule accepts the page; the verdict still refuses it for pointing straight at a signed widget.

@@ -1,18 +1,19 @@
 import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../src/config.js';
-import { apiKeyRecord, authenticate, generateApiKey, hashApiKey, requireRole } from '../src/http/auth.js';
+import { apiKeyRecord, authenticate, generateApiKey, hashApiKey, requireRole, type ApiKeyRecord } from '../src/http/auth.js';
 import { DomainError } from '../src/workflow/errors.js';
 
 const KEY = 'test-workflow-key-0123456789';
 // Built inside the tests: an exception at module level would fail collection, which Stryker counts as a survived mutant.
-const records = () => [apiKeyRecord('workflow', KEY), apiKeyRecord('auditor', 'test-auditor-key-0123456789ab')];
+const records = () => [{ ...apiKeyRecord('workflow', KEY), organisationId: 'default' }, apiKeyRecord('auditor', 'test-auditor-key-0123456789ab')];
+const directory = (list: ApiKeyRecord[]) => ({ find: async (hash: string) => list.find((k) => k.hash === hash) });
 
 /** Runs a middleware on a bare request: what it put on the request and whether it let it through, or the error. */
-function run(mw: (req: Request, res: Response, next: NextFunction) => void, req: Partial<Request>) {
+async function run(mw: (req: Request, res: Response, next: NextFunction) => void | Promise<void>, req: Partial<Request>) {
   let nextCalls = 0;
   try {
-    mw(req as Request, {} as Response, () => void nextCalls++);
+    await mw(req as Request, {} as Response, () => void nextCalls++);
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     return { error: { kind: err.kind, code: err.code, message: err.message }, nextCalls };
@@ -20,10 +21,10 @@ function run(mw: (req: Request, res: Response, next: NextFunction) => void, req:
   return { principal: req.principal, nextCalls };
 }
 
-const authAs = (authorization: string | undefined) => run(authenticate(records()), { headers: authorization === undefined ? {} : { authorization } });
+const authAs = (authorization: string | undefined) => run(authenticate(directory(records())), { headers: authorization === undefined ? {} : { authorization } });
 const missing = { error: { kind: 'unauthenticated', code: 'missing_api_key', message: 'Send an API key as "Authorization: Bearer <key>"' }, nextCalls: 0 };
 const invalid = { error: { kind: 'unauthenticated', code: 'invalid_api_key', message: 'The API key is not valid' }, nextCalls: 0 };
-const asWorkflow = { principal: { id: 'key_037a5e9d6cb3', role: 'workflow' }, nextCalls: 1 };
+const asWorkflow = { principal: { id: 'key_037a5e9d6cb3', role: 'workflow', organisationId: 'default' }, nextCalls: 1 };
 
 describe('API key records', () => {
   it('keep the SHA-256 of the key in hex, and an id made of its first 12 hex digits, never the key', () => {
@@ -44,9 +45,9 @@ describe('API key records', () => {
 });
 
 describe('bearer-key authentication', () => {
-  it('lets a known key in as its id and role, without the hash', () => {
-    expect(authAs(`Bearer ${KEY}`)).toEqual(asWorkflow);
-    expect(authAs('Bearer test-auditor-key-0123456789ab')).toEqual({ principal: { id: 'key_c95f56d92335', role: 'auditor' }, nextCalls: 1 });
+  it('lets a known key in as its id, role and organisation, without the hash', async () => {
+    expect(await authAs(`Bearer ${KEY}`)).toEqual(asWorkflow);
+    expect(await authAs('Bearer test-auditor-key-0123456789ab')).toEqual({ principal: { id: 'key_c95f56d92335', role: 'auditor' }, nextCalls: 1 });
   });
 
   it.each([
@@ -54,8 +55,8 @@ describe('bearer-key authentication', () => {
     ['several spaces before the key', `Bearer   ${KEY}`],
     ['a tab before the key', `Bearer\t${KEY}`],
     ['trailing white space', `Bearer ${KEY}  `],
-  ])('accepts %s', (_what, header) => {
-    expect(authAs(header)).toEqual(asWorkflow);
+  ])('accepts %s', async (_what, header) => {
+    expect(await authAs(header)).toEqual(asWorkflow);
   });
 
   it.each([
@@ -67,18 +68,18 @@ describe('bearer-key authentication', () => {
     ['text before the scheme', `xBearer ${KEY}`],
     ['a second word after the key', `Bearer ${KEY} extra`],
     ['a key without a scheme', KEY],
-  ])('asks for a key on %s', (_what, header) => {
-    expect(authAs(header)).toEqual(missing);
+  ])('asks for a key on %s', async (_what, header) => {
+    expect(await authAs(header)).toEqual(missing);
   });
 
-  it('refuses an unknown key, one that differs in its last character, and the stored hash used as a key', () => {
-    expect(authAs('Bearer wes_admin_unknown')).toEqual(invalid);
-    expect(authAs(`Bearer ${KEY.slice(0, -1)}8`)).toEqual(invalid);
-    expect(authAs(`Bearer ${records()[0].hash}`)).toEqual(invalid);
+  it('refuses an unknown key, one that differs in its last character, and the stored hash used as a key', async () => {
+    expect(await authAs('Bearer wes_admin_unknown')).toEqual(invalid);
+    expect(await authAs(`Bearer ${KEY.slice(0, -1)}8`)).toEqual(invalid);
+    expect(await authAs(`Bearer ${records()[0].hash}`)).toEqual(invalid);
   });
 
-  it('knows no key when none is configured', () => {
-    expect(run(authenticate([]), { headers: { authorization: `Bearer ${KEY}` } })).toEqual(invalid);
+  it('knows no key when none is configured', async () => {
+    expect(await run(authenticate(directory([])), { headers: { authorization: `Bearer ${KEY}` } })).toEqual(invalid);
   });
 });
 
@@ -87,20 +88,20 @@ describe('role checks', () => {
     run(requireRole(...allowed), role ? { principal: { id: 'key_0123456789ab', role } } : {});
   const through = (role: Role) => ({ principal: { id: 'key_0123456789ab', role }, nextCalls: 1 });
 
-  it('lets each of the listed roles through', () => {
-    expect(asRole('workflow', 'workflow', 'utility')).toEqual(through('workflow'));
-    expect(asRole('utility', 'workflow', 'utility')).toEqual(through('utility'));
+  it('lets each of the listed roles through', async () => {
+    expect(await asRole('workflow', 'workflow', 'utility')).toEqual(through('workflow'));
+    expect(await asRole('utility', 'workflow', 'utility')).toEqual(through('utility'));
   });
 
-  it('refuses another role, naming the roles the call needs', () => {
-    expect(asRole('auditor', 'workflow', 'utility')).toEqual({
+  it('refuses another role, naming the roles the call needs', async () => {
+    expect(await asRole('auditor', 'workflow', 'utility')).toEqual({
       error: { kind: 'forbidden', code: 'forbidden_role', message: 'This call needs one of the roles: workflow, utility' },
       nextCalls: 0,
     });
   });
 
-  it('refuses a request that was not authenticated', () => {
-    expect(asRole(undefined, 'admin')).toEqual({
+  it('refuses a request that was not authenticated', async () => {
+    expect(await asRole(undefined, 'admin')).toEqual({
       error: { kind: 'forbidden', code: 'forbidden_role', message: 'This call needs one of the roles: admin' },
       nextCalls: 0,
     });

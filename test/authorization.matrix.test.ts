@@ -6,8 +6,8 @@ import { mountedRoutes } from './support/mountedRoutes.js';
 /**
  * Who may call what, stated here and not read from the routers: a policy taken from the code would
  * agree with any bug in it. The app's own route list decides which rows must exist, so a new route
- * fails this file until someone writes down who may call it. Organisations do not exist yet; when they
- * do, a key of another organisation joins the callers.
+ * fails this file until someone writes down who may call it. Another organisation's key meets real
+ * contracts of the first in test/organisations.api.test.ts.
  */
 
 interface Outcome {
@@ -32,6 +32,8 @@ type Row =
   | (Probe & { access: 'link'; code?: string });
 
 const ANY_ROLE = ALL_ROLES;
+/** Contract content: an organisation's roles, never the platform admin. */
+const CONTENT: readonly Role[] = ['workflow', 'utility', 'auditor'];
 const notFound = (code: string): Outcome => ({ status: 404, code });
 const unsupportedMedia: Outcome = { status: 415, code: 'unsupported_media_type' };
 const invalid: Outcome = { status: 422, code: 'validation_failed' };
@@ -64,21 +66,30 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/templates': { access: ANY_ROLE, reached: { status: 200 } },
   'GET /api/v1/templates/:id': { access: ANY_ROLE, reached: notFound('template_not_found') },
   'POST /api/v1/contracts': { access: ['workflow', 'utility'], reached: invalid, body: {} },
-  'GET /api/v1/contracts': { access: ANY_ROLE, reached: { status: 200 } },
-  'GET /api/v1/contracts/:id': { access: ANY_ROLE, reached: notFound('contract_not_found') },
+  'GET /api/v1/contracts': { access: CONTENT, reached: { status: 200 } },
+  'GET /api/v1/contracts/:id': { access: CONTENT, reached: notFound('contract_not_found') },
   'POST /api/v1/contracts/:id/signers/:signerId/sign': { access: ['utility'], reached: notFound('contract_not_found') },
   'POST /api/v1/contracts/:id/void': { access: ['workflow', 'utility'], reached: notFound('contract_not_found'), body: { reason: '申请撤回' } },
   'GET /api/v1/contracts/:id/events': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
-  'GET /api/v1/contracts/:id/verify': { access: ANY_ROLE, reached: notFound('contract_not_found') },
+  'GET /api/v1/contracts/:id/verify': { access: CONTENT, reached: notFound('contract_not_found') },
   'GET /api/v1/contracts/:id/evidence': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
-  'GET /api/v1/contracts/:id/document': { access: ANY_ROLE, reached: notFound('contract_not_found') },
+  'GET /api/v1/contracts/:id/document': { access: CONTENT, reached: notFound('contract_not_found') },
   'POST /api/v1/certificates/:serial/revoke': { access: ['admin'], reached: notFound('certificate_not_found'), body: { reason: 'superseded' } },
   'GET /api/v1/stats': { access: ['utility', 'auditor'], reached: { status: 200 }, query: '?from=2026-01-01&to=2026-02-01' },
-  'POST /api/v1/webhooks': { access: ['workflow', 'admin'], reached: invalid, body: {} },
-  'GET /api/v1/webhooks': { access: ['workflow', 'admin'], reached: { status: 200 } },
-  'GET /api/v1/webhooks/:id': { access: ['workflow', 'admin'], reached: notFound('webhook_not_found') },
-  'DELETE /api/v1/webhooks/:id': { access: ['workflow', 'admin'], reached: notFound('webhook_not_found') },
-  'GET /api/v1/webhooks/:id/deliveries': { access: ['workflow', 'admin'], reached: notFound('webhook_not_found') },
+  // An organisation's contract events go to its own receivers: its workflow registers them.
+  'POST /api/v1/webhooks': { access: ['workflow'], reached: invalid, body: {} },
+  'GET /api/v1/webhooks': { access: ['workflow'], reached: { status: 200 } },
+  'GET /api/v1/webhooks/:id': { access: ['workflow'], reached: notFound('webhook_not_found') },
+  'DELETE /api/v1/webhooks/:id': { access: ['workflow'], reached: notFound('webhook_not_found') },
+  'GET /api/v1/webhooks/:id/deliveries': { access: ['workflow'], reached: notFound('webhook_not_found') },
+  // The platform admin manages the utilities and their keys, and reads none of their contracts.
+  'POST /api/v1/organisations': { access: ['admin'], reached: invalid, body: {} },
+  'GET /api/v1/organisations': { access: ['admin'], reached: { status: 200 } },
+  'GET /api/v1/organisations/:id': { access: ['admin'], reached: notFound('organisation_not_found') },
+  'PATCH /api/v1/organisations/:id': { access: ['admin'], reached: notFound('organisation_not_found'), body: { phone: '0898-12345678' } },
+  'GET /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found') },
+  'POST /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found'), body: { role: 'workflow' } },
+  'DELETE /api/v1/organisations/:id/api-keys/:keyId': { access: ['admin'], reached: notFound('api_key_not_found') },
 };
 
 /** Well-formed ids of nothing, so an allowed caller gets as far as the lookup. */
@@ -87,6 +98,7 @@ const PARAMS: Record<string, string> = {
   signerId: '5d3c2b1a-0f9e-4d8c-8b7a-6e5f4d3c2b1a',
   token: 'no-such-link-token-0123456789abcdef',
   serial: '0A1B2C3D4E5F',
+  keyId: 'key_000000000000',
 };
 
 function concretePath(path: string): string {

@@ -146,7 +146,7 @@ async function register(r: { url: string; secret?: string }, events: readonly st
 }
 
 async function unregister(id: string) {
-  expect((await svc.call('admin', 'DELETE', `/api/v1/webhooks/${id}`)).status).toBe(204);
+  expect((await svc.call('workflow', 'DELETE', `/api/v1/webhooks/${id}`)).status).toBe(204);
 }
 
 async function createContract() {
@@ -194,16 +194,16 @@ afterAll(async () => {
 });
 
 describe('webhook registration', () => {
-  it('is for roles workflow and admin only', async () => {
+  it("is for the organisation's workflow only: not its other roles, not the platform admin", async () => {
     const body = { url: 'https://workflow.example.cn/hooks', events: ['contract.created'] };
-    for (const role of ['auditor', 'utility'] as const) {
+    for (const role of ['auditor', 'utility', 'admin'] as const) {
       const res = await svc.call(role, 'POST', '/api/v1/webhooks', body);
       expect(res.status).toBe(403);
       expect((await res.json()).error.code).toBe('forbidden_role');
       expect((await svc.call(role, 'GET', '/api/v1/webhooks')).status).toBe(403);
     }
     expect((await svc.call(null, 'GET', '/api/v1/webhooks')).status).toBe(401);
-    const created = await svc.call('admin', 'POST', '/api/v1/webhooks', body);
+    const created = await svc.call('workflow', 'POST', '/api/v1/webhooks', body);
     expect(created.status).toBe(201);
     const hook = await created.json();
     expect((await svc.call('auditor', 'GET', `/api/v1/webhooks/${hook.id}/deliveries`)).status).toBe(403);
@@ -240,7 +240,7 @@ describe('webhook registration', () => {
     expect(hook.secretHint).toBe(`…${hook.secret.slice(-4)}`);
 
     const one = await (await svc.call('workflow', 'GET', `/api/v1/webhooks/${hook.id}`)).json();
-    const list = await (await svc.call('admin', 'GET', '/api/v1/webhooks')).json();
+    const list = await (await svc.call('workflow', 'GET', '/api/v1/webhooks')).json();
     expect(one).toEqual({ ...hook, secret: undefined });
     expect(one).not.toHaveProperty('secret');
     expect(JSON.stringify(one)).not.toContain(hook.secret);
@@ -266,9 +266,10 @@ describe('webhook registration', () => {
     expect(changed.status).toBe(409);
     expect((await changed.json()).error.code).toBe('idempotency_key_reused');
     // Another API key with the same Idempotency-Key makes its own webhook, and never sees this one's.
-    const byAdmin = await svc.call('admin', 'POST', '/api/v1/webhooks', body, { 'Idempotency-Key': 'hook-b' });
-    expect(byAdmin.status).toBe(201);
-    const adminHook = await byAdmin.json();
+    const second = await (await svc.call('admin', 'POST', '/api/v1/organisations/default/api-keys', { role: 'workflow' })).json();
+    const byOther = await svc.call(null, 'POST', '/api/v1/webhooks', body, { 'Idempotency-Key': 'hook-b', authorization: `Bearer ${second.key}` });
+    expect(byOther.status).toBe(201);
+    const adminHook = await byOther.json();
     expect(adminHook.id).not.toBe(replay.id);
     expect(adminHook.secret).toBe(body.secret);
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config, Role } from '../config.js';
 import type { Database } from '../storage/db/database.js';
 import { createPgDatabase } from '../storage/db/pgDatabase.js';
 import { createPgliteDatabase } from '../storage/db/pgliteDatabase.js';
@@ -29,6 +29,10 @@ import { createWebhookDispatcher } from '../workflow/webhookDelivery.js';
 import { createTargetPolicy, parseNetworks } from '../workflow/webhookTargets.js';
 import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
+import { createApiKeyDirectory } from '../organisations/apiKeyDirectory.js';
+import { createOrganisationService } from '../organisations/organisationService.js';
+import { organisationRepository } from '../storage/db/organisationRepository.js';
+import { apiKeyRecord, generateApiKey } from '../http/auth.js';
 import { createDrain } from '../http/drain.js';
 import { sweepOrphans } from '../storage/orphanSweep.js';
 import { withObjectCache } from '../storage/objects/cachedStore.js';
@@ -72,7 +76,16 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   if (applied.length > 0) log.info({ applied }, 'database migrations applied');
 
   const [templates, renderer] = await Promise.all([loadTemplates(config.templatesDir), createDocumentRenderer()]);
-  const apiKeys = await provisionApiKeys(db, config.apiKeys, log, overrides.announce);
+  const apiKeys = createApiKeyDirectory(db, await provisionApiKeys(db, config.apiKeys, log, overrides.announce));
+  // The default organisation is what UTILITY_* and CONTRACT_NUMBER_PREFIX say, on every start.
+  await organisationRepository.writeDefault(db, {
+    name: config.utility.name,
+    credit_code: config.utility.creditCode,
+    address: config.utility.address,
+    phone: config.utility.phone,
+    contract_number_prefix: config.contractNumberPrefix,
+    seal_number: null,
+  });
 
   const masterKey = await loadOrCreateMasterKey(config.dataDir, config.masterKey);
   if (masterKey.source === 'file') {
@@ -95,6 +108,16 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const audit = createAuditTrail(masterKey.key);
   const links = createSigningLinks(secrets, config.publicUrl, config.signingLinkTtlMs);
 
+  const organisations = createOrganisationService({
+    db,
+    issueCertificate: async (org) => void (await pki.organisationIdentityFor(org)),
+    mintKey: (role) => {
+      const key = generateApiKey(role as Role);
+      return { key, ...apiKeyRecord(role as Role, key) };
+    },
+    forgetKey: (id) => apiKeys.forget(id),
+  });
+
   const calendar = createWorkingCalendar(loadCalendarOverrides(config.calendarOverrides), (msg) => log.warn(msg));
   // The two services refer to each other only through this late-bound hook.
   let afterCreate: (id: string) => Promise<void> = async () => undefined;
@@ -103,9 +126,8 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     store,
     templates,
     renderer,
-    utility: config.utility,
+    organisations,
     place: config.contractPlace,
-    numberPrefix: config.contractNumberPrefix,
     links,
     audit,
     calendar,
@@ -126,7 +148,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     templates,
     log,
     location: config.contractPlace,
-    seal: { organisation: config.utility.name, sealNumber: config.utility.creditCode },
+    organisations,
     exposeCodes: config.env === 'development' && !config.smsWebhookUrl,
     policy: overrides.signingPolicy,
     clock: overrides.clock,
@@ -144,7 +166,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     verifier: verifier.verify,
     clock: overrides.clock,
   });
-  const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, utility: config.utility, clock: overrides.clock });
+  const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, organisations, clock: overrides.clock });
   const targets = createTargetPolicy(parseNetworks(config.webhookAllowedNetworks));
   const webhooks = createWebhookService({ db, masterKey: masterKey.key, targets });
   const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, targets, log: log.child({ component: 'webhooks' }) });
@@ -166,6 +188,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     calendar,
     pki,
     webhooks,
+    organisations,
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,
     publicUrl: config.publicUrl,
@@ -219,6 +242,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     pki,
     keyStore,
     contracts,
+    organisations,
     signing,
     webhooks,
     webhookDispatcher,

@@ -9,7 +9,7 @@ import type { ContractService } from '../workflow/contractService.js';
 import type { SigningService } from '../workflow/signingService.js';
 import type { Pki } from '../pki/index.js';
 import { DomainError } from '../workflow/errors.js';
-import { authenticate, type ApiKeyRecord } from './auth.js';
+import { authenticate, type ApiKeyDirectory } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { jsonBody } from './jsonBody.js';
 import { createMetrics } from './metrics.js';
@@ -26,6 +26,8 @@ import type { WorkingCalendar } from '../workflow/calendar/workingCalendar.js';
 import { healthRoutes } from './routes/health.js';
 import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { organisationRoutes } from './routes/organisations.js';
+import type { OrganisationService } from '../organisations/organisationService.js';
 import type { WebhookService } from '../workflow/webhookService.js';
 import { webRoutes } from '../web/routes.js';
 import type { Drain } from './drain.js';
@@ -45,7 +47,8 @@ export interface AppDeps {
   calendar: WorkingCalendar;
   pki: Pki;
   webhooks: WebhookService;
-  apiKeys: ApiKeyRecord[];
+  organisations: OrganisationService;
+  apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
   publicUrl: string;
   /** Graceful shutdown: refuses new requests once draining, and /readyz says not ready. */
@@ -135,6 +138,7 @@ export function createApp(deps: AppDeps) {
   api.use('/certificates', certificateRoutes(deps.db, deps.pki, deps.contracts));
   api.use('/stats', statsRoutes(deps.db, deps.calendar));
   api.use('/webhooks', webhookRoutes(deps.webhooks));
+  api.use('/organisations', organisationRoutes(deps.organisations));
   app.use('/api/v1', api);
 
   app.use(notFoundRoute);

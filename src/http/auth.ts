@@ -7,12 +7,20 @@ export interface Principal {
   /** The API key's id (never the key): recorded as the actor of what it does. */
   id: string;
   role: Role;
+  /** The organisation the key belongs to; none for the platform admin. */
+  organisationId?: string;
 }
 
 export interface ApiKeyRecord {
   id: string;
   role: Role;
   hash: string;
+  organisationId?: string;
+}
+
+/** Finds the key with this SHA-256, if it exists and is not revoked. */
+export interface ApiKeyDirectory {
+  find(hash: string): Promise<ApiKeyRecord | undefined>;
 }
 
 export function hashApiKey(key: string): string {
@@ -36,17 +44,16 @@ declare module 'express-serve-static-core' {
 }
 
 /** Bearer-key authentication; keys are looked up by their SHA-256, never kept or compared in clear. */
-export function authenticate(keys: ApiKeyRecord[]) {
-  const byHash = new Map(keys.map((k) => [k.hash, k]));
-  return (req: Request, _res: Response, next: NextFunction) => {
+export function authenticate(keys: ApiKeyDirectory) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       throw new DomainError('unauthenticated', 'missing_api_key', 'Send an API key as "Authorization: Bearer <key>"');
     }
-    const record = byHash.get(hashApiKey(match[1]));
+    const record = await keys.find(hashApiKey(match[1]));
     if (!record) throw new DomainError('unauthenticated', 'invalid_api_key', 'The API key is not valid');
-    req.principal = { id: record.id, role: record.role };
+    req.principal = { id: record.id, role: record.role, ...(record.organisationId ? { organisationId: record.organisationId } : {}) };
     next();
   };
 }

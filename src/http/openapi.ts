@@ -90,6 +90,32 @@ export function openApiDocument(publicUrl: string) {
             variables: { type: 'object', description: 'Must validate against the template schema' },
           },
         },
+        Organisation: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            creditCode: { type: 'string' },
+            address: { type: 'string' },
+            phone: { type: 'string' },
+            contractNumberPrefix: { type: 'string' },
+            sealNumber: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        ApiKey: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            role: { enum: ['workflow', 'utility', 'auditor', 'admin'] },
+            organisationId: { type: ['string', 'null'] },
+            label: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            revokedAt: { type: ['string', 'null'], format: 'date-time' },
+            key: { type: 'string', description: 'Only in the 201 answer: keep it, it is never shown again' },
+          },
+        },
         Webhook: {
           type: 'object',
           properties: {
@@ -471,7 +497,7 @@ export function openApiDocument(publicUrl: string) {
       },
       '/webhooks': {
         post: {
-          summary: 'Register a webhook receiver (roles workflow, admin); the secret is in this answer only',
+          summary: 'Register a webhook receiver (role workflow, of the organisation); the secret is in this answer only',
           parameters: [
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 }, description: 'Replays answer 200 with the webhook, without its secret' },
           ],
@@ -497,7 +523,7 @@ export function openApiDocument(publicUrl: string) {
           },
         },
         get: {
-          summary: 'Registered webhooks (roles workflow, admin); secrets appear only as secretHint',
+          summary: 'Registered webhooks (role workflow, of the organisation); secrets appear only as secretHint',
           responses: {
             '200': {
               description: 'Webhooks',
@@ -509,7 +535,7 @@ export function openApiDocument(publicUrl: string) {
       },
       '/webhooks/{id}': {
         get: {
-          summary: 'One webhook (roles workflow, admin)',
+          summary: 'One webhook (role workflow, of the organisation)',
           parameters: [idParam],
           responses: {
             '200': { description: 'The webhook', content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } },
@@ -518,14 +544,14 @@ export function openApiDocument(publicUrl: string) {
           },
         },
         delete: {
-          summary: 'Delete a webhook (roles workflow, admin): no new deliveries, its queued deliveries are given up',
+          summary: 'Delete a webhook (role workflow, of the organisation): no new deliveries, its queued deliveries are given up',
           parameters: [idParam],
           responses: { '204': { description: 'Deleted' }, '404': errorResponse('webhook_not_found'), ...standardErrors },
         },
       },
       '/webhooks/{id}/deliveries': {
         get: {
-          summary: 'Delivery log, newest first, with every attempt (roles workflow, admin)',
+          summary: 'Delivery log, newest first, with every attempt (role workflow, of the organisation)',
           parameters: [
             idParam,
             { name: 'status', in: 'query', schema: { enum: ['pending', 'delivered', 'failed'] } },
@@ -549,6 +575,105 @@ export function openApiDocument(publicUrl: string) {
             },
             '400': errorResponse('invalid_query'),
             '404': errorResponse('webhook_not_found'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/organisations': {
+        post: {
+          summary: 'Create a utility (role admin): its organisation certificate is issued at once',
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['id', 'name', 'creditCode', 'address', 'phone', 'contractNumberPrefix'],
+            additionalProperties: false,
+            properties: {
+              id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,31}$' },
+              name: { type: 'string', minLength: 2, maxLength: 64 },
+              creditCode: { type: 'string', pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$', description: '统一社会信用代码 with its GB 32100 check character' },
+              address: { type: 'string', maxLength: 200 },
+              phone: { type: 'string', pattern: '^[0-9+\\-() ]{5,32}$' },
+              contractNumberPrefix: { type: 'string', pattern: '^[A-Z]{2,8}$' },
+              sealNumber: { type: 'string', pattern: '^[0-9A-Za-z-]{4,32}$', description: 'Default: the credit code' },
+            },
+          }),
+          responses: {
+            '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Organisation' } } } },
+            '409': errorResponse('organisation_exists (details name the taken id, creditCode or contractNumberPrefix)'),
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+        get: {
+          summary: 'The utilities on the service (role admin)',
+          responses: {
+            '200': {
+              description: 'Organisations',
+              content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Organisation' } } } } } },
+            },
+            ...standardErrors,
+          },
+        },
+      },
+      '/organisations/{id}': {
+        get: {
+          summary: 'One organisation (role admin)',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The organisation', content: { 'application/json': { schema: { $ref: '#/components/schemas/Organisation' } } } },
+            '404': errorResponse('organisation_not_found'),
+            ...standardErrors,
+          },
+        },
+        patch: {
+          summary: 'Change the address or phone (role admin); the default organisation is changed through UTILITY_*',
+          parameters: [idParam],
+          requestBody: jsonBody({ type: 'object', additionalProperties: false, properties: { address: { type: 'string' }, phone: { type: 'string' } } }),
+          responses: {
+            '200': { description: 'Changed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Organisation' } } } },
+            '404': errorResponse('organisation_not_found'),
+            '409': errorResponse('organisation_configured'),
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/organisations/{id}/api-keys': {
+        post: {
+          summary: "Create one of the organisation's API keys (role admin); the key is in this answer only",
+          parameters: [idParam],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['role'],
+            additionalProperties: false,
+            properties: { role: { enum: ['workflow', 'utility', 'auditor'] }, label: { type: 'string', maxLength: 100 } },
+          }),
+          responses: {
+            '201': { description: 'Created; `key` is shown only here', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiKey' } } } },
+            '404': errorResponse('organisation_not_found'),
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+        get: {
+          summary: "The organisation's API keys, without the keys (role admin)",
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: 'Keys',
+              content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ApiKey' } } } } } },
+            },
+            '404': errorResponse('organisation_not_found'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/organisations/{id}/api-keys/{keyId}': {
+        delete: {
+          summary: 'Revoke a key (role admin): refused at once here, on other instances within 10 s',
+          parameters: [idParam, { name: 'keyId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'Revoked', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiKey' } } } },
+            '404': errorResponse('api_key_not_found'),
             ...standardErrors,
           },
         },

@@ -24,6 +24,8 @@ export interface CertificateRecord {
   der: Buffer;
   contractId?: string;
   signerId?: string;
+  /** For an organisation certificate: whose (the default organisation's when not given). */
+  organisationId?: string;
 }
 
 export interface RevokedEntry {
@@ -48,9 +50,10 @@ export class CertificateStore {
   async insert(rec: CertificateRecord): Promise<void> {
     // Re-recording a loaded certificate on every start is harmless; the first row wins.
     await this.db.query(
-      `INSERT INTO certificates (serial, kind, subject, issuer, not_before, not_after, der, contract_id, signer_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (serial) DO NOTHING`,
-      [rec.serial, rec.kind, rec.subject, rec.issuer, rec.notBefore, rec.notAfter, rec.der, rec.contractId ?? null, rec.signerId ?? null],
+      `INSERT INTO certificates (serial, kind, subject, issuer, not_before, not_after, der, contract_id, signer_id, organisation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (serial) DO NOTHING`,
+      [rec.serial, rec.kind, rec.subject, rec.issuer, rec.notBefore, rec.notAfter, rec.der, rec.contractId ?? null, rec.signerId ?? null,
+        rec.organisationId ?? (rec.kind === 'organisation' ? 'default' : null)],
     );
   }
 

@@ -43,6 +43,11 @@ export interface Pki {
   rootDer(): Buffer;
   issuingDer(): Buffer;
   organisationIdentity(): SigningIdentity;
+  /**
+   * The certificate and key an organisation seals with: the default organisation's is
+   * organisationIdentity(); any other's is issued on first use (organisation creation) and kept.
+   */
+  organisationIdentityFor(org: { id: string; name: string; creditCode: string }): Promise<SigningIdentity>;
   issueEventCertificate(subject: EventSubject, link: { contractId: string; signerId: string }): Promise<SigningIdentity & { serial: string }>;
   timestamp(messageImprint: Buffer): Promise<Buffer>;
   /** The same token with its genTime: the signing time an auditor will read from it. */
@@ -225,20 +230,6 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   toRecord.push({ kind: 'root', der: rootDer }, { kind: 'issuing', der: issuing.der });
   toRecord.push({ kind: 'ocsp', der: ocspId.der }, { kind: 'tsa', der: tsaId.der }, { kind: 'organisation', der: orgId.der });
 
-  for (const { kind, der } of toRecord) {
-    const x = new crypto.X509Certificate(der);
-    const parsed = parseCertificate(der);
-    await store.insert({
-      serial: normaliseSerialHex(x.serialNumber),
-      kind,
-      subject: nameToString(parsed.subject),
-      issuer: nameToString(parsed.issuer),
-      notBefore: new Date(x.validFrom),
-      notAfter: new Date(x.validTo),
-      der,
-    });
-  }
-
   const eventFactory = new CertificateFactory(profiles.profiles.event, issuing, urls, profiles.eventPolicy ? [profiles.eventPolicy] : []);
   const issuingSubject = nameToString(issuing.cert.subject);
   // The token carries the TSA's path short of the root, so a validator with only the root can build it.
@@ -249,6 +240,45 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   const rootPemText = toPem(rootDer);
   const issuingPemText = toPem(issuing.der);
   const organisation: SigningIdentity = { signer: orgId.key, certificate: orgId.der, chain: orgId.chain };
+  const organisations = new Map<string, Promise<SigningIdentity>>();
+
+  async function recordCertificate(kind: CertKind, der: Buffer, organisationId?: string): Promise<void> {
+    const x = new crypto.X509Certificate(der);
+    const parsed = parseCertificate(der);
+    await store.insert({
+      serial: normaliseSerialHex(x.serialNumber),
+      kind,
+      subject: nameToString(parsed.subject),
+      issuer: nameToString(parsed.issuer),
+      notBefore: new Date(x.validFrom),
+      notAfter: new Date(x.validTo),
+      der,
+      organisationId,
+    });
+  }
+
+  /** Stored if still right for this organisation (from this CA, its name, not expiring), else issued now; one instance at a time. */
+  async function otherOrganisation(org: { id: string; name: string; creditCode: string }): Promise<SigningIdentity> {
+    validateUtility(org);
+    const role = `organisation:${org.id}` as const;
+    const subject = subjectOf('organisation', { 'utility.name': org.name, 'utility.creditCode': org.creditCode });
+    const usable = (m: StoredMaterial | undefined): m is StoredMaterial =>
+      !!m && issuedBy(m.der, issuing) && !expiresSoon(m.der) && nameToString(parseCertificate(m.der).subject) === nameToString(buildName(subject));
+    let material = await state.reload(role).then(() => state.load(role));
+    if (!usable(material)) {
+      material = await opts.db.withLock(PKI_LOCK, async () => {
+        await state.reload(role);
+        const again = await state.load(role);
+        if (usable(again)) return again;
+        const fresh = await state.issueNew(role, (key) => new CertificateFactory(profiles.profiles.organisation, issuing, urls).issue(subject, key.publicKey).der);
+        await recordCertificate('organisation', fresh.der, org.id);
+        return fresh;
+      });
+    }
+    return { signer: material.key, certificate: material.der, chain: defaultChain };
+  }
+
+  for (const { kind, der } of toRecord) await recordCertificate(kind, der);
 
   const issuingCrl = createCrlPublisher(issuing, () => store.listRevoked(), () => store.latestRevocation());
   const root = rootIssuer;
@@ -262,6 +292,17 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     rootDer: () => Buffer.from(rootDer),
     issuingDer: () => Buffer.from(issuing.der),
     organisationIdentity: () => organisation,
+    organisationIdentityFor(org) {
+      if (org.id === 'default') return Promise.resolve(organisation);
+      let known = organisations.get(org.id);
+      if (!known) {
+        known = otherOrganisation(org);
+        // A failed issue is tried again on the next call, not remembered.
+        known.catch(() => organisations.delete(org.id));
+        organisations.set(org.id, known);
+      }
+      return known;
+    },
 
     async issueEventCertificate(subject, link) {
       validateEventSubject(subject, link);

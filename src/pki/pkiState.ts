@@ -7,7 +7,8 @@ import { identityRepository, type IdentityRow } from '../storage/db/keyRepositor
 import { pemBlocks, toPem } from './der.js';
 import type { CertKind } from './profiles.js';
 
-export type ServiceRole = Exclude<CertKind, 'event'>;
+/** The service's own identities, and one per organisation other than the default (which is 'organisation'). */
+export type ServiceRole = Exclude<CertKind, 'event'> | `organisation:${string}`;
 
 export interface StoredMaterial {
   der: Buffer;
@@ -31,6 +32,12 @@ export class PkiState {
 
   async read(): Promise<void> {
     this.rows = new Map((await identityRepository.all(this.db)).map((r) => [r.role, r]));
+  }
+
+  /** Reads one role again: another instance may have issued it since this one started. */
+  async reload(role: ServiceRole): Promise<void> {
+    const row = await identityRepository.get(this.db, role);
+    if (row) this.rows.set(role, row);
   }
 
   get empty(): boolean {

@@ -5,6 +5,7 @@ import type { TemplateRegistry } from '../documents/index.js';
 import type { VerificationService } from '../workflow/verificationService.js';
 import { DomainError } from '../workflow/errors.js';
 import { contextOf } from '../http/requestContext.js';
+import { ALL_ORGANISATIONS } from '../workflow/requestContext.js';
 import { verifyRoutes } from '../http/routes/verify.js';
 import { assetRoutes } from './assets.js';
 import { noStore, pageHeaders } from './headers.js';
@@ -69,7 +70,8 @@ export function webRoutes(deps: WebDeps): Router {
     let registered: RegisteredDocument | undefined;
     if (doc && UUID.test(doc)) {
       try {
-        const contract = await deps.contracts.get(doc.toLowerCase());
+        // The public page: any organisation's contract, by the id printed in its footer.
+        const contract = await deps.contracts.get(ALL_ORGANISATIONS, doc.toLowerCase());
         registered = { contract, title: deps.templates.get(contract.templateId, contract.templateVersion)?.title ?? contract.templateId };
       } catch (err) {
         if (!(err instanceof DomainError && err.kind === 'not_found')) throw err;

@@ -10,22 +10,23 @@ import { contractView, type ContractView } from './contractView.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from './idempotency.js';
 import { signerIdentity } from './signerIdentity.js';
 import type { SigningLinks } from './signingLinks.js';
-import type { RequestContext } from './requestContext.js';
+import { ALL_ORGANISATIONS, scopeOfContext, visibleIn, type RequestContext, type Scope } from './requestContext.js';
 import { eventView, type AuditTrail } from './auditTrail.js';
 import { eventRepository } from '../storage/db/eventRepository.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import type { DeadlinePolicy } from './deadlines.js';
 import { assertContractTransition, CONTRACT_STATUSES, contractSourcesOf, OPEN_CONTRACT, signerSourcesOf } from './lifecycle.js';
 import { SYSTEM } from './requestContext.js';
+import type { Organisation } from '../organisations/organisationService.js';
 
 export interface ContractServiceDeps {
   db: Database;
   store: ObjectStore;
   templates: TemplateRegistry;
   renderer: DocumentRenderer;
-  utility: Party;
+  /** The organisation a contract is made for, as contracts print it. */
+  organisations: { current(id: string): Promise<Organisation> };
   place: string;
-  numberPrefix: string;
   links: SigningLinks;
   audit: AuditTrail;
   calendar: WorkingCalendar;
@@ -79,10 +80,15 @@ export function createContractService(deps: ContractServiceDeps) {
   const { db, store, templates, renderer } = deps;
   const now = deps.clock ?? (() => new Date());
 
-  async function load(id: string): Promise<ContractView> {
-    const row = await contractRepository.get(db, id);
-    if (!row) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
-    return (await views([row]))[0];
+  /** Another organisation's contract is answered exactly as one that does not exist. */
+  async function scopedRow(scope: Scope, id: string): Promise<ContractRow> {
+    const r = await contractRepository.get(db, id);
+    if (!r || !visibleIn(scope, r.organisation_id)) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+    return r;
+  }
+
+  async function load(scope: Scope, id: string): Promise<ContractView> {
+    return (await views([await scopedRow(scope, id)]))[0];
   }
 
   async function views(rows: ContractRow[]): Promise<ContractView[]> {
@@ -118,10 +124,10 @@ export function createContractService(deps: ContractServiceDeps) {
    */
   const verifyUrlOf = (id: string) => (deps.publicUrl ? `${deps.publicUrl.replace(/\/+$/, '')}/verify?doc=${id}` : undefined);
 
-  async function render(template: Template, variables: Record<string, unknown>, contractNumber: string, issuedAt: Date, id: string) {
+  async function render(template: Template, variables: Record<string, unknown>, contractNumber: string, issuedAt: Date, id: string, utility: Party) {
     try {
       return await renderer.render({
-        template, variables, contractNumber, issuedAt, utility: deps.utility, place: deps.place, verifyUrl: verifyUrlOf(id),
+        template, variables, contractNumber, issuedAt, utility, place: deps.place, verifyUrl: verifyUrlOf(id),
       });
     } catch (err) {
       if (err instanceof UnsupportedCharacterError) {
@@ -155,6 +161,8 @@ export function createContractService(deps: ContractServiceDeps) {
 
   return {
     get: load,
+    /** The row itself, after the same scope check as get. */
+    row: scopedRow,
     /** The view of a row the caller has just read, without reading it again. */
     viewOf: async (row: ContractRow) => (await views([row]))[0],
     notifySigner,
@@ -164,8 +172,7 @@ export function createContractService(deps: ContractServiceDeps) {
       if (!parsed.success) {
         throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, zodDetails(parsed.error));
       }
-      const contract = await contractRepository.get(db, id);
-      if (!contract) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+      const contract = await scopedRow(scopeOfContext(ctx), id);
       assertContractTransition(contract.status, 'voided');
       const at = now();
       await db.transaction(async (tx) => {
@@ -180,7 +187,7 @@ export function createContractService(deps: ContractServiceDeps) {
         });
         await ctx.commit?.(tx, id);
       });
-      return load(id);
+      return load(ALL_ORGANISATIONS, id);
     },
 
     /** Expires open contracts past their deadline; safe to run on every instance at once. */
@@ -199,9 +206,8 @@ export function createContractService(deps: ContractServiceDeps) {
       });
     },
 
-    async events(id: string) {
-      const contract = await contractRepository.get(db, id);
-      if (!contract) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+    async events(scope: Scope, id: string) {
+      await scopedRow(scope, id);
       const events = await eventRepository.chain(db, id);
       return { contractId: id, chain: deps.audit.verify(events), events: events.map(eventView) };
     },
@@ -214,7 +220,7 @@ export function createContractService(deps: ContractServiceDeps) {
       );
     },
 
-    /** Records that someone fetched a document version (audit only). */
+    /** Records that someone fetched a document version (audit only); the caller has read it through document(). */
     async recordDownload(ctx: RequestContext, id: string, doc: { version: number; sha256: string }): Promise<void> {
       await db.transaction((tx) => deps.audit.append(tx, { contractId: id, type: 'document.downloaded', ctx, at: now(), document: doc }).then(() => undefined));
     },
@@ -229,6 +235,8 @@ export function createContractService(deps: ContractServiceDeps) {
         throw new DomainError('unprocessable', 'validation_failed', 'The request body is not a valid contract request', zodDetails(parsed.error));
       }
       const input = parsed.data;
+      const organisationId = ctx.organisationId;
+      if (!organisationId) throw new DomainError('forbidden', 'organisation_required', 'Contracts are made by an organisation\'s API keys');
       const template = resolveTemplate(input);
       const fieldErrors = templates.validate(template, input.variables);
       if (fieldErrors.length > 0) {
@@ -245,15 +253,17 @@ export function createContractService(deps: ContractServiceDeps) {
         validateIdempotencyKey(idempotencyKey);
         idem = { principal: ctx.actor.id, key: idempotencyKey, operation: 'contracts.create', requestHash: requestHash('contracts.create', body) };
         const earlier = await replayedResource(db, idem);
-        if (earlier) return { contract: await load(earlier), replayed: true };
+        if (earlier) return { contract: await load(ALL_ORGANISATIONS, earlier), replayed: true };
       }
 
+      const org = await deps.organisations.current(organisationId);
+      const utility: Party = { name: org.name, creditCode: org.creditCode, address: org.address, phone: org.phone };
       const createdAt = now();
       const seq = await contractRepository.nextContractSequence(db);
       // The year as printed on the contract, in China time whatever the server's time zone.
-      const contractNumber = `${deps.numberPrefix}-${deps.calendar.dayOf(createdAt).slice(0, 4)}-${String(seq).padStart(6, '0')}`;
+      const contractNumber = `${org.contractNumberPrefix}-${deps.calendar.dayOf(createdAt).slice(0, 4)}-${String(seq).padStart(6, '0')}`;
       const id = randomUUID();
-      const pdf = await render(template, input.variables, contractNumber, createdAt, id);
+      const pdf = await render(template, input.variables, contractNumber, createdAt, id, utility);
       const sha256 = createHash('sha256').update(pdf).digest('hex');
       const objectKey = documentObjectKey(sha256);
       // Object first, row second: a failure here leaves at most an unreferenced object, never a row without its bytes.
@@ -275,7 +285,7 @@ export function createContractService(deps: ContractServiceDeps) {
           role: spec.role,
           label: spec.label,
           kind: organisation ? ('organisation' as const) : ('person' as const),
-          name: organisation ? deps.utility.name : person!.name,
+          name: organisation ? org.name : person!.name,
           field_name: `sig_${spec.role}`,
           status: 'pending',
           id_type: person?.idType ?? null,
@@ -288,6 +298,7 @@ export function createContractService(deps: ContractServiceDeps) {
         await contractRepository.insert(tx, {
           contract: {
             id,
+            organisation_id: organisationId,
             contract_number: contractNumber,
             template_id: template.id,
             template_version: template.version,
@@ -314,10 +325,10 @@ export function createContractService(deps: ContractServiceDeps) {
       });
       // Only an organisation signing first can be due for an automatic signature right after creation.
       if (!result.replayed && deps.afterCreate && signers[0].kind === 'organisation') await deps.afterCreate(id);
-      return { contract: await load(result.resourceId), replayed: result.replayed };
+      return { contract: await load(ALL_ORGANISATIONS, result.resourceId), replayed: result.replayed };
     },
 
-    async list(query: unknown): Promise<{ items: ContractView[]; nextCursor: string | null }> {
+    async list(scope: Scope, query: unknown): Promise<{ items: ContractView[]; nextCursor: string | null }> {
       const parsed = listInput.safeParse(query);
       if (!parsed.success) {
         throw new DomainError('invalid', 'invalid_query', 'The list query is not valid', zodDetails(parsed.error));
@@ -326,6 +337,7 @@ export function createContractService(deps: ContractServiceDeps) {
       const at = now();
       const [p, seq] = q.cursor ? q.cursor.split('.') : [];
       const rows = await contractRepository.list(db, {
+        organisationId: scope.organisationId,
         reference: q.reference,
         status: q.status,
         sla: q.sla,
@@ -340,9 +352,8 @@ export function createContractService(deps: ContractServiceDeps) {
       return { items: await views(page), nextCursor };
     },
 
-    async document(id: string, version?: number): Promise<{ bytes: Buffer; sha256: string; version: number; contractNumber: string }> {
-      const contract = await contractRepository.get(db, id);
-      if (!contract) throw new DomainError('not_found', 'contract_not_found', `No contract with id ${id}`);
+    async document(scope: Scope, id: string, version?: number): Promise<{ bytes: Buffer; sha256: string; version: number; contractNumber: string }> {
+      const contract = await scopedRow(scope, id);
       const versions = await contractRepository.documentVersions(db, [id]);
       const latest = versions[versions.length - 1].version;
       const row = versions.find((v) => v.version === (version ?? latest));

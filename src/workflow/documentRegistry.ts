@@ -18,8 +18,8 @@ export function createDocumentRegistry(db: Database): DocumentRegistry {
     },
 
     async contract(contractId): Promise<RegisteredContract | undefined> {
-      const c = await db.query<{ contract_number: string; status: string; latest: number }>(
-        `SELECT contract_number, status, (SELECT max(version) FROM document_versions WHERE contract_id = $1) AS latest
+      const c = await db.query<{ contract_number: string; status: string; latest: number; organisation_id: string }>(
+        `SELECT contract_number, status, organisation_id, (SELECT max(version) FROM document_versions WHERE contract_id = $1) AS latest
            FROM contracts WHERE id = $1`,
         [contractId],
       );
@@ -30,8 +30,8 @@ export function createDocumentRegistry(db: Database): DocumentRegistry {
         [contractId],
       );
       const certs = await db.query<{ serial: string; kind: string; signer_id: string | null }>(
-        `SELECT serial, kind, signer_id FROM certificates WHERE (kind = 'event' AND contract_id = $1) OR kind = 'organisation'`,
-        [contractId],
+        `SELECT serial, kind, signer_id FROM certificates WHERE (kind = 'event' AND contract_id = $1) OR (kind = 'organisation' AND organisation_id = $2)`,
+        [contractId, row.organisation_id],
       );
       const serialsFor = (s: (typeof signers.rows)[number]) => {
         const own = certs.rows.filter((x) => (s.kind === 'organisation' ? x.kind === 'organisation' : x.kind === 'event' && x.signer_id === s.id)).map((x) => x.serial);

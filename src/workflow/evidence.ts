@@ -8,6 +8,8 @@ import type { Pki } from '../pki/index.js';
 import { eventView, type AuditTrail } from './auditTrail.js';
 import type { ContractService } from './contractService.js';
 import { maskIdNumber, maskMobile } from './signerIdentity.js';
+import type { Scope } from './requestContext.js';
+import type { Organisation } from '../organisations/organisationService.js';
 
 /** The evidence report (存证报告): the contract's record as a PDF signed by the utility. */
 export function createEvidenceService(deps: {
@@ -17,15 +19,18 @@ export function createEvidenceService(deps: {
   templates: TemplateRegistry;
   renderer: DocumentRenderer;
   pki: Pki;
-  utility: { name: string; creditCode: string };
+  /** The report is made and sealed by the contract's own organisation. */
+  organisations: { current(id: string): Promise<Organisation> };
   clock?: () => Date;
 }) {
   const now = deps.clock ?? (() => new Date());
   const subjectOf = (pem: string) => new X509Certificate(pem).subject.replace(/\n/g, ', ');
 
   return {
-    async report(contractId: string): Promise<Uint8Array> {
-      const view = await deps.contracts.get(contractId);
+    async report(scope: Scope, contractId: string): Promise<Uint8Array> {
+      const row = await deps.contracts.row(scope, contractId);
+      const view = await deps.contracts.viewOf(row);
+      const org = await deps.organisations.current(row.organisation_id);
       const signers = await contractRepository.signers(deps.db, [contractId]);
       const events = await eventRepository.chain(deps.db, contractId);
       const issuing = subjectOf(deps.pki.issuingPem());
@@ -69,9 +74,9 @@ export function createEvidenceService(deps: {
           events: events.map(eventView),
           chainValid: deps.audit.verify(events).valid,
           generatedAt: now(),
-          utility: deps.utility,
+          utility: { name: org.name, creditCode: org.creditCode },
         },
-        { identity: deps.pki.organisationIdentity(), timestamp: { timestamp: (d) => deps.pki.timestamp(d) } },
+        { identity: await deps.pki.organisationIdentityFor(org), timestamp: { timestamp: (d) => deps.pki.timestamp(d) } },
         deps.renderer,
       );
     },

@@ -15,7 +15,8 @@ import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from '
 import { maskMobile } from './signerIdentity.js';
 import { type AuditTrail } from './auditTrail.js';
 import { contractSourcesOf, isOpen, signerSourcesOf } from './lifecycle.js';
-import type { RequestContext } from './requestContext.js';
+import { ALL_ORGANISATIONS, scopeOfContext, type RequestContext } from './requestContext.js';
+import type { Organisation } from '../organisations/organisationService.js';
 import type { Queryable } from '../storage/db/database.js';
 import type { SigningSecrets } from './signingSecrets.js';
 import { eventRepository } from '../storage/db/eventRepository.js';
@@ -46,8 +47,8 @@ export interface SigningServiceDeps {
   templates: TemplateRegistry;
   log: Logger;
   location: string;
-  /** What the utility's red seal shows: its name on the arc and a seal number. */
-  seal: { organisation: string; sealNumber: string };
+  /** Whose seal a contract gets: the organisation it was made for (its name on the arc, its seal number). */
+  organisations: { current(id: string): Promise<Organisation> };
   /** Development only: return the one-time code in the response when no SMS gateway is configured. */
   exposeCodes: boolean;
   policy?: SigningPolicy;
@@ -243,13 +244,12 @@ export function createSigningService(deps: SigningServiceDeps) {
     if (!committed) throw conflict('code_already_used', 'This code has already been used; request a new one');
   }
 
-  let organisation: (SigningIdentity & { serial: string }) | undefined;
-  function organisationIdentity(): SigningIdentity & { serial: string } {
-    const id = pki.organisationIdentity();
-    if (organisation?.certificate !== id.certificate) {
-      organisation = { ...id, serial: new X509Certificate(id.certificate).serialNumber.toLowerCase() };
-    }
-    return organisation;
+  const serials = new WeakMap<Buffer, string>();
+  async function organisationIdentity(org: Organisation): Promise<SigningIdentity & { serial: string }> {
+    const id = await pki.organisationIdentityFor(org);
+    let serial = serials.get(id.certificate);
+    if (!serial) serials.set(id.certificate, (serial = new X509Certificate(id.certificate).serialNumber.toLowerCase()));
+    return { ...id, serial };
   }
 
   async function signAsUtility(ctx: RequestContext, contract: ContractRow, signer: SignerRow, signers?: SignerRow[]): Promise<void> {
@@ -257,7 +257,9 @@ export function createSigningService(deps: SigningServiceDeps) {
       throw conflict('signer_is_person', 'This signer is a person and signs with their signing link and SMS code');
     }
     const all = await assertCanAct(contract, signer, signers);
-    await applySignature(ctx, contract, signer, all, organisationIdentity(), { kind: 'seal', ...deps.seal }, now());
+    const org = await deps.organisations.current(contract.organisation_id);
+    const identity = await organisationIdentity(org);
+    await applySignature(ctx, contract, signer, all, identity, { kind: 'seal', organisation: org.name, sealNumber: org.sealNumber }, now());
   }
 
   /** The utility signs by itself when its turn comes, if the template or the contract asks for it. */
@@ -317,7 +319,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       });
       signer = (await signingRepository.signer(db, contract.id, signer.id))!;
       const v = contract.variables as Record<string, any>;
-      const c = await deps.contracts.get(contract.id);
+      const c = await deps.contracts.get(ALL_ORGANISATIONS, contract.id);
       const template = deps.templates.get(contract.template_id, contract.template_version);
       const all = c.signers;
       const waitingFor = all.find((s) => s.order < signer.position && s.status !== 'signed');
@@ -361,7 +363,7 @@ export function createSigningService(deps: SigningServiceDeps) {
 
     async document(ctx: RequestContext, token: string) {
       const { contract, signer } = await byToken(token);
-      const doc = await deps.contracts.document(contract.id);
+      const doc = await deps.contracts.document(ALL_ORGANISATIONS, contract.id);
       await deps.contracts.recordDownload(asSigner(ctx, signer), contract.id, doc);
       return doc;
     },
@@ -504,11 +506,11 @@ export function createSigningService(deps: SigningServiceDeps) {
     },
 
     async signByUtility(ctx: RequestContext, contractId: string, signerId: string) {
-      const contract = await contractOf(contractId);
+      const contract = await deps.contracts.row(scopeOfContext(ctx), contractId);
       const signer = await signingRepository.signer(db, contractId, signerId);
       if (!signer) throw new DomainError('not_found', 'signer_not_found', `Contract ${contractId} has no signer ${signerId}`);
       await signAsUtility(ctx, contract, signer);
-      return deps.contracts.get(contractId);
+      return deps.contracts.get(ALL_ORGANISATIONS, contractId);
     },
   };
 }

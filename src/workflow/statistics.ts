@@ -19,7 +19,7 @@ const share = (n: number, of: number) => (of === 0 ? null : Math.round((n / of) 
  * The indicators the Sanya plan reports, over contracts created in [from, to): how many, how many
  * completed, working days from creation to completion, and the shares met in time, declined, expired.
  */
-export async function contractStatistics(db: Queryable, calendar: WorkingCalendar, query: unknown) {
+export async function contractStatistics(db: Queryable, calendar: WorkingCalendar, organisationId: string, query: unknown) {
   const parsed = statsInput.safeParse(query);
   if (!parsed.success) {
     throw new DomainError('invalid', 'invalid_query', parsed.error.issues[0].message,
@@ -32,8 +32,8 @@ export async function contractStatistics(db: Queryable, calendar: WorkingCalenda
   if (from >= to) throw new DomainError('invalid', 'invalid_query', 'from must be before to', [{ path: '/to', message: 'must be after from' }]);
   const rows = (
     await db.query<{ status: string; priority: boolean; created_at: Date; completed_at: Date | null; deadline: Date; template_id: string }>(
-      `SELECT status, priority, created_at, completed_at, deadline, template_id FROM contracts WHERE created_at >= $1 AND created_at < $2`,
-      [from, to],
+      `SELECT status, priority, created_at, completed_at, deadline, template_id FROM contracts WHERE organisation_id = $3 AND created_at >= $1 AND created_at < $2`,
+      [from, to, organisationId],
     )
   ).rows;
   const completed = rows.filter((r) => r.status === 'completed');

@@ -6,7 +6,7 @@ import { type AuditTrail } from './auditTrail.js';
 import { DomainError } from './errors.js';
 import type { ContractService } from './contractService.js';
 import { createDocumentRegistry } from './documentRegistry.js';
-import type { RequestContext } from './requestContext.js';
+import { scopeOfContext, type RequestContext } from './requestContext.js';
 import { createVerificationRecorder, type VerificationAudience } from './verificationRecord.js';
 
 /**
@@ -68,7 +68,7 @@ export function createVerificationService(deps: {
   return {
     verify,
     async verifyStored(ctx: RequestContext, contractId: string): Promise<VerificationReport> {
-      const doc = await deps.contracts.document(contractId);
+      const doc = await deps.contracts.document(scopeOfContext(ctx), contractId);
       return verify(ctx, doc.bytes, 'authenticated');
     },
   };

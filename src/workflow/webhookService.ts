@@ -82,6 +82,12 @@ function validationError(err: z.ZodError): DomainError {
   );
 }
 
+/** Webhooks carry an organisation's contract events: only its own keys register and see them. */
+function organisationOf(ctx: RequestContext): string {
+  if (!ctx.organisationId) throw new DomainError('forbidden', 'organisation_required', 'Webhooks belong to an organisation: use one of its API keys');
+  return ctx.organisationId;
+}
+
 const notFound = (id: string) => new DomainError('not_found', 'webhook_not_found', `No webhook ${id}; see GET /api/v1/webhooks`);
 
 /** Registrations of receivers for the contract events; the secret leaves the service only once, at creation. */
@@ -118,10 +124,11 @@ export function createWebhookService(deps: { db: Database; masterKey: Buffer; ta
     };
   }
 
-  async function find(id: string): Promise<WebhookRow> {
+  /** Another organisation's webhook is answered as one that does not exist. */
+  async function find(organisationId: string, id: string): Promise<WebhookRow> {
     const res = await db.query<WebhookRow>(
-      'SELECT id, url, event_types, secret_sealed, created_by, created_at FROM webhooks WHERE id = $1 AND deleted_at IS NULL',
-      [id],
+      'SELECT id, url, event_types, secret_sealed, created_by, created_at FROM webhooks WHERE id = $1 AND organisation_id = $2 AND deleted_at IS NULL',
+      [id, organisationId],
     );
     if (!res.rows[0]) throw notFound(id);
     return res.rows[0];
@@ -135,42 +142,45 @@ export function createWebhookService(deps: { db: Database; masterKey: Buffer; ta
     async create(body: unknown, ctx: RequestContext, idempotencyKey?: string) {
       const parsed = createInput.safeParse(body ?? {});
       if (!parsed.success) throw validationError(parsed.error);
+      const org = organisationOf(ctx);
       let idem: IdempotencyContext | undefined;
       if (idempotencyKey !== undefined) {
         validateIdempotencyKey(idempotencyKey);
         const operation = 'webhooks.create';
         idem = { principal: ctx.actor.id, key: idempotencyKey, operation, requestHash: requestHash(operation, body ?? null) };
         const earlier = await replayedResource(db, idem);
-        if (earlier) return { webhook: view(await find(earlier)), replayed: true };
+        if (earlier) return { webhook: view(await find(org, earlier)), replayed: true };
       }
       await assertNotInternal(parsed.data.url);
       const id = randomUUID();
       const secret = parsed.data.secret ?? randomBytes(32).toString('base64url');
       const { resourceId, replayed } = await runIdempotent(db, idem, id, async (tx) => {
         await tx.query(
-          'INSERT INTO webhooks (id, url, event_types, secret_sealed, created_by) VALUES ($1, $2, $3::text[], $4, $5)',
-          [id, parsed.data.url, parsed.data.events, box.seal(secret, id), ctx.actor.id],
+          'INSERT INTO webhooks (id, url, event_types, secret_sealed, created_by, organisation_id) VALUES ($1, $2, $3::text[], $4, $5, $6)',
+          [id, parsed.data.url, parsed.data.events, box.seal(secret, id), ctx.actor.id, org],
         );
       });
-      const row = await find(resourceId);
+      const row = await find(org, resourceId);
       return replayed ? { webhook: view(row), replayed } : { webhook: { ...view(row), secret }, replayed };
     },
 
-    async list() {
+    async list(ctx: RequestContext) {
       const res = await db.query<WebhookRow>(
-        'SELECT id, url, event_types, secret_sealed, created_by, created_at FROM webhooks WHERE deleted_at IS NULL ORDER BY created_at, id',
+        'SELECT id, url, event_types, secret_sealed, created_by, created_at FROM webhooks WHERE organisation_id = $1 AND deleted_at IS NULL ORDER BY created_at, id',
+        [organisationOf(ctx)],
       );
       return res.rows.map(view);
     },
 
-    async get(id: string) {
-      return view(await find(id));
+    async get(ctx: RequestContext, id: string) {
+      return view(await find(organisationOf(ctx), id));
     },
 
     /** Soft delete: the delivery log stays for the record, and its queued events are given up. */
-    async remove(id: string): Promise<void> {
+    async remove(ctx: RequestContext, id: string): Promise<void> {
+      const org = organisationOf(ctx);
       await db.transaction(async (tx) => {
-        const res = await tx.query('UPDATE webhooks SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id', [id]);
+        const res = await tx.query('UPDATE webhooks SET deleted_at = now() WHERE id = $1 AND organisation_id = $2 AND deleted_at IS NULL RETURNING id', [id, org]);
         if (res.rowCount === 0) throw notFound(id);
         await tx.query(
           `UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook deleted', lease_until = NULL
@@ -181,8 +191,8 @@ export function createWebhookService(deps: { db: Database; masterKey: Buffer; ta
     },
 
     /** Newest first, each with every attempt made; cursor is the last id of the previous page. */
-    async deliveries(id: string, query: unknown) {
-      await find(id);
+    async deliveries(ctx: RequestContext, id: string, query: unknown) {
+      await find(organisationOf(ctx), id);
       const q = listQuery.safeParse(query ?? {});
       if (!q.success) {
         throw new DomainError('invalid', 'invalid_query', q.error.issues[0].message,

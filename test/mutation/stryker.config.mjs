@@ -26,7 +26,7 @@ export default {
     'src/workflow/calendar/workingCalendar.ts',
     'src/workflow/deadlines.ts',
     'src/workflow/signingSecrets.ts',
-    'src/workflow/signingService.ts:424-455',
+    'src/workflow/signingService.ts:426-457',
     'src/workflow/webhookDelivery.ts:20-35',
     'src/workflow/idempotency.ts',
   ],

@@ -5,7 +5,7 @@ import type { SigningService } from '../../workflow/signingService.js';
 import { DomainError } from '../../workflow/errors.js';
 import { requireRole } from '../auth.js';
 import type { Metrics } from '../metrics.js';
-import { contextOf } from '../requestContext.js';
+import { contextOf, scopeOf } from '../requestContext.js';
 import type { RequestContext } from '../../workflow/requestContext.js';
 import { idempotentAction } from '../../workflow/idempotency.js';
 import type { Database } from '../../storage/db/database.js';
@@ -14,7 +14,7 @@ import type { VerificationService } from '../../workflow/verificationService.js'
 
 /** Signing links are credentials for the signer: only the parties that send them see them. */
 function forRole(role: string | undefined, c: ContractView): ContractView {
-  if (role === 'workflow' || role === 'utility' || role === 'admin') return c;
+  if (role === 'workflow' || role === 'utility') return c;
   return { ...c, signers: c.signers.map(({ signingUrl: _u, signingUrlExpiresAt: _e, ...s }) => s) };
 }
 
@@ -37,13 +37,16 @@ export function contractRoutes(deps: {
     res.status(replayed ? 200 : 201).json(contract);
   });
 
-  r.get('/', async (req, res) => {
-    const page = await contracts.list(req.query);
+  // Contract content is an organisation's: the platform admin (no organisation) reads none of it.
+  const CONTENT = requireRole('workflow', 'utility', 'auditor');
+
+  r.get('/', CONTENT, async (req, res) => {
+    const page = await contracts.list(scopeOf(req), req.query);
     res.json({ ...page, items: page.items.map((c) => forRole(req.principal?.role, c)) });
   });
 
-  r.get('/:id', async (req, res) => {
-    res.json(forRole(req.principal?.role, await contracts.get(req.params.id)));
+  r.get('/:id', CONTENT, async (req, res) => {
+    res.json(forRole(req.principal?.role, await contracts.get(scopeOf(req), String(req.params.id))));
   });
 
   /** State changes on one contract: an Idempotency-Key replays the contract as it now stands. */
@@ -53,7 +56,7 @@ export function contractRoutes(deps: {
       db,
       { principal: req.principal!.id, key: req.get('Idempotency-Key'), operation: `${operation}:${id}:${req.params.signerId ?? ''}`, body: req.body },
       async (commit) => ({ resourceId: id, result: await run({ ...contextOf(req), commit }, req) }),
-      (resourceId) => contracts.get(resourceId),
+      (resourceId) => contracts.get(scopeOf(req), resourceId),
     );
     res.json(forRole(req.principal?.role, view));
   };
@@ -65,28 +68,28 @@ export function contractRoutes(deps: {
     contracts.void(ctx, String(req.params.id), req.body)));
 
   r.get('/:id/events', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
-    res.json(await contracts.events(String(req.params.id)));
+    res.json(await contracts.events(scopeOf(req), String(req.params.id)));
   });
 
-  r.get('/:id/verify', async (req, res) => {
+  r.get('/:id/verify', CONTENT, async (req, res) => {
     res.json(await verification.verifyStored(contextOf(req), String(req.params.id)));
   });
 
   r.get('/:id/evidence', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
-    const pdf = await evidence.report(String(req.params.id));
+    const pdf = await evidence.report(scopeOf(req), String(req.params.id));
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `inline; filename="evidence-${String(req.params.id)}.pdf"`);
     res.setHeader('Cache-Control', 'no-store');
     res.send(Buffer.from(pdf));
   });
 
-  r.get('/:id/document', async (req, res) => {
+  r.get('/:id/document', CONTENT, async (req, res) => {
     const raw = req.query.version;
     const version = raw === undefined ? undefined : Number(raw);
     if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
       throw new DomainError('invalid', 'invalid_query', 'version must be a positive integer');
     }
-    const doc = await contracts.document(req.params.id, version);
+    const doc = await contracts.document(scopeOf(req), String(req.params.id), version);
     const etag = `"${doc.sha256}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');

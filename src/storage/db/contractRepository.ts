@@ -3,6 +3,7 @@ import type { Queryable } from './database.js';
 export interface ContractRow {
   id: string;
   seq: number;
+  organisation_id: string;
   contract_number: string;
   template_id: string;
   template_version: number;
@@ -74,6 +75,8 @@ export interface NewContract {
 export type SlaFilter = 'on_track' | 'at_risk' | 'overdue' | 'met' | 'missed';
 
 export interface ContractFilter {
+  /** Null: every organisation's (the service's own sweeps). */
+  organisationId: string | null;
   reference?: string;
   status?: string;
   sla?: SlaFilter;
@@ -113,10 +116,10 @@ export const contractRepository = {
     const k = c.contract;
     await tx.query(
       `INSERT INTO contracts (id, contract_number, template_id, template_version, template_sha256, reference, status,
-         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at, organisation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
       [k.id, k.contract_number, k.template_id, k.template_version, k.template_sha256, k.reference, k.status,
-        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at],
+        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at, k.organisation_id],
     );
     await this.insertDocumentVersion(tx, c.document);
     for (const s of c.signers) {
@@ -148,6 +151,7 @@ export const contractRepository = {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
+    if (f.organisationId !== null) where.push(`organisation_id = ${p(f.organisationId)}`);
     if (f.reference !== undefined) where.push(`reference = ${p(f.reference)}`);
     if (f.status !== undefined) where.push(`status = ${p(f.status)}`);
     if (f.sla !== undefined) where.push(slaCondition(f.sla, f.now!, f.todayEnd!, p));

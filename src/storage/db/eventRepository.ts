@@ -32,8 +32,8 @@ export const eventRepository = {
   },
 
   /**
-   * Inserts the event and, in the same statement, queues it for every webhook subscribed to its type
-   * (the outbox): one round trip, and the two can never be written apart.
+   * Inserts the event and, in the same statement, queues it for every webhook of the contract's
+   * organisation subscribed to its type (the outbox): one round trip, and the two can never be written apart.
    */
   async insertAndEnqueue(tx: Queryable, e: EventRow): Promise<void> {
     await tx.query(
@@ -43,7 +43,9 @@ export const eventRepository = {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          RETURNING id, contract_id, type)
        INSERT INTO webhook_deliveries (webhook_id, event_id, contract_id)
-       SELECT w.id, e.id, e.contract_id FROM e JOIN webhooks w ON w.deleted_at IS NULL AND e.type = ANY(w.event_types)`,
+       SELECT w.id, e.id, e.contract_id FROM e
+         JOIN contracts c ON c.id = e.contract_id
+         JOIN webhooks w ON w.organisation_id = c.organisation_id AND w.deleted_at IS NULL AND e.type = ANY(w.event_types)`,
       [e.id, e.contract_id, e.seq, e.type, e.at, e.actor_type, e.actor_id, e.ip, e.user_agent,
         e.document_version, e.document_sha256, JSON.stringify(e.data), e.prev_hash, e.hash],
     );

@@ -34,6 +34,11 @@ export const identityRepository = {
     return res.rows.map((r) => ({ ...r, certificate: Buffer.from(r.certificate) }));
   },
 
+  async get(db: Queryable, role: string): Promise<IdentityRow | undefined> {
+    const res = await db.query<IdentityRow>('SELECT role, key_store, key_label, certificate, chain_pem, imported FROM pki_identities WHERE role = $1', [role]);
+    return res.rows.map((r) => ({ ...r, certificate: Buffer.from(r.certificate) }))[0];
+  },
+
   async upsert(db: Queryable, row: IdentityRow): Promise<void> {
     await db.query(
       `INSERT INTO pki_identities (role, key_store, key_label, certificate, chain_pem, imported) VALUES ($1, $2, $3, $4, $5, $6)

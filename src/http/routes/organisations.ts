@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import type { OrganisationService } from '../../organisations/organisationService.js';
+import { requireRole } from '../auth.js';
+
+/** The platform admin manages the utilities on the service and their keys; it reads none of their contracts. */
+export function organisationRoutes(organisations: OrganisationService): Router {
+  const r = Router();
+  r.use(requireRole('admin'));
+
+  r.post('/', async (req, res) => {
+    const org = await organisations.create(req.body);
+    res.setHeader('Location', `/api/v1/organisations/${org.id}`);
+    res.status(201).json(org);
+  });
+
+  r.get('/', async (_req, res) => {
+    res.json({ items: await organisations.list() });
+  });
+
+  r.get('/:id', async (req, res) => {
+    res.json(await organisations.get(String(req.params.id)));
+  });
+
+  r.patch('/:id', async (req, res) => {
+    res.json(await organisations.update(String(req.params.id), req.body));
+  });
+
+  r.get('/:id/api-keys', async (req, res) => {
+    res.json({ items: await organisations.apiKeys(String(req.params.id)) });
+  });
+
+  r.post('/:id/api-keys', async (req, res) => {
+    const key = await organisations.createApiKey(String(req.params.id), req.body);
+    // The key is shown this once: nothing may keep the answer.
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(key);
+  });
+
+  r.delete('/:id/api-keys/:keyId', async (req, res) => {
+    res.json(await organisations.revokeApiKey(String(req.params.id), String(req.params.keyId)));
+  });
+
+  return r;
+}

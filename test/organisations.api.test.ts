@@ -1,4 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJourney } from '../bench/journey.js';
 import { creditCodeCheckCharacter, isValidCreditCode } from '../src/organisations/creditCode.js';
@@ -21,6 +24,7 @@ const ZHONGFA = {
 };
 
 let svc: TestService;
+let templatesDir: string;
 let keys: Record<'workflow' | 'utility' | 'auditor', string>;
 let theirs: string;
 let ours: string;
@@ -28,8 +32,20 @@ let ours: string;
 const as = (key: string, method: string, route: string, body?: unknown) =>
   svc.call(null, method, route, body, { authorization: `Bearer ${key}` });
 
+/** The shared templates, and a version 2 of the water supply contract that only 三亚中法 uses. */
+async function templatesWithOwnVersion(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'esign-templates-'));
+  await cp('templates', dir, { recursive: true });
+  const own = path.join(dir, ZHONGFA.id, 'water-supply-contract', 'v2');
+  await cp(path.join('templates', 'water-supply-contract', 'v1'), own, { recursive: true });
+  const meta = JSON.parse(await readFile(path.join(own, 'template.json'), 'utf8'));
+  await writeFile(path.join(own, 'template.json'), JSON.stringify({ ...meta, version: 2, title: '供用水合同（三亚中法供水）' }));
+  return dir;
+}
+
 beforeAll(async () => {
-  svc = await startTestService({ env: { NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0' } });
+  templatesDir = await templatesWithOwnVersion();
+  svc = await startTestService({ env: { NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0', TEMPLATES_DIR: templatesDir } });
   const created = await svc.call('admin', 'POST', '/api/v1/organisations', ZHONGFA);
   expect(created.status, await created.clone().text()).toBe(201);
   keys = {} as typeof keys;
@@ -48,6 +64,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await svc?.stop();
+  await rm(templatesDir, { recursive: true, force: true });
 });
 
 describe('organisations, as the platform admin manages them', () => {
@@ -160,6 +177,17 @@ describe('each organisation sees and seals only its own contracts', () => {
     }
     // Nothing happened to it.
     expect((await (await as(keys.auditor, 'GET', `/api/v1/contracts/${theirs}`)).json()).status).toBe('completed');
+  });
+
+  it('uses its own template versions in place of the shared ones, and nobody else sees them', async () => {
+    const latest = async (key: string) => (await (await as(key, 'GET', '/api/v1/templates/water-supply-contract')).json()) as { version: number; title: string };
+    expect(await latest(keys.workflow)).toMatchObject({ version: 2, title: '供用水合同（三亚中法供水）' });
+    expect(await latest(TEST_KEYS.workflow)).toMatchObject({ version: 1, title: '供用水合同' });
+    const listed = (await (await svc.call('workflow', 'GET', '/api/v1/templates')).json()).items.map((t: any) => `${t.id}@${t.version}`);
+    expect(listed).not.toContain('water-supply-contract@2');
+    expect((await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract?version=2')).status).toBe(404);
+    const made = async (id: string, key: string) => (await (await as(key, 'GET', `/api/v1/contracts/${id}`)).json()).templateVersion;
+    expect([await made(theirs, keys.auditor), await made(ours, TEST_KEYS.auditor)]).toEqual([2, 1]);
   });
 
   it('lists never mix, statistics count their own, and the platform admin reads no contract', async () => {

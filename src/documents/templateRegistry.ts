@@ -22,6 +22,8 @@ export interface Template {
   sha256: string;
   /** The body the renderer lays out. */
   document: DocumentDef;
+  /** Set for a version one organisation added under TEMPLATES_DIR/<organisationId>/. */
+  organisationId?: string;
 }
 
 export interface FieldError {
@@ -31,10 +33,15 @@ export interface FieldError {
 }
 
 export interface TemplateRegistry {
-  /** Every version of every template, by id then version. */
-  list(): Template[];
-  /** The latest version when `version` is omitted. */
-  get(id: string, version?: number): Template | undefined;
+  /**
+   * Every version of every template an organisation uses, by id then version: the shared ones, where
+   * the organisation's own versions shadow those of the same number. Without an organisation, the shared ones.
+   */
+  list(organisationId?: string): Template[];
+  /** The latest version (of those the organisation uses) when `version` is omitted. */
+  get(id: string, version?: number, organisationId?: string): Template | undefined;
+  /** Every version loaded, shared and every organisation's. */
+  everyVersion(): Template[];
   /** All schema violations; [] when valid. */
   validate(t: Template, variables: unknown): FieldError[];
 }
@@ -94,38 +101,71 @@ async function loadVersion(ajv: Ajv2020, folder: string): Promise<{ template: Te
   return { template, validator };
 }
 
+const subfolders = async (dir: string) => (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const isVersion = (name: string) => /^v\d+$/.test(name);
+
 /**
- * Loads `<dir>/<id>/v<N>/` folders. Fails at start-up when a folder is
+ * Loads the shared `<dir>/<id>/v<N>/` folders and each organisation's own `<dir>/<organisationId>/<id>/v<N>/`
+ * (a folder whose subfolders are templates rather than versions). Fails at start-up when a folder is
  * inconsistent (id/version mismatch, example not valid), never at signing time.
  */
 export async function loadTemplates(dir: string): Promise<TemplateRegistry> {
-  // strictTypes/strictRequired reject the usual if/then idiom (a bare "required" in a branch).
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-  addFormats(ajv);
+  // One schema compiler per owner: an organisation's copy of a shared template may keep its schema's $id.
+  const compilers = new Map<string, Ajv2020>();
+  const compilerOf = (owner: string) => {
+    let ajv = compilers.get(owner);
+    if (!ajv) {
+      // strictTypes/strictRequired reject the usual if/then idiom (a bare "required" in a branch).
+      ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+      addFormats(ajv);
+      compilers.set(owner, ajv);
+    }
+    return ajv;
+  };
   const validators = new Map<Template, ValidateFunction>();
-  const byId = new Map<string, Template[]>();
-  for (const id of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    const versions = (await readdir(join(dir, id))).filter((v) => /^v\d+$/.test(v));
+  /** '' holds the shared templates. */
+  const byOwner = new Map<string, Map<string, Template[]>>();
+  async function loadTemplate(owner: string, folder: string, id: string, versions: string[]) {
+    const byId = byOwner.get(owner) ?? new Map<string, Template[]>();
+    byOwner.set(owner, byId);
     for (const v of versions) {
-      const { template, validator } = await loadVersion(ajv, join(dir, id, v));
+      const { template, validator } = await loadVersion(compilerOf(owner), join(folder, v));
       if (template.id !== id || `v${template.version}` !== v) {
-        throw new Error(`${join(dir, id, v)}: template.json says ${template.id} v${template.version}`);
+        throw new Error(`${join(folder, v)}: template.json says ${template.id} v${template.version}`);
       }
+      if (owner) template.organisationId = owner;
       validators.set(template, validator);
       byId.set(id, [...(byId.get(id) ?? []), template].sort((a, b) => a.version - b.version));
     }
   }
+  for (const name of await subfolders(dir)) {
+    const children = await subfolders(join(dir, name));
+    if (children.some(isVersion) || children.length === 0) {
+      await loadTemplate('', join(dir, name), name, children.filter(isVersion));
+      continue;
+    }
+    if (!/^[a-z0-9][a-z0-9-]{1,31}$/.test(name)) throw new Error(`${join(dir, name)}: neither a template (v<N> folders) nor an organisation id`);
+    for (const id of children) await loadTemplate(name, join(dir, name, id), id, (await subfolders(join(dir, name, id))).filter(isVersion));
+  }
+  const versionsOf = (id: string, organisationId?: string): Template[] => {
+    const shared = byOwner.get('')?.get(id) ?? [];
+    const own = organisationId ? byOwner.get(organisationId)?.get(id) ?? [] : [];
+    if (own.length === 0) return shared;
+    return [...own, ...shared.filter((t) => !own.some((o) => o.version === t.version))].sort((a, b) => a.version - b.version);
+  };
+  const idsOf = (organisationId?: string) => [...new Set([...(byOwner.get('')?.keys() ?? []), ...((organisationId && byOwner.get(organisationId)?.keys()) || [])])].sort();
   return {
-    list: () => [...byId.values()].flat(),
-    get(id, version) {
-      const versions = byId.get(id);
-      if (!versions) return undefined;
+    list: (organisationId) => idsOf(organisationId).flatMap((id) => versionsOf(id, organisationId)),
+    get(id, version, organisationId) {
+      const versions = versionsOf(id, organisationId);
+      if (versions.length === 0) return undefined;
       return version === undefined ? versions[versions.length - 1] : versions.find((t) => t.version === version);
     },
+    everyVersion: () => [...byOwner.values()].flatMap((m) => [...m.values()].flat()),
     validate(t, variables) {
       let validator = validators.get(t);
       if (!validator) {
-        validator = ajv.compile(t.schema);
+        validator = compilerOf(t.organisationId ?? '').compile(t.schema);
         validators.set(t, validator);
       }
       return validator(variables) ? [] : toFieldErrors(validator.errors);

@@ -177,6 +177,7 @@ export function openApiDocument(publicUrl: string) {
           type: 'object',
           properties: {
             id: { type: 'string', format: 'uuid' },
+            organisationId: { type: 'string', description: 'The utility the contract is made and sealed for' },
             contractNumber: { type: 'string' },
             templateId: { type: 'string' },
             templateVersion: { type: 'integer' },

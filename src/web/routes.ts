@@ -72,7 +72,7 @@ export function webRoutes(deps: WebDeps): Router {
       try {
         // The public page: any organisation's contract, by the id printed in its footer.
         const contract = await deps.contracts.get(ALL_ORGANISATIONS, doc.toLowerCase());
-        registered = { contract, title: deps.templates.get(contract.templateId, contract.templateVersion)?.title ?? contract.templateId };
+        registered = { contract, title: deps.templates.get(contract.templateId, contract.templateVersion, contract.organisationId)?.title ?? contract.templateId };
       } catch (err) {
         if (!(err instanceof DomainError && err.kind === 'not_found')) throw err;
       }

@@ -109,8 +109,8 @@ export function createContractService(deps: ContractServiceDeps) {
     );
   }
 
-  function resolveTemplate(input: CreateContractInput): Template {
-    const template = templates.get(input.templateId, input.templateVersion);
+  function resolveTemplate(input: CreateContractInput, organisationId: string): Template {
+    const template = templates.get(input.templateId, input.templateVersion, organisationId);
     if (!template) {
       const what = input.templateVersion ? `${input.templateId} version ${input.templateVersion}` : input.templateId;
       throw new DomainError('not_found', 'template_not_found', `No template ${what}; see GET /api/v1/templates`);
@@ -237,7 +237,7 @@ export function createContractService(deps: ContractServiceDeps) {
       const input = parsed.data;
       const organisationId = ctx.organisationId;
       if (!organisationId) throw new DomainError('forbidden', 'organisation_required', 'Contracts are made by an organisation\'s API keys');
-      const template = resolveTemplate(input);
+      const template = resolveTemplate(input, organisationId);
       const fieldErrors = templates.validate(template, input.variables);
       if (fieldErrors.length > 0) {
         throw new DomainError(

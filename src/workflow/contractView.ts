@@ -23,6 +23,8 @@ export interface SignerView {
 
 export interface ContractView {
   id: string;
+  /** The utility the contract is made and sealed for. */
+  organisationId: string;
   contractNumber: string;
   templateId: string;
   templateVersion: number;
@@ -61,6 +63,7 @@ export function contractView(
   const latest = versions[versions.length - 1];
   return {
     id: c.id,
+    organisationId: c.organisation_id,
     contractNumber: c.contract_number,
     templateId: c.template_id,
     templateVersion: c.template_version,

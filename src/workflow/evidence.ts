@@ -34,7 +34,7 @@ export function createEvidenceService(deps: {
       const signers = await contractRepository.signers(deps.db, [contractId]);
       const events = await eventRepository.chain(deps.db, contractId);
       const issuing = subjectOf(deps.pki.issuingPem());
-      const template = deps.templates.get(view.templateId, view.templateVersion);
+      const template = deps.templates.get(view.templateId, view.templateVersion, row.organisation_id);
       const eventsOf = (type: string, signerId: string) => events.filter((e) => e.type === type && e.data.signerId === signerId);
       return createEvidenceReport(
         {

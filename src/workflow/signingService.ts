@@ -269,7 +269,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     const signers = await contractRepository.signers(db, [contractId]);
     const next = signers.find((s) => s.status !== 'signed');
     if (!next || next.kind !== 'organisation') return;
-    const template = deps.templates.get(contract.template_id, contract.template_version);
+    const template = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id);
     const spec = template?.signers.find((s) => s.role === next.role);
     if (!(contract.auto_sign ?? spec?.autoSign ?? false)) return;
     try {
@@ -285,14 +285,15 @@ export function createSigningService(deps: SigningServiceDeps) {
    * previous signature) are retried from the periodic sweep; the version key stops a double signature.
    */
   async function retryAutoSigns(limit = 20): Promise<number> {
+    // By digest: an organisation's own version may differ from the shared one of the same number.
     const autoTemplates = deps.templates
-      .list()
+      .everyVersion()
       .filter((t) => t.signers.some((s) => s.role === 'utility' && s.autoSign))
-      .map((t) => `${t.id}@${t.version}`);
+      .map((t) => t.sha256);
     const due = await db.query<{ id: string }>(
       `SELECT c.id FROM contracts c
        WHERE c.status IN ('awaiting_signatures', 'partially_signed') AND c.updated_at < $1
-         AND (c.auto_sign IS TRUE OR (c.auto_sign IS NULL AND c.template_id || '@' || c.template_version = ANY($2)))
+         AND (c.auto_sign IS TRUE OR (c.auto_sign IS NULL AND c.template_sha256 = ANY($2)))
          AND (SELECT s.kind FROM signers s WHERE s.contract_id = c.id AND s.status <> 'signed' ORDER BY s.position LIMIT 1) = 'organisation'
        ORDER BY c.updated_at LIMIT $3`,
       [new Date(now().getTime() - 30_000), autoTemplates, limit],
@@ -320,7 +321,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       signer = (await signingRepository.signer(db, contract.id, signer.id))!;
       const v = contract.variables as Record<string, any>;
       const c = await deps.contracts.get(ALL_ORGANISATIONS, contract.id);
-      const template = deps.templates.get(contract.template_id, contract.template_version);
+      const template = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id);
       const all = c.signers;
       const waitingFor = all.find((s) => s.order < signer.position && s.status !== 'signed');
       return {
@@ -357,7 +358,7 @@ export function createSigningService(deps: SigningServiceDeps) {
     async progress(token: string): Promise<SigningProgress> {
       const { signer, contract } = await byToken(token);
       const [view, events] = await Promise.all([deps.contracts.viewOf(contract), eventRepository.chain(db, contract.id)]);
-      const title = deps.templates.get(contract.template_id, contract.template_version)?.title ?? contract.template_id;
+      const title = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id)?.title ?? contract.template_id;
       return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`);
     },
 

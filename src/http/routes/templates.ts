@@ -17,8 +17,9 @@ function templateView(t: Template) {
 
 export function templateRoutes(templates: TemplateRegistry): Router {
   const r = Router();
-  r.get('/', (_req, res) => {
-    res.json({ items: templates.list().map(templateView) });
+  // Each organisation sees the shared templates with its own versions in place of theirs.
+  r.get('/', (req, res) => {
+    res.json({ items: templates.list(req.principal?.organisationId).map(templateView) });
   });
   r.get('/:id', (req, res) => {
     const raw = req.query.version;
@@ -26,7 +27,7 @@ export function templateRoutes(templates: TemplateRegistry): Router {
     if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
       throw new DomainError('invalid', 'invalid_query', 'version must be a positive integer');
     }
-    const t = templates.get(req.params.id, version);
+    const t = templates.get(String(req.params.id), version, req.principal?.organisationId);
     if (!t) throw new DomainError('not_found', 'template_not_found', `No template ${req.params.id}; see GET /api/v1/templates`);
     res.json(templateView(t));
   });

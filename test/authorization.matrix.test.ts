@@ -75,6 +75,8 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/contracts/:id/evidence': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
   'GET /api/v1/contracts/:id/document': { access: CONTENT, reached: notFound('contract_not_found') },
   'POST /api/v1/certificates/:serial/revoke': { access: ['admin'], reached: notFound('certificate_not_found'), body: { reason: 'superseded' } },
+  'POST /api/v1/certificates/tsa/rotate': { access: ['admin'], reached: { status: 200 } },
+  'POST /api/v1/certificates/ocsp/rotate': { access: ['admin'], reached: { status: 200 } },
   'GET /api/v1/stats': { access: ['utility', 'auditor'], reached: { status: 200 }, query: '?from=2026-01-01&to=2026-02-01' },
   // An organisation's contract events go to its own receivers: its workflow registers them.
   'POST /api/v1/webhooks': { access: ['workflow'], reached: invalid, body: {} },
@@ -87,6 +89,8 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/organisations': { access: ['admin'], reached: { status: 200 } },
   'GET /api/v1/organisations/:id': { access: ['admin'], reached: notFound('organisation_not_found') },
   'PATCH /api/v1/organisations/:id': { access: ['admin'], reached: notFound('organisation_not_found'), body: { phone: '0898-12345678' } },
+  'GET /api/v1/organisations/:id/certificate': { access: ['admin'], reached: notFound('organisation_not_found') },
+  'POST /api/v1/organisations/:id/certificate/rotate': { access: ['admin'], reached: notFound('organisation_not_found') },
   'GET /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found') },
   'POST /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found'), body: { role: 'workflow' } },
   'DELETE /api/v1/organisations/:id/api-keys/:keyId': { access: ['admin'], reached: notFound('api_key_not_found') },

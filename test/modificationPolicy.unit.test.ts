@@ -184,6 +184,14 @@ describe('fill_existing_signature_field: a field with separate widgets', () => {
     expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[6, 'object_changed'], [7, 'annotation'], [8, 'new_object'], [9, 'xobject']] });
   });
 
+  it('a widget the signed field named before it existed spoils the filling', () => {
+    const dangling = '<< /FT /Sig /T (sig_a) /Kids [7 0 R 20 0 R] >>';
+    const signed = base({ 3: page('/Annots [7 0 R]'), 6: dangling, 7: widget() });
+    const pdf = updatePdf(signed, { 6: dangling.replace('>>', '/V 8 0 R >>'), 20: widget(' /AP << /N 9 0 R >>'), 8: SIG, 9: APPEARANCE });
+    expect(claimsOf(pdf, F)).toEqual([]);
+    expect(judge(pdf).disallowed.map((r) => r[0])).toEqual([6, 8, 9, 20]);
+  });
+
   it('a field with no widget at all may be filled', () => {
     const bare = '<< /FT /Sig /T (sig_a) >>';
     const pdf = updatePdf(base({ 3: page(''), 6: bare }), { 6: bare.replace('>>', '/V 8 0 R >>'), 8: SIG });
@@ -712,6 +720,12 @@ describe('catalog_entries', () => {
     expect(claimsOf(pdf, CAT)).toEqual([]);
   });
 
+  it('beside a /Version name and /Extensions the catalog already had, another entry is still a catalog change', () => {
+    const signed = base({ 1: CATALOG.replace('>>', '/Version /1.7 /Extensions << /ADBE << /BaseVersion /1.7 /ExtensionLevel 8 >> >> >>') });
+    const pdf = updatePdf(signed, { 1: CATALOG.replace('>>', '/Version /1.7 /Extensions << /ADBE << /BaseVersion /1.7 /ExtensionLevel 8 >> >> /OpenAction [3 0 R /Fit] >>') });
+    expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[1, 'catalog_changed']] });
+  });
+
   it('/Version removed is a disallowed catalog change', () => {
     const pdf = updatePdf(base({ 1: CATALOG.replace('>>', '/Version /1.7 >>') }), { 1: CATALOG });
     expect(judge(pdf)).toEqual({ allowed: [], disallowed: [[1, 'catalog_changed']] });
@@ -927,6 +941,12 @@ describe('objects that cannot be read', () => {
   ])('%s is claimed by no rule and disallowed', (_name, pdf, disallowed) => {
     expect(allClaims(pdf).filter((c) => c.num === 20)).toEqual([]);
     expect(judge(pdf).disallowed).toEqual(disallowed);
+  });
+
+  it('a signature field rewritten unreadable fills nothing', () => {
+    const pdf = updatePdf(base(), { 6: BROKEN, 8: SIG });
+    expect(claimsOf(pdf, F)).toEqual([]);
+    expect(judge(pdf).disallowed).toEqual([[6, 'annotation'], [8, 'new_object']]);
   });
 
   it('an unreadable object in the signed revision does not stop a new annotation', () => {

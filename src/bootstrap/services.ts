@@ -110,7 +110,11 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
 
   const organisations = createOrganisationService({
     db,
-    issueCertificate: async (org) => void (await pki.organisationIdentityFor(org)),
+    certificates: {
+      issue: async (org) => void (await pki.organisationIdentityFor(org)),
+      current: (org) => pki.currentCertificate(org),
+      rotate: (org) => pki.rotate(org),
+    },
     mintKey: (role) => {
       const key = generateApiKey(role as Role);
       return { key, ...apiKeyRecord(role as Role, key) };

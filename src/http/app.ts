@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps) {
     next();
   });
 
-  app.use(healthRoutes(deps.db, deps.store, () => deps.drain?.draining ?? false));
+  app.use(healthRoutes(deps.db, deps.store, () => deps.drain?.draining ?? false, () => deps.pki.unavailableIdentities()));
   if (deps.drain) app.use(deps.drain.middleware);
   app.get('/metrics', metrics.handler);
   const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0, pkiIpPerMinute: 0 };

@@ -5,6 +5,7 @@ import { DomainError, type ErrorKind } from '../workflow/errors.js';
 import { StorageUnavailableError } from '../storage/objects/objectStore.js';
 import { isDatabaseUnavailable } from '../storage/db/errors.js';
 import { KeyError } from '../keys/index.js';
+import { PkiError } from '../pki/errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -91,6 +92,13 @@ export function errorHandler(log: Logger) {
       log.warn({ err, reqId: req.id }, 'key store unavailable');
       res.setHeader('Retry-After', '5');
       send(res, 503, 'key_store_unavailable', 'The key store (HSM) holding a signing key did not answer; retry the call later');
+      return;
+    }
+    // Revoked, not rotated yet: the operator must act, so no Retry-After. The message names the certificate, which is public.
+    const pki = err instanceof PkiError ? err : (err as { cause?: unknown })?.cause instanceof PkiError ? ((err as { cause: PkiError }).cause) : undefined;
+    if (pki?.code === 'certificate_unavailable') {
+      log.warn({ err, reqId: req.id }, 'a revoked certificate was asked to sign');
+      send(res, 503, 'certificate_unavailable', `${pki.message}; the operator rotates it through the API`);
       return;
     }
     if (err instanceof StorageUnavailableError) {

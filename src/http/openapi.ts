@@ -104,6 +104,16 @@ export function openApiDocument(publicUrl: string) {
             updatedAt: { type: 'string', format: 'date-time' },
           },
         },
+        CertificateInfo: {
+          type: 'object',
+          properties: {
+            serial: { type: 'string', description: 'hex' },
+            subject: { type: 'string' },
+            notBefore: { type: 'string', format: 'date-time' },
+            notAfter: { type: 'string', format: 'date-time' },
+            status: { enum: ['good', 'revoked'], description: 'revoked: nothing is signed with it until it is rotated' },
+          },
+        },
         ApiKey: {
           type: 'object',
           properties: {
@@ -638,6 +648,29 @@ export function openApiDocument(publicUrl: string) {
           },
         },
       },
+      '/organisations/{id}/certificate': {
+        get: {
+          summary: "The organisation's certificate: serial, subject, validity, and whether it may seal (role admin)",
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The certificate', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateInfo' } } } },
+            '404': errorResponse('organisation_not_found'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/organisations/{id}/certificate/rotate': {
+        post: {
+          summary: 'A new key and certificate for the organisation (role admin); every instance seals with it within seconds, earlier seals keep verifying',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The new certificate', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateInfo' } } } },
+            '404': errorResponse('organisation_not_found'),
+            '409': errorResponse('certificate_imported: imported material is rotated by importing its successor'),
+            ...standardErrors,
+          },
+        },
+      },
       '/organisations/{id}/api-keys': {
         post: {
           summary: "Create one of the organisation's API keys (role admin); the key is in this answer only",
@@ -679,6 +712,26 @@ export function openApiDocument(publicUrl: string) {
           },
         },
       },
+      '/certificates/tsa/rotate': {
+        post: {
+          summary: 'A new key and certificate for the timestamp authority (role admin), without downtime',
+          responses: {
+            '200': { description: 'The new certificate', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateInfo' } } } },
+            '409': errorResponse('certificate_imported'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/certificates/ocsp/rotate': {
+        post: {
+          summary: 'A new key and certificate for the OCSP responder (role admin), without downtime',
+          responses: {
+            '200': { description: 'The new certificate', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateInfo' } } } },
+            '409': errorResponse('certificate_imported'),
+            ...standardErrors,
+          },
+        },
+      },
       '/certificates/{serial}/revoke': {
         post: {
           summary: 'Revoke a certificate issued by the service (role admin); OCSP and the CRL reflect it at once',
@@ -691,7 +744,7 @@ export function openApiDocument(publicUrl: string) {
           responses: {
             '200': { description: 'Revoked' },
             '404': errorResponse('certificate_not_found'),
-            '409': errorResponse('already_revoked'),
+            '409': errorResponse('already_revoked; certificate_not_revocable (the root and the issuing CA)'),
             '422': errorResponse('validation_failed'),
             ...standardErrors,
           },

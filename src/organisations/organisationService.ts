@@ -3,6 +3,7 @@ import type { Database } from '../storage/db/database.js';
 import { organisationRepository, type ApiKeyRow, type OrganisationRow } from '../storage/db/organisationRepository.js';
 import { DomainError } from '../workflow/errors.js';
 import { isValidCreditCode } from './creditCode.js';
+import type { CertificateInfo } from '../pki/index.js';
 
 export const DEFAULT_ORGANISATION = 'default';
 
@@ -96,8 +97,12 @@ const keyView = (k: ApiKeyRow): ApiKeyView => ({
 
 export interface OrganisationServiceDeps {
   db: Database;
-  /** Issues the organisation's certificate (and so its key) before the organisation is usable. */
-  issueCertificate: (o: Organisation) => Promise<void>;
+  /** The organisation's certificate: issued (with its key) before the organisation is usable, shown, rotated. */
+  certificates: {
+    issue(o: Organisation): Promise<void>;
+    current(o: Organisation): Promise<CertificateInfo>;
+    rotate(o: Organisation): Promise<CertificateInfo>;
+  };
   /** Mints a key, returning it once and the record to keep. */
   mintKey: (role: string) => { key: string; id: string; hash: string };
   /** Forgets a revoked key at once on this instance (others within their cache lifetime). */
@@ -146,7 +151,7 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
       const org = organisationView(inserted);
       // Nobody holds a key of it yet, so nothing can use it before its certificate exists; without one it is taken back.
       try {
-        await deps.issueCertificate(org);
+        await deps.certificates.issue(org);
       } catch (err) {
         await organisationRepository.remove(db, org.id);
         throw err;
@@ -165,6 +170,14 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
       if (!row) throw new DomainError('not_found', 'organisation_not_found', `No organisation ${id}; see GET /api/v1/organisations`);
       byId.delete(id);
       return organisationView(row);
+    },
+
+    async certificate(id: string): Promise<CertificateInfo> {
+      return deps.certificates.current(await find(id));
+    },
+
+    async rotateCertificate(id: string): Promise<CertificateInfo> {
+      return deps.certificates.rotate(await find(id));
     },
 
     async apiKeys(id: string): Promise<ApiKeyView[]> {

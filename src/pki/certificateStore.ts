@@ -57,6 +57,10 @@ export class CertificateStore {
     );
   }
 
+  async kindOf(serial: string): Promise<CertKind | undefined> {
+    return (await this.db.query<{ kind: CertKind }>('SELECT kind FROM certificates WHERE serial = $1', [serial])).rows[0]?.kind;
+  }
+
   async status(serial: string): Promise<{ status: 'good' | 'revoked'; revokedAt?: Date; reason?: RevocationReason } | undefined> {
     const { rows } = await this.db.query<{ status: 'good' | 'revoked'; revoked_at: Date | string | null; revocation_reason: RevocationReason | null }>(
       'SELECT status, revoked_at, revocation_reason FROM certificates WHERE serial = $1',

@@ -8,7 +8,12 @@ export type PkiErrorCode =
   | 'already_revoked'
   | 'bad_request'
   | 'import_invalid'
-  | 'pki_state_invalid';
+  | 'pki_state_invalid'
+  /** A service or organisation certificate that is revoked: nothing is signed with it until it is rotated (503). */
+  | 'certificate_unavailable'
+  /** The root and issuing CA are revoked by their operator, not through the API; imported material is rotated by importing. */
+  | 'not_revocable'
+  | 'not_rotatable';
 
 export class PkiError extends Error {
   readonly code: PkiErrorCode;

@@ -13,7 +13,8 @@ import { normaliseSerialHex, pemBlocks, toPem } from './der.js';
 import { PkiError } from './errors.js';
 import { openImportedCrl } from './importedCrl.js';
 import { readImportDir, type ImportedMaterial } from './importer.js';
-import { OcspResponder } from './ocsp.js';
+import { errorResponse as ocspErrorResponse, OcspResponder } from './ocsp.js';
+import { LiveIdentity } from './liveIdentity.js';
 import { fillTemplate, loadProfiles, type CertKind, type ProfileSet } from './profiles.js';
 import { TimeStampAuthority } from './tsa.js';
 
@@ -65,8 +66,28 @@ export interface Pki {
   validationData(signingCertificates: Buffer[]): Promise<{ certs: Buffer[]; ocsps: Buffer[]; crls: Buffer[] }>;
   /** When the TSA's certificate expires: a document timestamp must be renewed before then. */
   timestampCertificateNotAfter(): Date;
-  revoke(serialHex: string, reason: string): Promise<{ serial: string; revokedAt: Date }>;
+  /** `operator`: the CA operator's own tooling, which alone may revoke the root's sub-CAs (never the API). */
+  revoke(serialHex: string, reason: string, opts?: { operator?: boolean }): Promise<{ serial: string; revokedAt: Date }>;
+  /**
+   * A new key and certificate for the TSA, the OCSP responder or an organisation, used from now on by
+   * every instance (others within seconds); earlier signatures keep their certificates and keep verifying.
+   */
+  rotate(target: 'tsa' | 'ocsp' | { id: string; name: string; creditCode: string }): Promise<CertificateInfo>;
+  /** The certificate an identity signs with now, and whether it may (revoked ones may not). */
+  currentCertificate(target: 'tsa' | 'ocsp' | { id: string; name: string; creditCode: string }): Promise<CertificateInfo>;
+  /** The service identities (TSA, OCSP responder, default organisation) that cannot sign now. */
+  unavailableIdentities(): Promise<string[]>;
   certificateStatus(serialHex: string): Promise<'good' | 'revoked' | 'unknown'>;
+  /** The status with, for a revoked certificate, when and why: what a relying party's OCSP answer says. */
+  revocationOf(serialHex: string): Promise<{ status: 'good' | 'revoked' | 'unknown'; revokedAt?: Date; reason?: string }>;
+}
+
+export interface CertificateInfo {
+  serial: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  status: 'good' | 'revoked';
 }
 
 export interface LoadPkiOptions {
@@ -224,23 +245,22 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     };
   });
   const { defaultChain } = ids;
-  const ocspId = ids.ocsp;
-  const tsaId = ids.tsa;
-  const orgId = ids.organisation;
   toRecord.push({ kind: 'root', der: rootDer }, { kind: 'issuing', der: issuing.der });
-  toRecord.push({ kind: 'ocsp', der: ocspId.der }, { kind: 'tsa', der: tsaId.der }, { kind: 'organisation', der: orgId.der });
+  toRecord.push({ kind: 'ocsp', der: ids.ocsp.der }, { kind: 'tsa', der: ids.tsa.der }, { kind: 'organisation', der: ids.organisation.der });
 
   const eventFactory = new CertificateFactory(profiles.profiles.event, issuing, urls, profiles.eventPolicy ? [profiles.eventPolicy] : []);
   const issuingSubject = nameToString(issuing.cert.subject);
+  const liveDeps = { db: opts.db, state };
   // The token carries the TSA's path short of the root, so a validator with only the root can build it.
-  const tsaChain = tsaId.chain.filter((der) => !isSelfSigned(der));
-  const tsa = new TimeStampAuthority({ der: tsaId.der, key: tsaId.key, chain: tsaChain }, profiles.tsaPolicy);
-  const ocsp = new OcspResponder(issuing, { der: ocspId.der, key: ocspId.key }, store);
+  const tsaLive = new LiveIdentity('tsa', ids.tsa, (m) => new TimeStampAuthority({ der: m.der, key: m.key, chain: m.chain.filter((der) => !isSelfSigned(der)) }, profiles.tsaPolicy), liveDeps);
+  const ocspLive = new LiveIdentity('ocsp', ids.ocsp, (m) => new OcspResponder(issuing, { der: m.der, key: m.key }, store), liveDeps);
+  const asIdentity = (m: StoredMaterial): SigningIdentity => ({ signer: m.key, certificate: m.der, chain: m.chain });
+  const orgLive = new LiveIdentity('organisation', ids.organisation, asIdentity, liveDeps);
+  const tsa = async () => (await tsaLive.use()).built;
   const issuingX509 = new crypto.X509Certificate(issuing.der);
   const rootPemText = toPem(rootDer);
   const issuingPemText = toPem(issuing.der);
-  const organisation: SigningIdentity = { signer: orgId.key, certificate: orgId.der, chain: orgId.chain };
-  const organisations = new Map<string, Promise<SigningIdentity>>();
+  const organisations = new Map<string, Promise<LiveIdentity<SigningIdentity>>>();
 
   async function recordCertificate(kind: CertKind, der: Buffer, organisationId?: string): Promise<void> {
     const x = new crypto.X509Certificate(der);
@@ -258,7 +278,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
   }
 
   /** Stored if still right for this organisation (from this CA, its name, not expiring), else issued now; one instance at a time. */
-  async function otherOrganisation(org: { id: string; name: string; creditCode: string }): Promise<SigningIdentity> {
+  async function otherOrganisation(org: { id: string; name: string; creditCode: string }): Promise<LiveIdentity<SigningIdentity>> {
     validateUtility(org);
     const role = `organisation:${org.id}` as const;
     const subject = subjectOf('organisation', { 'utility.name': org.name, 'utility.creditCode': org.creditCode });
@@ -275,7 +295,35 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
         return fresh;
       });
     }
-    return { signer: material.key, certificate: material.der, chain: defaultChain };
+    return new LiveIdentity(role, { ...material, chain: defaultChain }, asIdentity, liveDeps);
+  }
+
+  function organisationLive(org: { id: string; name: string; creditCode: string }): Promise<LiveIdentity<SigningIdentity>> {
+    if (org.id === 'default') return Promise.resolve(orgLive);
+    let known = organisations.get(org.id);
+    if (!known) {
+      known = otherOrganisation(org);
+      // A failed issue is tried again on the next call, not remembered.
+      known.catch(() => organisations.delete(org.id));
+      organisations.set(org.id, known);
+    }
+    return known;
+  }
+
+  const liveOf = async (target: 'tsa' | 'ocsp' | { id: string; name: string; creditCode: string }): Promise<LiveIdentity<unknown>> =>
+    target === 'tsa' ? tsaLive : target === 'ocsp' ? ocspLive : organisationLive(target);
+
+  async function describe(live: LiveIdentity<unknown>): Promise<CertificateInfo> {
+    const problem = await live.problem();
+    const { material, serial } = live.peek();
+    const x = new crypto.X509Certificate(material.der);
+    return {
+      serial,
+      subject: nameToString(parseCertificate(material.der).subject),
+      notBefore: new Date(x.validFrom).toISOString(),
+      notAfter: new Date(x.validTo).toISOString(),
+      status: problem === 'revoked' ? 'revoked' : 'good',
+    };
   }
 
   for (const { kind, der } of toRecord) await recordCertificate(kind, der);
@@ -291,17 +339,9 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     issuingPem: () => issuingPemText,
     rootDer: () => Buffer.from(rootDer),
     issuingDer: () => Buffer.from(issuing.der),
-    organisationIdentity: () => organisation,
-    organisationIdentityFor(org) {
-      if (org.id === 'default') return Promise.resolve(organisation);
-      let known = organisations.get(org.id);
-      if (!known) {
-        known = otherOrganisation(org);
-        // A failed issue is tried again on the next call, not remembered.
-        known.catch(() => organisations.delete(org.id));
-        organisations.set(org.id, known);
-      }
-      return known;
+    organisationIdentity: () => orgLive.peek().built,
+    async organisationIdentityFor(org) {
+      return (await (await organisationLive(org)).use()).built;
     },
 
     async issueEventCertificate(subject, link) {
@@ -316,46 +356,91 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     },
 
     async timestamp(messageImprint) {
-      return tsa.token(messageImprint);
+      return (await tsa()).token(messageImprint);
     },
     async timestampWithTime(messageImprint) {
-      return tsa.tokenWithTime(messageImprint);
+      return (await tsa()).tokenWithTime(messageImprint);
     },
     async respondTsa(reqDer) {
-      return tsa.respond(reqDer);
+      return (await tsa()).respond(reqDer);
     },
-    respondOcsp: (reqDer) => ocsp.respond(reqDer),
+    async respondOcsp(reqDer) {
+      try {
+        return await (await ocspLive.use()).built.respond(reqDer);
+      } catch (err) {
+        // A revoked responder signs nothing: tryLater (RFC 6960 §4.2.1) until it is rotated.
+        if (err instanceof PkiError && err.code === 'certificate_unavailable') return ocspErrorResponse(3);
+        throw err;
+      }
+    },
 
     crlDer: () => issuingCrl.current(),
     rootCrlDer: () => rootCrl.current(),
-    timestampCertificateNotAfter: () => new Date(new crypto.X509Certificate(tsaId.der).validTo),
+    timestampCertificateNotAfter: () => new Date(new crypto.X509Certificate(tsaLive.peek().material.der).validTo),
 
     async validationData(signingCertificates) {
       const ocsps: Buffer[] = [];
-      for (const der of [...signingCertificates, tsaId.der]) {
+      const [{ material: tsaNow }, { material: ocspNow, built: ocsp }] = [await tsaLive.use(), await ocspLive.use()];
+      for (const der of [...signingCertificates, tsaNow.der]) {
         // Only certificates of this CA: the responder answers from the database, which records them all.
         const x = new crypto.X509Certificate(der);
         if (x.checkIssued(issuingX509)) ocsps.push(await ocsp.responseFor(normaliseSerialHex(x.serialNumber)));
       }
-      const certs = [...signingCertificates, tsaId.der, ...tsaId.chain, ...orgId.chain, issuing.der, rootDer, ocspId.der];
+      const certs = [...signingCertificates, tsaNow.der, ...tsaNow.chain, ...defaultChain, issuing.der, rootDer, ocspNow.der];
       const crls = [await issuingCrl.current(), await rootCrl.current()].filter((c): c is Buffer => !!c);
       return { certs: [...new Map(certs.map((c) => [c.toString('base64'), c])).values()], ocsps, crls };
     },
 
-    async revoke(serialHex, reason) {
+    async revoke(serialHex, reason, revokeOpts) {
       if (!(REVOCATION_REASONS as readonly string[]).includes(reason)) {
         throw new PkiError('bad_request', `reason must be one of ${REVOCATION_REASONS.join(', ')}`);
       }
       const serial = normaliseSerialHex(serialHex);
+      const kind = await store.kindOf(serial);
+      if (kind === 'root' || (kind === 'issuing' && !revokeOpts?.operator)) {
+        throw new PkiError('not_revocable', `certificate ${serial} is the ${kind === 'root' ? 'root' : 'issuing'} CA: its operator revokes it offline, not through the API`);
+      }
       const revokedAt = await store.revoke(serial, reason as RevocationReason);
       issuingCrl.invalidate();
       rootCrl.invalidate?.();
+      // Out of use here at once; other instances see it within IDENTITY_RECHECK_MS.
+      for (const live of [tsaLive, ocspLive, orgLive]) live.invalidate();
+      for (const p of organisations.values()) void p.then((l) => l.invalidate(), () => undefined);
       return { serial, revokedAt };
+    },
+
+    async rotate(target) {
+      const live = await liveOf(target);
+      if (live.peek().material.imported) {
+        throw new PkiError('not_rotatable', `the ${live.role} certificate was imported (PKI_IMPORT_DIR): import its successor instead`);
+      }
+      const subject =
+        typeof target === 'string' ? subjectOf(target) : subjectOf('organisation', { 'utility.name': target.name, 'utility.creditCode': target.creditCode });
+      const kind: CertKind = typeof target === 'string' ? target : 'organisation';
+      await opts.db.withLock(PKI_LOCK, async () => {
+        const fresh = await state.issueNew(live.role, (key) => new CertificateFactory(profiles.profiles[kind], issuing, urls).issue(subject, key.publicKey).der);
+        await recordCertificate(kind, fresh.der, typeof target === 'string' ? undefined : target.id);
+      });
+      live.invalidate();
+      await live.use();
+      return describe(live);
+    },
+
+    currentCertificate: async (target) => describe(await liveOf(target)),
+
+    async unavailableIdentities() {
+      const out: string[] = [];
+      for (const live of [tsaLive, ocspLive, orgLive]) if (await live.problem()) out.push(live.role);
+      return out;
     },
 
     async certificateStatus(serialHex) {
       const s = await store.status(normaliseSerialHex(serialHex));
       return s ? s.status : 'unknown';
+    },
+
+    async revocationOf(serialHex) {
+      return (await store.status(normaliseSerialHex(serialHex))) ?? { status: 'unknown' };
     },
   };
 }

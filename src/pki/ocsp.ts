@@ -15,7 +15,7 @@ const SHA256_ALG_DER = Buffer.from('300d06096086480165030402010500', 'hex');
 const NEXT_UPDATE_MS = 60 * 60 * 1000;
 
 /** OCSPResponse with an error status and no body (RFC 6960 §4.2.1). */
-function errorResponse(status: 1 | 2 | 3 | 5 | 6): Buffer {
+export function errorResponse(status: 1 | 2 | 3 | 5 | 6): Buffer {
   return Buffer.from([0x30, 0x03, 0x0a, 0x01, status]);
 }
 

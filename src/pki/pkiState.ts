@@ -44,6 +44,10 @@ export class PkiState {
     return this.rows.size === 0;
   }
 
+  labelOf(role: ServiceRole): string | undefined {
+    return this.rows.get(role)?.key_label;
+  }
+
   certificateOf(role: ServiceRole): Buffer | undefined {
     return this.rows.get(role)?.certificate;
   }

@@ -6,7 +6,7 @@ import type { ObjectStore } from '../storage/objects/objectStore.js';
 import { contractRepository, type ContractRow, type SignerRow } from '../storage/db/contractRepository.js';
 import { signingRepository } from '../storage/db/signingRepository.js';
 import type { TemplateRegistry } from '../documents/index.js';
-import type { Pki, SigningIdentity } from '../pki/index.js';
+import { PkiError, type Pki, type SigningIdentity } from '../pki/index.js';
 import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
 import { createLongTermValidation, type Archived } from './longTermValidation.js';
 import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
@@ -195,7 +195,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       }
     } catch (err) {
       if (err instanceof SigningError && err.code === 'field_already_signed') throw conflict('already_signed', 'This party has already signed');
-      if (err instanceof SigningError && err.code === 'timestamp_failed') {
+      if (err instanceof SigningError && err.code === 'timestamp_failed' && !(err.cause instanceof PkiError && err.cause.code === 'certificate_unavailable')) {
         throw new DomainError('unavailable', 'timestamp_unavailable', 'The timestamp authority did not answer; retry the call');
       }
       throw err;

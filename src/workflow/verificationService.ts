@@ -34,8 +34,18 @@ export function createVerificationService(deps: {
     async status(cert, issuer) {
       if (!new X509Certificate(issuer).publicKey.equals(issuing.publicKey)) return undefined;
       const serial = new X509Certificate(cert).serialNumber.toLowerCase();
-      const status = await deps.pki.certificateStatus(serial);
-      return { status, source: 'local', checkedAt: now().toISOString() };
+      const r = await deps.pki.revocationOf(serial);
+      // A compromised key may have been misused before it was revoked (RFC 5280 §5.3.2), and a one-time
+      // event key revoked as compromised means the signing itself is disowned: no time, so nothing signed
+      // earlier is taken as good. Superseded and the other reasons date the end of use.
+      const dated = r.revokedAt && r.reason !== 'keyCompromise';
+      return {
+        status: r.status,
+        source: 'local',
+        checkedAt: now().toISOString(),
+        ...(dated ? { revokedAt: r.revokedAt!.toISOString() } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+      };
     },
   };
 

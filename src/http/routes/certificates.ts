@@ -51,8 +51,27 @@ export function certificateRoutes(db: Database, pki: Pki, contracts: ContractSer
       if (err instanceof PkiError && err.code === 'certificate_not_found') throw new DomainError('not_found', err.code, err.message);
       if (err instanceof PkiError && err.code === 'already_revoked') throw new DomainError('conflict', err.code, err.message);
       if (err instanceof PkiError && err.code === 'bad_request') throw new DomainError('invalid', 'invalid_serial', err.message);
+      if (err instanceof PkiError && err.code === 'not_revocable') throw new DomainError('conflict', 'certificate_not_revocable', err.message);
       throw err;
     }
   });
+
+  /** A new key and certificate for the TSA or the OCSP responder, without downtime; earlier signatures keep verifying. */
+  for (const target of ['tsa', 'ocsp'] as const) {
+    r.post(`/${target}/rotate`, requireRole('admin'), async (_req, res) => {
+      res.json(await rotated(() => pki.rotate(target)));
+    });
+  }
   return r;
 }
+
+/** What a rotation answers, with imported material (which is rotated by importing) as a 409. */
+export async function rotated<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof PkiError && err.code === 'not_rotatable') throw new DomainError('conflict', 'certificate_imported', err.message);
+    throw err;
+  }
+}
+

@@ -20,7 +20,12 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2_000): Promise<{ o
   }
 }
 
-export function healthRoutes(db: Database, store: ObjectStore, draining: () => boolean = () => false): Router {
+/**
+ * A revoked TSA, OCSP or default-organisation certificate does not make the instance unready: it still
+ * serves reads, verification and every other organisation; /readyz names it (status degraded) and
+ * signing with it answers 503 certificate_unavailable until it is rotated.
+ */
+export function healthRoutes(db: Database, store: ObjectStore, draining: () => boolean = () => false, unavailableCertificates: () => Promise<string[]> = async () => []): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -34,9 +39,14 @@ export function healthRoutes(db: Database, store: ObjectStore, draining: () => b
     }
     const [database, objectStore] = await Promise.all([check(() => db.query('SELECT 1')), check(() => store.ping())]);
     const ready = database.ok && objectStore.ok;
+    const unavailable = database.ok ? await unavailableCertificates().catch(() => []) : [];
     res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not_ready',
-      checks: { database: { kind: db.kind, ...database }, objectStore: { kind: store.kind, ...objectStore } },
+      status: ready ? (unavailable.length ? 'degraded' : 'ready') : 'not_ready',
+      checks: {
+        database: { kind: db.kind, ...database },
+        objectStore: { kind: store.kind, ...objectStore },
+        certificates: unavailable.length ? { ok: false, unavailable } : { ok: true },
+      },
     });
   });
   return r;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { OrganisationService } from '../../organisations/organisationService.js';
 import { requireRole } from '../auth.js';
+import { rotated } from './certificates.js';
 
 /** The platform admin manages the utilities on the service and their keys; it reads none of their contracts. */
 export function organisationRoutes(organisations: OrganisationService): Router {
@@ -23,6 +24,15 @@ export function organisationRoutes(organisations: OrganisationService): Router {
 
   r.patch('/:id', async (req, res) => {
     res.json(await organisations.update(String(req.params.id), req.body));
+  });
+
+  r.get('/:id/certificate', async (req, res) => {
+    res.json(await organisations.certificate(String(req.params.id)));
+  });
+
+  /** A new key and certificate for the organisation's seal, without downtime; its earlier seals keep verifying. */
+  r.post('/:id/certificate/rotate', async (req, res) => {
+    res.json(await rotated(() => organisations.rotateCertificate(String(req.params.id))));
   });
 
   r.get('/:id/api-keys', async (req, res) => {

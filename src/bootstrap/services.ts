@@ -18,6 +18,7 @@ import { createVerificationService } from '../workflow/verificationService.js';
 import { createVerifyPool } from '../verification/index.js';
 import { loadTrustAnchors } from './trustAnchors.js';
 import { createSigningSecrets } from '../workflow/signingSecrets.js';
+import { createPersonalData, sealStoredPersonalData } from '../workflow/personalData.js';
 import { createSigningLinks } from '../workflow/signingLinks.js';
 import { loadOrCreatePki } from '../pki/index.js';
 import { loadOrCreateMasterKey, openKeyStore } from '../keys/index.js';
@@ -105,6 +106,9 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   });
   warmUpGlyphs();
   const secrets = createSigningSecrets(masterKey.key);
+  const personalData = createPersonalData(masterKey.key);
+  const sealed = await sealStoredPersonalData(db, personalData);
+  if (sealed > 0) log.info({ rows: sealed }, 'personal data stored before encryption at rest was sealed');
   const audit = createAuditTrail(masterKey.key);
   const links = createSigningLinks(secrets, config.publicUrl, config.signingLinkTtlMs);
 
@@ -131,6 +135,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     templates,
     renderer,
     organisations,
+    personalData,
     place: config.contractPlace,
     links,
     audit,
@@ -149,6 +154,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     sms,
     secrets,
     contracts,
+    personalData,
     templates,
     log,
     location: config.contractPlace,
@@ -170,7 +176,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     verifier: verifier.verify,
     clock: overrides.clock,
   });
-  const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, organisations, clock: overrides.clock });
+  const evidence = createEvidenceService({ db, audit, contracts, templates, renderer, pki, organisations, personalData, clock: overrides.clock });
   const targets = createTargetPolicy(parseNetworks(config.webhookAllowedNetworks));
   const webhooks = createWebhookService({ db, masterKey: masterKey.key, targets });
   const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, targets, log: log.child({ component: 'webhooks' }) });
@@ -247,6 +253,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     keyStore,
     contracts,
     organisations,
+    personalData,
     signing,
     webhooks,
     webhookDispatcher,

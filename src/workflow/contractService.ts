@@ -18,6 +18,7 @@ import type { DeadlinePolicy } from './deadlines.js';
 import { assertContractTransition, CONTRACT_STATUSES, contractSourcesOf, OPEN_CONTRACT, signerSourcesOf } from './lifecycle.js';
 import { SYSTEM } from './requestContext.js';
 import type { Organisation } from '../organisations/organisationService.js';
+import type { PersonalData } from './personalData.js';
 
 export interface ContractServiceDeps {
   db: Database;
@@ -28,6 +29,7 @@ export interface ContractServiceDeps {
   organisations: { current(id: string): Promise<Organisation> };
   place: string;
   links: SigningLinks;
+  personalData: PersonalData;
   audit: AuditTrail;
   calendar: WorkingCalendar;
   deadlines: DeadlinePolicy;
@@ -289,8 +291,7 @@ export function createContractService(deps: ContractServiceDeps) {
           field_name: `sig_${spec.role}`,
           status: 'pending',
           id_type: person?.idType ?? null,
-          id_number: person?.idNumber ?? null,
-          mobile: person?.mobile ?? null,
+          ...deps.personalData.sealSigner(signerId, { id_number: person?.idNumber ?? null, mobile: person?.mobile ?? null }),
           ...(person ? deps.links.issue(signerId, createdAt, deadline) : { token_hash: null, token_expires_at: null }),
         };
       });
@@ -305,7 +306,7 @@ export function createContractService(deps: ContractServiceDeps) {
             template_sha256: template.sha256,
             reference: input.reference,
             status: 'awaiting_signatures',
-            variables: input.variables,
+            variables: deps.personalData.sealVariables(id, input.variables),
             auto_sign: input.autoSign ?? null,
             priority: input.priority ?? false,
             deadline_working_days: workingDays,

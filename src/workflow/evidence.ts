@@ -10,6 +10,7 @@ import type { ContractService } from './contractService.js';
 import { maskIdNumber, maskMobile } from './signerIdentity.js';
 import type { Scope } from './requestContext.js';
 import type { Organisation } from '../organisations/organisationService.js';
+import type { PersonalData } from './personalData.js';
 
 /** The evidence report (存证报告): the contract's record as a PDF signed by the utility. */
 export function createEvidenceService(deps: {
@@ -21,6 +22,7 @@ export function createEvidenceService(deps: {
   pki: Pki;
   /** The report is made and sealed by the contract's own organisation. */
   organisations: { current(id: string): Promise<Organisation> };
+  personalData: PersonalData;
   clock?: () => Date;
 }) {
   const now = deps.clock ?? (() => new Date());
@@ -31,7 +33,7 @@ export function createEvidenceService(deps: {
       const row = await deps.contracts.row(scope, contractId);
       const view = await deps.contracts.viewOf(row);
       const org = await deps.organisations.current(row.organisation_id);
-      const signers = await contractRepository.signers(deps.db, [contractId]);
+      const signers = (await contractRepository.signers(deps.db, [contractId])).map(deps.personalData.openSigner);
       const events = await eventRepository.chain(deps.db, contractId);
       const issuing = subjectOf(deps.pki.issuingPem());
       const template = deps.templates.get(view.templateId, view.templateVersion, row.organisation_id);

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
- * Encrypts short secrets (webhook signing secrets) for storage in the database, so a dump of the
- * database alone does not let anyone forge signed webhook requests.
+ * Encrypts short secrets (webhook signing secrets, personal data) for storage in the database, so a
+ * dump of the database alone neither lets anyone forge signed webhook requests nor reads who signed.
  *
  * Format: `v1.<iv>.<ciphertext>.<tag>` (base64url). The version prefix lets a later scheme (another KDF,
  * a key-encryption service, a rotated master key) coexist with rows written by this one. The context
- * (the webhook id) is bound as GCM additional data, so copying one row's secret onto another is detected.
+ * (e.g. the webhook id) is bound as GCM additional data, so copying one row's secret onto another is detected.
  */
 const INFO = 'water-esign webhook secrets v1';
 const VERSION = 'v1';
@@ -23,9 +23,10 @@ export class SecretBoxError extends Error {
   }
 }
 
-export function createSecretBox(masterKey: Buffer): SecretBox {
+/** `info` separates the keys of different uses, all derived from the one master key. */
+export function createSecretBox(masterKey: Buffer, info = INFO): SecretBox {
   if (masterKey.length !== 32) throw new SecretBoxError('the master key must be 32 bytes');
-  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), INFO, 32));
+  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
 
   return {
     seal(plain, context) {

@@ -17,6 +17,7 @@ import { type AuditTrail } from './auditTrail.js';
 import { contractSourcesOf, isOpen, signerSourcesOf } from './lifecycle.js';
 import { ALL_ORGANISATIONS, scopeOfContext, type RequestContext } from './requestContext.js';
 import type { Organisation } from '../organisations/organisationService.js';
+import type { PersonalData } from './personalData.js';
 import type { Queryable } from '../storage/db/database.js';
 import type { SigningSecrets } from './signingSecrets.js';
 import { eventRepository } from '../storage/db/eventRepository.js';
@@ -44,6 +45,7 @@ export interface SigningServiceDeps {
   sms: SmsGateway;
   secrets: SigningSecrets;
   contracts: ContractService;
+  personalData: PersonalData;
   templates: TemplateRegistry;
   log: Logger;
   location: string;
@@ -100,7 +102,8 @@ export function createSigningService(deps: SigningServiceDeps) {
     if (signer.token_expires_at && new Date(signer.token_expires_at) <= now()) {
       throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
     }
-    return { signer, contract: await contractOf(signer.contract_id) };
+    // The signing link's holder acts on their own ID and mobile numbers: opened here, sealed at rest.
+    return { signer: deps.personalData.openSigner(signer), contract: await contractOf(signer.contract_id) };
   }
 
   /** What a signer does is recorded as theirs, from the address the request came from. */
@@ -318,8 +321,8 @@ export function createSigningService(deps: SigningServiceDeps) {
           await deps.audit.append(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
         }
       });
-      signer = (await signingRepository.signer(db, contract.id, signer.id))!;
-      const v = contract.variables as Record<string, any>;
+      signer = deps.personalData.openSigner((await signingRepository.signer(db, contract.id, signer.id))!);
+      const v = deps.personalData.openVariables(contract.id, contract.variables) as Record<string, any>;
       const c = await deps.contracts.get(ALL_ORGANISATIONS, contract.id);
       const template = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id);
       const all = c.signers;

@@ -10,6 +10,7 @@ export interface ContractRow {
   template_sha256: string;
   reference: string;
   status: string;
+  /** Sealed at rest as {"$sealed": …} (PersonalData); readable only after openVariables. */
   variables: Record<string, unknown>;
   auto_sign: boolean | null;
   priority: boolean;
@@ -48,8 +49,10 @@ export interface SignerRow {
   signed_at: Date | null;
   certificate_serial: string | null;
   id_type: string | null;
+  /** Sealed at rest (PersonalData); readable only after openSigner. */
   id_number: string | null;
   mobile: string | null;
+  mobile_index: string | null;
   token_hash: string | null;
   token_expires_at: Date | null;
   failed_attempts: number;
@@ -125,10 +128,10 @@ export const contractRepository = {
     for (const s of c.signers) {
       await tx.query(
         `INSERT INTO signers (id, contract_id, position, role, label, kind, name, field_name, status,
-           id_type, id_number, mobile, token_hash, token_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+           id_type, id_number, mobile, mobile_index, token_hash, token_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [s.id, s.contract_id, s.position, s.role, s.label, s.kind, s.name, s.field_name, s.status,
-          s.id_type, s.id_number, s.mobile, s.token_hash, s.token_expires_at],
+          s.id_type, s.id_number, s.mobile, s.mobile_index, s.token_hash, s.token_expires_at],
       );
     }
   },

@@ -1,13 +1,10 @@
 import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
-import { startS3, type TestS3 } from './support/s3server.js';
+import { DEV_ENV, processFixture } from './support/processFixture.js';
 import { startChildService, freePort, type ChildService } from './support/childService.js';
 import { startDedupingReceiver } from './support/webhookReceiver.js';
 import { expectConsistent } from './support/consistency.js';
@@ -18,12 +15,6 @@ import { createPgDatabase } from '../src/storage/db/pgDatabase.js';
 import { sweepOrphans } from '../src/storage/orphanSweep.js';
 import { WEBHOOK_EVENT_TYPES } from '../src/workflow/auditTrail.js';
 
-const DEV_ENV = {
-  // developmentCode comes back from …/otp, so the tests need no SMS gateway.
-  NODE_ENV: 'development',
-  RATE_LIMIT_API_KEY_PER_MINUTE: '0',
-  RATE_LIMIT_SIGNING_IP_PER_MINUTE: '0',
-};
 const hasPostgres = postgresAvailable();
 
 type Caller = (role: keyof typeof TEST_KEYS | null, method: string, route: string, body?: unknown) => Promise<Response>;
@@ -209,51 +200,6 @@ function count(xs: number[]) {
 }
 
 /** A scratch database, S3 server and DATA_DIR for service processes. */
-async function processFixture(opts: { postgres: boolean }) {
-  const s3 = await startS3();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'esign-proc-'));
-  let dbUrl: string | undefined;
-  let dbName: string | undefined;
-  if (opts.postgres) {
-    dbName = `esign_proc_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const u = new URL(process.env.DATABASE_URL!);
-    u.pathname = `/${dbName}`;
-    dbUrl = u.toString();
-  }
-  const env: Record<string, string> = {
-    ...DEV_ENV,
-    ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY: s3.accessKey,
-    S3_SECRET_KEY: s3.secretKey,
-    S3_BUCKET: 'faults',
-    DATA_DIR: dataDir,
-    MASTER_KEY: randomBytes(32).toString('base64'),
-    API_KEYS: Object.entries(TEST_KEYS).map(([r, k]) => `${r}:${k}`).join(','),
-    EXPIRY_SWEEP_SECONDS: '0',
-    ORPHAN_SWEEP_MINUTES: '0',
-    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
-  };
-  return {
-    s3: s3 as TestS3,
-    env,
-    dbUrl,
-    async cleanup() {
-      await s3.stop();
-      await rm(dataDir, { recursive: true, force: true });
-      if (dbName) {
-        const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await admin.connect();
-        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-        await admin.end();
-      }
-    },
-  };
-}
 
 describe.runIf(hasPostgres)('service process killed with SIGKILL mid-signing, then restarted', () => {
   let fx: Awaited<ReturnType<typeof processFixture>>;

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseNetworks } from './workflow/webhookTargets.js';
+import { parseNetworks } from './webhooks/webhookTargets.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -256,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsWebhookUrl: e.SMS_WEBHOOK_URL,
     signingLinkTtlMs: e.SIGNING_LINK_TTL_HOURS * 3600_000,
     deadlines: { workingDays: e.DEADLINE_WORKING_DAYS, priorityWorkingDays: e.PRIORITY_DEADLINE_WORKING_DAYS },
-    calendarOverrides: path.resolve(e.CALENDAR_OVERRIDES ?? fileURLToPath(new URL('./workflow/calendar/overrides.json', import.meta.url))),
+    calendarOverrides: path.resolve(e.CALENDAR_OVERRIDES ?? fileURLToPath(new URL('./contracts/calendar/overrides.json', import.meta.url))),
     expirySweepMs: e.EXPIRY_SWEEP_SECONDS * 1000,
     verify: {
       maxBytes: Math.round(e.VERIFY_MAX_MB * 1_048_576),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditTrail, type ChainCheck } from '../src/workflow/auditTrail.js';
+import { createAuditTrail, type ChainCheck } from '../src/audit/auditTrail.js';
 import { eventRepository, type EventRow } from '../src/storage/db/eventRepository.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';

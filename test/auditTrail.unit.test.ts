@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Queryable } from '../src/storage/db/database.js';
 import { eventRepository, type EventRow } from '../src/storage/db/eventRepository.js';
 import { migrate } from '../src/storage/db/migrate.js';
-import { createAuditTrail, eventView, type AuditTrail, type NewEvent } from '../src/workflow/auditTrail.js';
+import { createAuditTrail, eventView, type AuditTrail, type NewEvent } from '../src/audit/auditTrail.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 
 let database: TestDatabase;

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../src/config.js';
 import { apiKeyRecord, authenticate, generateApiKey, hashApiKey, requireRole, type ApiKeyRecord } from '../src/http/auth.js';
-import { DomainError } from '../src/workflow/errors.js';
+import { DomainError } from '../src/domain/errors.js';
 
 const KEY = 'test-workflow-key-0123456789';
 // Built inside the tests: an exception at module level would fail collection, which Stryker counts as a survived mutant.

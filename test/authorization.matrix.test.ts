@@ -91,6 +91,7 @@ const POLICY: Record<string, Row> = {
   'PATCH /api/v1/organisations/:id': { access: ['admin'], reached: notFound('organisation_not_found'), body: { phone: '0898-12345678' } },
   'GET /api/v1/organisations/:id/certificate': { access: ['admin'], reached: notFound('organisation_not_found') },
   'POST /api/v1/organisations/:id/certificate/rotate': { access: ['admin'], reached: notFound('organisation_not_found') },
+  'POST /api/v1/organisations/:id/certificate/import': { access: ['admin'], reached: invalid, body: {} },
   'GET /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found') },
   'POST /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found'), body: { role: 'workflow' } },
   'DELETE /api/v1/organisations/:id/api-keys/:keyId': { access: ['admin'], reached: notFound('api_key_not_found') },

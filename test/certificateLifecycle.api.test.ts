@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JourneyError, runJourney } from '../bench/journey.js';
 import { creditCodeCheckCharacter } from '../src/organisations/creditCode.js';
@@ -17,12 +21,29 @@ const ORG = {
   contractNumberPrefix: 'SYDE',
 };
 
+/** A licensed CA of the organisation's choosing, which the verifier here is told to trust, and the organisation's certificate from it. */
+const external = mkdtempSync(path.join(os.tmpdir(), 'esign-external-ca-'));
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: external, stdio: 'pipe' });
+function externalCa(): void {
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30',
+    '-subj', '/C=CN/O=Licensed CA/CN=Licensed Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  const leaf = (name: string, subject: string) => {
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-utf8', '-subj', subject);
+    writeFileSync(path.join(external, 'ext.cnf'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n');
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '30', '-extfile', 'ext.cnf');
+    openssl('pkcs12', '-export', '-inkey', `${name}.key`, '-in', `${name}.pem`, '-certfile', 'ca.pem', '-out', `${name}.p12`, '-passout', 'pass:p12-secret');
+  };
+  leaf('org', `/C=CN/O=${ORG.name}/serialNumber=${ORG.creditCode}/CN=${ORG.name}`);
+  leaf('stranger', `/C=CN/O=另一家公司/serialNumber=${ORG.creditCode}/CN=另一家公司`);
+}
+const p12 = (name: string) => readFileSync(path.join(external, `${name}.p12`)).toString('base64');
+
 let a: TestService;
 let b: TestService;
 let orgKeys: Record<'workflow' | 'utility' | 'auditor', string>;
 let example: Record<string, unknown>;
 
-const ENV = { NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0', RATE_LIMIT_PKI_IP_PER_MINUTE: '0' };
+const ENV = { NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0', RATE_LIMIT_PKI_IP_PER_MINUTE: '0', TRUST_ANCHORS: path.join(external, 'ca.pem') };
 const serialOf = async (kind: string, organisationId?: string) =>
   (
     await a.database.db.query<{ serial: string }>(
@@ -45,6 +66,7 @@ async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ti
 }
 
 beforeAll(async () => {
+  externalCa();
   a = await startTestService({ env: ENV });
   b = await startTestService({ env: ENV, shareWith: a });
   expect((await a.call('admin', 'POST', '/api/v1/organisations', ORG)).status).toBe(201);
@@ -57,6 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.stop();
   await a?.stop();
+  rmSync(external, { recursive: true, force: true });
 });
 
 describe('certificate lifecycle', () => {
@@ -148,5 +171,28 @@ describe('certificate lifecycle', () => {
     const report = await (await b.call(null, 'GET', `/api/v1/contracts/${waiting.contractId}/verify`, undefined, { authorization: `Bearer ${orgKeys.auditor}` })).json();
     expect(report.verdict).toBe('valid');
     expect(report.signatures.find((s: any) => s.party?.role === 'utility')).toMatchObject({ certificateSerial: rotated.serial, party: { matches: true } });
+  });
+
+  it("takes the organisation's own certificate from a CA the verifier trusts, and refuses one that names someone else", async () => {
+    const stranger = await a.call('admin', 'POST', `/api/v1/organisations/${ORG.id}/certificate/import`, { pkcs12: p12('stranger'), password: 'p12-secret' });
+    expect([stranger.status, (await stranger.json()).error.code]).toEqual([422, 'certificate_invalid']);
+    const wrong = await a.call('admin', 'POST', `/api/v1/organisations/${ORG.id}/certificate/import`, { pkcs12: p12('org'), password: 'not-it' });
+    expect([wrong.status, (await wrong.json()).error.code]).toEqual([422, 'certificate_invalid']);
+
+    const imported = await a.call('admin', 'POST', `/api/v1/organisations/${ORG.id}/certificate/import`, { pkcs12: p12('org'), password: 'p12-secret' });
+    expect(imported.status).toBe(200);
+    const cert = await imported.json();
+    expect(cert).toMatchObject({ status: 'good', subject: expect.stringContaining(ORG.name) });
+    // The other instance takes it within seconds; then it seals with it too.
+    const onB = await eventually(async () => (await b.call('admin', 'GET', `/api/v1/organisations/${ORG.id}/certificate`)).json(), (c) => c.serial === cert.serial);
+    expect(onB.serial).toBe(cert.serial);
+    const done = await journey(b, orgKeys.workflow, orgKeys.auditor);
+    expect(done.status).toBe('completed');
+    const report = await (await b.call(null, 'GET', `/api/v1/contracts/${done.contractId}/verify`, undefined, { authorization: `Bearer ${orgKeys.auditor}` })).json();
+    expect(report.verdict).toBe('valid');
+    const seal = report.signatures.find((s: any) => s.party?.role === 'utility');
+    expect(seal).toMatchObject({ certificateSerial: cert.serial, party: { matches: true }, issuer: { dn: expect.stringContaining('Licensed Test CA') } });
+    // Imported material is replaced by importing, not rotated by this CA.
+    expect((await a.call('admin', 'POST', `/api/v1/organisations/${ORG.id}/certificate/rotate`)).status).toBe(409);
   });
 });

@@ -5,7 +5,7 @@ import { startTestService, TEST_KEYS, type TestService } from './support/harness
 import { startDedupingReceiver, type DedupingReceiver } from './support/webhookReceiver.js';
 import { expectConsistent } from './support/consistency.js';
 import { runJourney, withConcurrency } from '../bench/journey.js';
-import { WEBHOOK_EVENT_TYPES } from '../src/workflow/auditTrail.js';
+import { WEBHOOK_EVENT_TYPES } from '../src/audit/auditTrail.js';
 
 // 32 in flight is what makes the races; more journeys than a few rounds of that add time, not
 // interleavings (volume is npm run bench:load's job). Embedded PGlite runs one statement at a time: fewer.

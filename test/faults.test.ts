@@ -13,7 +13,7 @@ import { createS3Store } from '../src/storage/objects/s3Store.js';
 import { StorageUnavailableError } from '../src/storage/objects/objectStore.js';
 import { createPgDatabase } from '../src/storage/db/pgDatabase.js';
 import { sweepOrphans } from '../src/storage/orphanSweep.js';
-import { WEBHOOK_EVENT_TYPES } from '../src/workflow/auditTrail.js';
+import { WEBHOOK_EVENT_TYPES } from '../src/audit/auditTrail.js';
 
 const hasPostgres = postgresAvailable();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/storage/db/migrate.js';
-import { DomainError } from '../src/workflow/errors.js';
-import { idempotentAction, requestHash, runIdempotent, type IdempotencyContext } from '../src/workflow/idempotency.js';
+import { DomainError } from '../src/domain/errors.js';
+import { idempotentAction, requestHash, runIdempotent, type IdempotencyContext } from '../src/domain/idempotency.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 
 let database: TestDatabase;

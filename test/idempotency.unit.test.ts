@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/storage/db/database.js';
 import { idempotencyRepository } from '../src/storage/db/idempotencyRepository.js';
 import { migrate } from '../src/storage/db/migrate.js';
-import { DomainError } from '../src/workflow/errors.js';
-import { idempotentAction, replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../src/workflow/idempotency.js';
+import { DomainError } from '../src/domain/errors.js';
+import { idempotentAction, replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../src/domain/idempotency.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 
 let database: TestDatabase;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJourney } from '../bench/journey.js';
-import { createPersonalData, sealStoredPersonalData } from '../src/workflow/personalData.js';
+import { createPersonalData, sealStoredPersonalData } from '../src/domain/personalData.js';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 
 // ID and mobile numbers are sealed at rest: a dump of the database shows neither, yet the signer gets

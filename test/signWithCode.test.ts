@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIGNING_POLICY } from '../src/workflow/signingService.js';
+import { DEFAULT_SIGNING_POLICY } from '../src/ceremony/signingService.js';
 import { startTestService, type TestService } from './support/harness.js';
 
 // signWithCode on the real service (in-process, real PostgreSQL) under a policy unlike the default,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIGNING_POLICY } from '../src/workflow/signingService.js';
+import { DEFAULT_SIGNING_POLICY } from '../src/ceremony/signingService.js';
 import { startTestService, type TestService } from './support/harness.js';
 
 // A development instance (the code comes back in the response) on a clock the test sets. The code

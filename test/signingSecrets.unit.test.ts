@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSigningSecrets } from '../src/workflow/signingSecrets.js';
+import { createSigningSecrets } from '../src/domain/signingSecrets.js';
 
 // Known answers from openssl, independent of the code under test:
 //   openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:<MASTER> -kdfopt 'info:water-esign signing links v1' HKDF

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, RETRY_SCHEDULE_SECONDS, signatureHeader } from '../src/workflow/webhookDelivery.js';
+import { backoffSeconds, RETRY_SCHEDULE_SECONDS, signatureHeader } from '../src/webhooks/webhookDelivery.js';
 
 describe('retry backoff', () => {
   it('waits the scheduled delay after the n-th failed attempt when the jitter is centred', () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateMasterKey } from '../src/keys/index.js';
-import { WEBHOOK_EVENT_TYPES } from '../src/workflow/auditTrail.js';
+import { WEBHOOK_EVENT_TYPES } from '../src/audit/auditTrail.js';
 import {
   backoffSeconds,
   createWebhookDispatcher,
@@ -12,9 +12,9 @@ import {
   RETRY_SPAN_SECONDS,
   signatureHeader,
   type WebhookDispatcherOptions,
-} from '../src/workflow/webhookDelivery.js';
+} from '../src/webhooks/webhookDelivery.js';
 import type { Database } from '../src/storage/db/database.js';
-import { createTargetPolicy, parseNetworks } from '../src/workflow/webhookTargets.js';
+import { createTargetPolicy, parseNetworks } from '../src/webhooks/webhookTargets.js';
 import { startTestService, type TestService } from './support/harness.js';
 
 const silent = pino({ level: 'silent' });

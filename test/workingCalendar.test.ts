@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createWorkingCalendar } from '../src/workflow/calendar/workingCalendar.js';
-import { deadlineView } from '../src/workflow/deadlines.js';
+import { createWorkingCalendar } from '../src/contracts/calendar/workingCalendar.js';
+import { deadlineView } from '../src/contracts/deadlines.js';
 
 const china = (local: string) => new Date(`${local}+08:00`);
 const at = (local: string) => china(local).toISOString();

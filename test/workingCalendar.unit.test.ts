@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWorkingCalendar, loadCalendarOverrides } from '../src/workflow/calendar/workingCalendar.js';
-import { deadlineView } from '../src/workflow/deadlines.js';
+import { createWorkingCalendar, loadCalendarOverrides } from '../src/contracts/calendar/workingCalendar.js';
+import { deadlineView } from '../src/contracts/deadlines.js';
 
 // Calendars are made inside the tests: an exception while the file is collected would not count as a
 // failing test, so Stryker would report the mutant that caused it as survived.

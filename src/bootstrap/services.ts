@@ -10,24 +10,24 @@ import type { ObjectStore } from '../storage/objects/objectStore.js';
 import { createFolderStore } from '../storage/objects/folderStore.js';
 import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
-import { createContractService } from '../workflow/contractService.js';
-import { createSigningService, type SigningPolicy } from '../workflow/signingService.js';
-import { createEvidenceService } from '../workflow/evidence.js';
-import { createAuditTrail } from '../workflow/auditTrail.js';
-import { createVerificationService } from '../workflow/verificationService.js';
+import { createContractService } from '../contracts/contractService.js';
+import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
+import { createEvidenceService } from '../contracts/evidence.js';
+import { createAuditTrail } from '../audit/auditTrail.js';
+import { createVerificationService } from '../verify/verificationService.js';
 import { createVerifyPool } from '../verification/index.js';
 import { loadTrustAnchors } from './trustAnchors.js';
-import { createSigningSecrets } from '../workflow/signingSecrets.js';
-import { createPersonalData, sealStoredPersonalData } from '../workflow/personalData.js';
-import { createSigningLinks } from '../workflow/signingLinks.js';
+import { createSigningSecrets } from '../domain/signingSecrets.js';
+import { createPersonalData, sealStoredPersonalData } from '../domain/personalData.js';
+import { createSigningLinks } from '../contracts/signingLinks.js';
 import { loadOrCreatePki } from '../pki/index.js';
 import { loadOrCreateMasterKey, openKeyStore } from '../keys/index.js';
 import { loggingSmsGateway, webhookSmsGateway, type SmsGateway } from '../notifications/smsGateway.js';
 import { warmUpGlyphs } from '../signing/index.js';
-import { createWorkingCalendar, loadCalendarOverrides } from '../workflow/calendar/workingCalendar.js';
-import { createWebhookService } from '../workflow/webhookService.js';
-import { createWebhookDispatcher } from '../workflow/webhookDelivery.js';
-import { createTargetPolicy, parseNetworks } from '../workflow/webhookTargets.js';
+import { createWorkingCalendar, loadCalendarOverrides } from '../contracts/calendar/workingCalendar.js';
+import { createWebhookService } from '../webhooks/webhookService.js';
+import { createWebhookDispatcher } from '../webhooks/webhookDelivery.js';
+import { createTargetPolicy, parseNetworks } from '../webhooks/webhookTargets.js';
 import { createApp } from '../http/app.js';
 import { provisionApiKeys } from './apiKeys.js';
 import { createApiKeyDirectory } from '../organisations/apiKeyDirectory.js';
@@ -37,8 +37,8 @@ import { apiKeyRecord, generateApiKey } from '../http/auth.js';
 import { createDrain } from '../http/drain.js';
 import { sweepOrphans } from '../storage/orphanSweep.js';
 import { withObjectCache } from '../storage/objects/cachedStore.js';
-import { createArchiveRenewal } from '../workflow/archiveRenewal.js';
-import { createLongTermValidation } from '../workflow/longTermValidation.js';
+import { createArchiveRenewal } from '../archive/archiveRenewal.js';
+import { createLongTermValidation } from '../archive/longTermValidation.js';
 
 /** PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
@@ -112,12 +112,14 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const audit = createAuditTrail(masterKey.key);
   const links = createSigningLinks(secrets, config.publicUrl, config.signingLinkTtlMs);
 
+  const trustAnchors = await loadTrustAnchors(config.verify.trustAnchorFiles);
   const organisations = createOrganisationService({
     db,
     certificates: {
       issue: async (org) => void (await pki.organisationIdentityFor(org)),
       current: (org) => pki.currentCertificate(org),
       rotate: (org) => pki.rotate(org),
+      import: (org, pkcs12, password) => pki.importOrganisation(org, pkcs12, password, trustAnchors),
     },
     mintKey: (role) => {
       const key = generateApiKey(role as Role);
@@ -170,7 +172,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     audit,
     pki,
     contracts,
-    extraTrustAnchors: await loadTrustAnchors(config.verify.trustAnchorFiles),
+    extraTrustAnchors: trustAnchors,
     requireRevocation: config.verify.requireRevocation,
     allowOnline: config.verify.allowOnline,
     verifier: verifier.verify,

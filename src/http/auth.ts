@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Role } from '../config.js';
-import { DomainError } from '../workflow/errors.js';
+import type { ApiKeyDirectory, ApiKeyRecord } from '../organisations/apiKeyDirectory.js';
+import { DomainError } from '../domain/errors.js';
 
 export interface Principal {
   /** The API key's id (never the key): recorded as the actor of what it does. */
@@ -11,17 +12,7 @@ export interface Principal {
   organisationId?: string;
 }
 
-export interface ApiKeyRecord {
-  id: string;
-  role: Role;
-  hash: string;
-  organisationId?: string;
-}
-
-/** Finds the key with this SHA-256, if it exists and is not revoked. */
-export interface ApiKeyDirectory {
-  find(hash: string): Promise<ApiKeyRecord | undefined>;
-}
+export type { ApiKeyDirectory, ApiKeyRecord } from '../organisations/apiKeyDirectory.js';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');

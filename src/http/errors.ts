@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, type ErrorKind } from '../workflow/errors.js';
+import { DomainError, type ErrorKind } from '../domain/errors.js';
 import { StorageUnavailableError } from '../storage/objects/objectStore.js';
 import { isDatabaseUnavailable } from '../storage/db/errors.js';
 import { KeyError } from '../keys/index.js';

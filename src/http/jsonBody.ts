@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { DomainError } from '../workflow/errors.js';
+import { DomainError } from '../domain/errors.js';
 
 /**
  * Deeper than any body this API defines, and the same bound the PDF reader puts on nesting. Code that

@@ -1,4 +1,4 @@
-import { WEBHOOK_EVENT_TYPES } from '../workflow/auditTrail.js';
+import { WEBHOOK_EVENT_TYPES } from '../audit/auditTrail.js';
 
 /** The API contract, served at /api/v1/openapi.json. Kept beside the routes so they change together. */
 const errorResponse = (description: string) => ({
@@ -667,6 +667,24 @@ export function openApiDocument(publicUrl: string) {
             '200': { description: 'The new certificate', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateInfo' } } } },
             '404': errorResponse('organisation_not_found'),
             '409': errorResponse('certificate_imported: imported material is rotated by importing its successor'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/organisations/{id}/certificate/import': {
+        post: {
+          summary: "The organisation's own certificate and key from another CA (role admin): it must name the organisation and chain to the root or a TRUST_ANCHORS certificate",
+          parameters: [idParam],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['pkcs12', 'password'],
+            additionalProperties: false,
+            properties: { pkcs12: { type: 'string', contentEncoding: 'base64' }, password: { type: 'string' } },
+          }),
+          responses: {
+            '200': { description: 'Imported; seals from now on', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateInfo' } } } },
+            '404': errorResponse('organisation_not_found'),
+            '422': errorResponse('validation_failed; certificate_invalid (wrong password, another name, not valid now, an untrusted issuer)'),
             ...standardErrors,
           },
         },

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { scopeOfContext, type RequestContext, type Scope } from '../workflow/requestContext.js';
+import { scopeOfContext, type RequestContext, type Scope } from '../domain/requestContext.js';
 
 /** The audit actor and origin of a request; signer actions replace the actor once the token is resolved. */
 export function contextOf(req: Request): RequestContext {

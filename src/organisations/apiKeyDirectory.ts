@@ -1,7 +1,19 @@
 import type { Role } from '../config.js';
 import type { Queryable } from '../storage/db/database.js';
 import { organisationRepository } from '../storage/db/organisationRepository.js';
-import type { ApiKeyDirectory, ApiKeyRecord } from '../http/auth.js';
+
+export interface ApiKeyRecord {
+  id: string;
+  role: Role;
+  /** SHA-256 of the key, hex: the key itself is never kept. */
+  hash: string;
+  organisationId?: string;
+}
+
+/** Finds the key with this SHA-256, if it exists and is not revoked. */
+export interface ApiKeyDirectory {
+  find(hash: string): Promise<ApiKeyRecord | undefined>;
+}
 
 /** How long a key read from the database is trusted without reading it again (a revocation on another instance takes this long). */
 export const API_KEY_CACHE_MS = 10_000;

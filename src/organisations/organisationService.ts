@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Database } from '../storage/db/database.js';
 import { organisationRepository, type ApiKeyRow, type OrganisationRow } from '../storage/db/organisationRepository.js';
-import { DomainError } from '../workflow/errors.js';
+import { DomainError } from '../domain/errors.js';
 import { isValidCreditCode } from './creditCode.js';
-import type { CertificateInfo } from '../pki/index.js';
+import { PkiError, type CertificateInfo } from '../pki/index.js';
 
 export const DEFAULT_ORGANISATION = 'default';
 
@@ -61,6 +61,12 @@ const createInput = z
   .strict();
 
 const patchInput = z.object(contact).partial().strict();
+const importInput = z
+  .object({
+    pkcs12: z.string({ message: 'pkcs12 is required: the certificate, its chain and its key as base64 PKCS#12' }).regex(/^[A-Za-z0-9+/=\s]{64,200000}$/, 'pkcs12 must be base64'),
+    password: z.string({ message: 'password is required (the PKCS#12 password; may be empty)' }).max(200),
+  })
+  .strict();
 const apiKeyInput = z.object({ role: z.enum(ORGANISATION_ROLES, { message: `role must be one of ${ORGANISATION_ROLES.join(', ')}` }), label: printable('label', 100).optional() }).strict();
 
 function invalid(err: z.ZodError): DomainError {
@@ -102,6 +108,7 @@ export interface OrganisationServiceDeps {
     issue(o: Organisation): Promise<void>;
     current(o: Organisation): Promise<CertificateInfo>;
     rotate(o: Organisation): Promise<CertificateInfo>;
+    import(o: Organisation, pkcs12: Buffer, password: string): Promise<CertificateInfo>;
   };
   /** Mints a key, returning it once and the record to keep. */
   mintKey: (role: string) => { key: string; id: string; hash: string };
@@ -178,6 +185,21 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
 
     async rotateCertificate(id: string): Promise<CertificateInfo> {
       return deps.certificates.rotate(await find(id));
+    },
+
+    /** The organisation's own certificate and key, e.g. from a licensed CA, as a base64 PKCS#12. */
+    async importCertificate(id: string, body: unknown): Promise<CertificateInfo> {
+      const parsed = importInput.safeParse(body ?? {});
+      if (!parsed.success) throw invalid(parsed.error);
+      const org = await find(id);
+      try {
+        return await deps.certificates.import(org, Buffer.from(parsed.data.pkcs12, 'base64'), parsed.data.password);
+      } catch (err) {
+        if (err instanceof PkiError && err.code === 'import_invalid') {
+          throw new DomainError('unprocessable', 'certificate_invalid', err.message, [{ path: '/pkcs12', message: err.message }]);
+        }
+        throw err;
+      }
     },
 
     async apiKeys(id: string): Promise<ApiKeyView[]> {

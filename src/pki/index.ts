@@ -12,7 +12,8 @@ import { createCrlPublisher } from './crlPublisher.js';
 import { normaliseSerialHex, pemBlocks, toPem } from './der.js';
 import { PkiError } from './errors.js';
 import { openImportedCrl } from './importedCrl.js';
-import { readImportDir, type ImportedMaterial } from './importer.js';
+import { parsePkcs12, readImportDir, type ImportedMaterial } from './importer.js';
+import { assertUsableOrganisationCertificate } from './organisationCertificate.js';
 import { errorResponse as ocspErrorResponse, OcspResponder } from './ocsp.js';
 import { LiveIdentity } from './liveIdentity.js';
 import { fillTemplate, loadProfiles, type CertKind, type ProfileSet } from './profiles.js';
@@ -75,6 +76,11 @@ export interface Pki {
   rotate(target: 'tsa' | 'ocsp' | { id: string; name: string; creditCode: string }): Promise<CertificateInfo>;
   /** The certificate an identity signs with now, and whether it may (revoked ones may not). */
   currentCertificate(target: 'tsa' | 'ocsp' | { id: string; name: string; creditCode: string }): Promise<CertificateInfo>;
+  /**
+   * An organisation's own certificate and key (PKCS#12), e.g. from a licensed CA, in place of the one
+   * this CA issued: it must name the organisation, be valid now and chain to `trustAnchors` or this root.
+   */
+  importOrganisation(org: { id: string; name: string; creditCode: string }, pkcs12: Buffer, password: string, trustAnchors: Buffer[]): Promise<CertificateInfo>;
   /** The service identities (TSA, OCSP responder, default organisation) that cannot sign now. */
   unavailableIdentities(): Promise<string[]>;
   certificateStatus(serialHex: string): Promise<'good' | 'revoked' | 'unknown'>;
@@ -125,8 +131,8 @@ function isSelfSigned(der: Buffer): boolean {
   return x.checkIssued(x);
 }
 
-function expiresSoon(der: Buffer, now = Date.now()): boolean {
-  return new Date(new crypto.X509Certificate(der).validTo).getTime() - now < RENEW_BEFORE_MS;
+function expiresSoon(der: Buffer, now = Date.now(), within = RENEW_BEFORE_MS): boolean {
+  return new Date(new crypto.X509Certificate(der).validTo).getTime() - now < within;
 }
 
 function validateUtility(u: { name: string; creditCode: string }): void {
@@ -189,6 +195,8 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     }
     const expectedSubject = nameToString(buildName(subjectOf(kind)));
     const stored = await state.load(kind);
+    // An organisation certificate imported through the API stays until it is replaced or expires: it is not ours to re-issue.
+    if (stored?.imported && kind === 'organisation' && !expiresSoon(stored.der, Date.now(), 0)) return stored;
     if (
       stored &&
       !stored.imported &&
@@ -283,7 +291,10 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     const role = `organisation:${org.id}` as const;
     const subject = subjectOf('organisation', { 'utility.name': org.name, 'utility.creditCode': org.creditCode });
     const usable = (m: StoredMaterial | undefined): m is StoredMaterial =>
-      !!m && issuedBy(m.der, issuing) && !expiresSoon(m.der) && nameToString(parseCertificate(m.der).subject) === nameToString(buildName(subject));
+      !!m &&
+      (m.imported
+        ? !expiresSoon(m.der, Date.now(), 0)
+        : !expiresSoon(m.der) && issuedBy(m.der, issuing) && nameToString(parseCertificate(m.der).subject) === nameToString(buildName(subject)));
     let material = await state.reload(role).then(() => state.load(role));
     if (!usable(material)) {
       material = await opts.db.withLock(PKI_LOCK, async () => {
@@ -295,7 +306,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
         return fresh;
       });
     }
-    return new LiveIdentity(role, { ...material, chain: defaultChain }, asIdentity, liveDeps);
+    return new LiveIdentity(role, { ...material, chain: material.chain.length ? material.chain : defaultChain }, asIdentity, liveDeps);
   }
 
   function organisationLive(org: { id: string; name: string; creditCode: string }): Promise<LiveIdentity<SigningIdentity>> {
@@ -427,6 +438,20 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     },
 
     currentCertificate: async (target) => describe(await liveOf(target)),
+
+    async importOrganisation(org, pkcs12, password, trustAnchors) {
+      const imp = parsePkcs12(pkcs12, password, 'the PKCS#12 file');
+      assertUsableOrganisationCertificate(org, imp.der, imp.chain, [rootDer, ...trustAnchors]);
+      const role = org.id === 'default' ? 'organisation' : (`organisation:${org.id}` as const);
+      const live = await organisationLive(org);
+      await opts.db.withLock(PKI_LOCK, async () => {
+        await state.adopt(role, imp.key, imp.der, imp.chain, true);
+        await recordCertificate('organisation', imp.der, org.id);
+      });
+      live.invalidate();
+      await live.use();
+      return describe(live);
+    },
 
     async unavailableIdentities() {
       const out: string[] = [];

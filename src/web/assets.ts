@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
-import { DomainError } from '../workflow/errors.js';
+import { DomainError } from '../domain/errors.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));

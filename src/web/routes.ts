@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import type { ContractService } from '../workflow/contractService.js';
-import type { SigningService } from '../workflow/signingService.js';
+import type { ContractService } from '../contracts/contractService.js';
+import type { SigningService } from '../ceremony/signingService.js';
 import type { TemplateRegistry } from '../documents/index.js';
-import type { VerificationService } from '../workflow/verificationService.js';
-import { DomainError } from '../workflow/errors.js';
+import type { VerificationService } from '../verify/verificationService.js';
+import { DomainError } from '../domain/errors.js';
 import { contextOf } from '../http/requestContext.js';
-import { ALL_ORGANISATIONS } from '../workflow/requestContext.js';
+import { ALL_ORGANISATIONS } from '../domain/requestContext.js';
 import { verifyRoutes } from '../http/routes/verify.js';
 import { assetRoutes } from './assets.js';
 import { noStore, pageHeaders } from './headers.js';

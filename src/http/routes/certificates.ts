@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { PkiError, REVOCATION_REASONS, type Pki } from '../../pki/index.js';
-import { DomainError } from '../../workflow/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { requireRole } from '../auth.js';
 import { contextOf } from '../requestContext.js';
-import type { ContractService } from '../../workflow/contractService.js';
+import type { ContractService } from '../../contracts/contractService.js';
 import type { Database } from '../../storage/db/database.js';
-import { idempotentAction } from '../../workflow/idempotency.js';
+import { idempotentAction } from '../../domain/idempotency.js';
 
 const revokeInput = z.object({
   reason: z.enum(REVOCATION_REASONS, { message: `reason must be one of ${REVOCATION_REASONS.join(', ')}` }),

@@ -1,16 +1,16 @@
 import { Router, type Request, type Response } from 'express';
-import type { ContractService } from '../../workflow/contractService.js';
-import type { ContractView } from '../../workflow/contractView.js';
-import type { SigningService } from '../../workflow/signingService.js';
-import { DomainError } from '../../workflow/errors.js';
+import type { ContractService } from '../../contracts/contractService.js';
+import type { ContractView } from '../../contracts/contractView.js';
+import type { SigningService } from '../../ceremony/signingService.js';
+import { DomainError } from '../../domain/errors.js';
 import { requireRole } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 import { contextOf, scopeOf } from '../requestContext.js';
-import type { RequestContext } from '../../workflow/requestContext.js';
-import { idempotentAction } from '../../workflow/idempotency.js';
+import type { RequestContext } from '../../domain/requestContext.js';
+import { idempotentAction } from '../../domain/idempotency.js';
 import type { Database } from '../../storage/db/database.js';
-import type { EvidenceService } from '../../workflow/evidence.js';
-import type { VerificationService } from '../../workflow/verificationService.js';
+import type { EvidenceService } from '../../contracts/evidence.js';
+import type { VerificationService } from '../../verify/verificationService.js';
 
 /** Signing links are credentials for the signer: only the parties that send them see them. */
 function forRole(role: string | undefined, c: ContractView): ContractView {

@@ -35,6 +35,11 @@ export function organisationRoutes(organisations: OrganisationService): Router {
     res.json(await rotated(() => organisations.rotateCertificate(String(req.params.id))));
   });
 
+  /** Its own certificate and key from another CA (PKCS#12): seals from now on, on every instance within seconds. */
+  r.post('/:id/certificate/import', async (req, res) => {
+    res.json(await organisations.importCertificate(String(req.params.id), req.body));
+  });
+
   r.get('/:id/api-keys', async (req, res) => {
     res.json({ items: await organisations.apiKeys(String(req.params.id)) });
   });

@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { Pki } from '../../pki/index.js';
-import { DomainError } from '../../workflow/errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 export interface PkiAccess {
   /** Run before an OCSP request is read: a budget per client address. */

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import type { SigningService } from '../../workflow/signingService.js';
+import type { SigningService } from '../../ceremony/signingService.js';
 import type { Database } from '../../storage/db/database.js';
-import { idempotentAction } from '../../workflow/idempotency.js';
+import { idempotentAction } from '../../domain/idempotency.js';
 import { contextOf } from '../requestContext.js';
-import type { RequestContext } from '../../workflow/requestContext.js';
+import type { RequestContext } from '../../domain/requestContext.js';
 import { createHash } from 'node:crypto';
 
 const linkPrincipal = (token: string) => `link:${createHash('sha256').update(token).digest('hex')}`;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Database } from '../../storage/db/database.js';
-import type { WorkingCalendar } from '../../workflow/calendar/workingCalendar.js';
-import { contractStatistics } from '../../workflow/statistics.js';
+import type { WorkingCalendar } from '../../contracts/calendar/workingCalendar.js';
+import { contractStatistics } from '../../contracts/statistics.js';
 import { requireRole } from '../auth.js';
 import { scopeOf } from '../requestContext.js';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Template, TemplateRegistry } from '../../documents/index.js';
-import { DomainError } from '../../workflow/errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 function templateView(t: Template) {
   return {

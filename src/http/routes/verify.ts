@@ -1,8 +1,8 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
-import type { VerificationService } from '../../workflow/verificationService.js';
-import type { VerificationAudience } from '../../workflow/verificationRecord.js';
-import { DomainError } from '../../workflow/errors.js';
+import type { VerificationService } from '../../verify/verificationService.js';
+import type { VerificationAudience } from '../../audit/verificationRecord.js';
+import { DomainError } from '../../domain/errors.js';
 import { contextOf } from '../requestContext.js';
 
 /**

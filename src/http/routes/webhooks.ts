@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { WebhookService } from '../../workflow/webhookService.js';
+import type { WebhookService } from '../../webhooks/webhookService.js';
 import { requireRole } from '../auth.js';
 import { contextOf } from '../requestContext.js';
 

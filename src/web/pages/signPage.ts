@@ -1,4 +1,4 @@
-import type { SigningService } from '../../workflow/signingService.js';
+import type { SigningService } from '../../ceremony/signingService.js';
 import { CONTRACT_STATUS_TEXT, chineseDate, chineseDateTime, meterTypeText } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';

@@ -1,4 +1,4 @@
-import type { ProgressStep } from '../../workflow/signingProgress.js';
+import type { ProgressStep } from '../../ceremony/signingProgress.js';
 
 /** What happens after this signer's part, as the applicant would say it. */
 export function nextStepText(status: string, next: { role: string; label: string; you: boolean } | null): string {

@@ -1,4 +1,4 @@
-import type { SigningProgress } from '../../workflow/signingProgress.js';
+import type { SigningProgress } from '../../ceremony/signingProgress.js';
 import { chineseDeadline, CONTRACT_STATUS_TEXT, SIGNER_STATUS_TEXT, SLA_TEXT, chineseDateTime } from '../format.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';

@@ -1,4 +1,4 @@
-import type { ContractView } from '../../workflow/contractView.js';
+import type { ContractView } from '../../contracts/contractView.js';
 import { CONTRACT_STATUS_TEXT, chineseDateTime } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';

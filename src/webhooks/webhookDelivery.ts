@@ -4,7 +4,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Database } from '../storage/db/database.js';
-import { createSecretBox } from './secretBox.js';
+import { createSecretBox } from '../domain/secretBox.js';
 import { createTargetPolicy, TargetForbiddenError, type TargetPolicy } from './webhookTargets.js';
 
 /**

@@ -3,10 +3,10 @@ import type { Database } from '../storage/db/database.js';
 import type { ObjectStore } from '../storage/objects/objectStore.js';
 import type { DocumentVersionRow } from '../storage/db/contractRepository.js';
 import { signingRepository } from '../storage/db/signingRepository.js';
-import type { AuditTrail } from './auditTrail.js';
-import { DOCUMENT_CONTENT_TYPE, documentObjectKey } from './contractService.js';
+import type { AuditTrail } from '../audit/auditTrail.js';
+import { DOCUMENT_CONTENT_TYPE, documentObjectKey } from '../contracts/contractService.js';
 import type { LongTermValidation } from './longTermValidation.js';
-import { SYSTEM } from './requestContext.js';
+import { SYSTEM } from '../domain/requestContext.js';
 import type { Logger } from 'pino';
 
 export interface ArchiveRenewalDeps {

@@ -1,8 +1,8 @@
 import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import type { Queryable } from '../storage/db/database.js';
 import { eventRepository, type EventRow } from '../storage/db/eventRepository.js';
-import { canonicalJson } from './canonicalJson.js';
-import type { RequestContext } from './requestContext.js';
+import { canonicalJson } from '../domain/canonicalJson.js';
+import type { RequestContext } from '../domain/requestContext.js';
 
 /** Event types pushed to webhooks; the others are kept for the audit trail only. */
 export const WEBHOOK_EVENT_TYPES = [

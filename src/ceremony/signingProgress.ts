@@ -1,6 +1,6 @@
 import type { EventRow } from '../storage/db/eventRepository.js';
-import type { ContractView } from './contractView.js';
-import type { Sla } from './deadlines.js';
+import type { ContractView } from '../contracts/contractView.js';
+import type { Sla } from '../contracts/deadlines.js';
 
 export type ProgressStepType =
   | 'created' | 'notified' | 'viewed' | 'code_sent' | 'signed' | 'declined'

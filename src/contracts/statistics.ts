@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../storage/db/database.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
-import { DomainError } from './errors.js';
+import { DomainError } from '../domain/errors.js';
 
 const statsInput = z.object({
   from: z.iso.datetime({ offset: true, message: 'from must be an ISO 8601 time, e.g. 2026-10-01T00:00:00+08:00' }).or(z.iso.date()),

@@ -2,12 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import type { Database } from '../storage/db/database.js';
 import { PdfInputError, VerifierBusyError, verifyPdf, type PdfVerifier, type RevocationSource, type VerificationReport } from '../verification/index.js';
 import type { Pki } from '../pki/index.js';
-import { type AuditTrail } from './auditTrail.js';
-import { DomainError } from './errors.js';
-import type { ContractService } from './contractService.js';
+import { type AuditTrail } from '../audit/auditTrail.js';
+import { DomainError } from '../domain/errors.js';
+import type { ContractService } from '../contracts/contractService.js';
 import { createDocumentRegistry } from './documentRegistry.js';
-import { scopeOfContext, type RequestContext } from './requestContext.js';
-import { createVerificationRecorder, type VerificationAudience } from './verificationRecord.js';
+import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
+import { createVerificationRecorder, type VerificationAudience } from '../audit/verificationRecord.js';
 
 /**
  * Verification as the service offers it: its own root plus TRUST_ANCHORS, revocation answered by its

@@ -1,4 +1,4 @@
-import { DomainError } from './errors.js';
+import { DomainError } from '../domain/errors.js';
 
 /**
  * Every legal status change, in one place. Repositories update rows only from the statuses listed

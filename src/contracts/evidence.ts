@@ -5,12 +5,12 @@ import { eventRepository } from '../storage/db/eventRepository.js';
 import type { DocumentRenderer, TemplateRegistry } from '../documents/index.js';
 import { createEvidenceReport } from '../documents/evidenceReport.js';
 import type { Pki } from '../pki/index.js';
-import { eventView, type AuditTrail } from './auditTrail.js';
+import { eventView, type AuditTrail } from '../audit/auditTrail.js';
 import type { ContractService } from './contractService.js';
 import { maskIdNumber, maskMobile } from './signerIdentity.js';
-import type { Scope } from './requestContext.js';
+import type { Scope } from '../domain/requestContext.js';
 import type { Organisation } from '../organisations/organisationService.js';
-import type { PersonalData } from './personalData.js';
+import type { PersonalData } from '../domain/personalData.js';
 
 /** The evidence report (存证报告): the contract's record as a PDF signed by the utility. */
 export function createEvidenceService(deps: {

@@ -2,7 +2,7 @@ import { chinaDay } from '../chinaTime.js';
 import type { Database } from '../storage/db/database.js';
 import type { VerificationReport } from '../verification/index.js';
 import type { AuditTrail } from './auditTrail.js';
-import type { RequestContext } from './requestContext.js';
+import type { RequestContext } from '../domain/requestContext.js';
 
 /** Who asked: a caller with an API key, or anyone at all on the public verify page. */
 export type VerificationAudience = 'authenticated' | 'public';

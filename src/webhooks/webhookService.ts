@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../storage/db/database.js';
-import { WEBHOOK_EVENT_TYPES } from './auditTrail.js';
-import { DomainError } from './errors.js';
-import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey, type IdempotencyContext } from './idempotency.js';
-import type { RequestContext } from './requestContext.js';
-import { createSecretBox } from './secretBox.js';
+import { WEBHOOK_EVENT_TYPES } from '../audit/auditTrail.js';
+import { DomainError } from '../domain/errors.js';
+import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey, type IdempotencyContext } from '../domain/idempotency.js';
+import type { RequestContext } from '../domain/requestContext.js';
+import { createSecretBox } from '../domain/secretBox.js';
 import { createTargetPolicy, TargetForbiddenError, type TargetPolicy } from './webhookTargets.js';
 
 const httpUrl = z

@@ -1,5 +1,5 @@
 import type { SignerRow } from '../storage/db/contractRepository.js';
-import type { SigningSecrets } from './signingSecrets.js';
+import type { SigningSecrets } from '../domain/signingSecrets.js';
 
 /** Links that let a person sign without an API key: the token is derived, only its hash is stored. */
 export function createSigningLinks(secrets: SigningSecrets, publicUrl: string, ttlMs: number) {

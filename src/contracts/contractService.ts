@@ -5,20 +5,20 @@ import type { ObjectStore } from '../storage/objects/objectStore.js';
 import { contractRepository, type ContractRow } from '../storage/db/contractRepository.js';
 import type { Template, TemplateRegistry } from '../documents/index.js';
 import { UnsupportedCharacterError, type DocumentRenderer, type Party } from '../documents/index.js';
-import { DomainError } from './errors.js';
+import { DomainError } from '../domain/errors.js';
 import { contractView, type ContractView } from './contractView.js';
-import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from './idempotency.js';
+import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../domain/idempotency.js';
 import { signerIdentity } from './signerIdentity.js';
 import type { SigningLinks } from './signingLinks.js';
-import { ALL_ORGANISATIONS, scopeOfContext, visibleIn, type RequestContext, type Scope } from './requestContext.js';
-import { eventView, type AuditTrail } from './auditTrail.js';
+import { ALL_ORGANISATIONS, scopeOfContext, visibleIn, type RequestContext, type Scope } from '../domain/requestContext.js';
+import { eventView, type AuditTrail } from '../audit/auditTrail.js';
 import { eventRepository } from '../storage/db/eventRepository.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import type { DeadlinePolicy } from './deadlines.js';
 import { assertContractTransition, CONTRACT_STATUSES, contractSourcesOf, OPEN_CONTRACT, signerSourcesOf } from './lifecycle.js';
-import { SYSTEM } from './requestContext.js';
+import { SYSTEM } from '../domain/requestContext.js';
 import type { Organisation } from '../organisations/organisationService.js';
-import type { PersonalData } from './personalData.js';
+import type { PersonalData } from '../domain/personalData.js';
 
 export interface ContractServiceDeps {
   db: Database;

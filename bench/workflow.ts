@@ -4,14 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
-import { createWebhookService } from '../src/workflow/webhookService.js';
-import { createTargetPolicy, parseNetworks } from '../src/workflow/webhookTargets.js';
-import { createWebhookDispatcher } from '../src/workflow/webhookDelivery.js';
+import { createWebhookService } from '../src/webhooks/webhookService.js';
+import { createTargetPolicy, parseNetworks } from '../src/webhooks/webhookTargets.js';
+import { createWebhookDispatcher } from '../src/webhooks/webhookDelivery.js';
 import { migrate } from '../src/storage/db/migrate.js';
 import { freshDatabase } from '../test/support/databases.js';
 import type { Database } from '../src/storage/db/database.js';
-import type { RequestContext } from '../src/workflow/requestContext.js';
-import { createAuditTrail, type AuditTrail } from '../src/workflow/auditTrail.js';
+import type { RequestContext } from '../src/domain/requestContext.js';
+import { createAuditTrail, type AuditTrail } from '../src/audit/auditTrail.js';
 
 export async function benchWorkflow(opts: { events?: number; concurrency?: number } = {}): Promise<Record<string, unknown>> {
   const total = opts.events ?? 2000;

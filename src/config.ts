@@ -81,6 +81,7 @@ const schema = z
     RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     RATE_LIMIT_PKI_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
     TSA_PUBLIC: bool.default(false),
+    PKI_RECHECK_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
     S3_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     WEBHOOK_ALLOWED_NETWORKS: z
@@ -187,6 +188,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** POST /pki/tsa without an API key (budgeted per client address instead). */
   tsaPublic: boolean;
+  /** How soon a rotation or revocation made on another instance takes effect here. */
+  pkiRecheckMs: number;
   /** Server-side statement_timeout (and a slightly longer client-side query timeout); 0 = none. */
   dbStatementTimeoutMs: number;
   s3TimeoutMs: number;
@@ -273,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pkiIpPerMinute: e.RATE_LIMIT_PKI_IP_PER_MINUTE,
     },
     tsaPublic: e.TSA_PUBLIC,
+    pkiRecheckMs: e.PKI_RECHECK_MS,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     s3TimeoutMs: e.S3_TIMEOUT_MS,
     webhookAllowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,

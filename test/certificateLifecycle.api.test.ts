@@ -43,7 +43,8 @@ let b: TestService;
 let orgKeys: Record<'workflow' | 'utility' | 'auditor', string>;
 let example: Record<string, unknown>;
 
-const ENV = { NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0', RATE_LIMIT_PKI_IP_PER_MINUTE: '0', TRUST_ANCHORS: path.join(external, 'ca.pem') };
+// Another instance notices a rotation or revocation within PKI_RECHECK_MS (2 s by default).
+const ENV = { PKI_RECHECK_MS: '100', NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0', RATE_LIMIT_PKI_IP_PER_MINUTE: '0', TRUST_ANCHORS: path.join(external, 'ca.pem') };
 const serialOf = async (kind: string, organisationId?: string) =>
   (
     await a.database.db.query<{ serial: string }>(

@@ -9,7 +9,7 @@ import { WEBHOOK_EVENT_TYPES } from '../src/audit/auditTrail.js';
 
 // 32 in flight is what makes the races; more journeys than a few rounds of that add time, not
 // interleavings (volume is npm run bench:load's job). Embedded PGlite runs one statement at a time: fewer.
-const JOURNEYS = process.env.DATABASE_URL ? 64 : 48;
+const JOURNEYS = process.env.DATABASE_URL ? 48 : 40;
 const IN_FLIGHT = 32;
 const ENV = {
   NODE_ENV: 'development',

@@ -102,6 +102,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     db,
     importDir: config.pkiImportDir,
     importPassword: config.pkiImportPassword,
+    identityRecheckMs: config.pkiRecheckMs,
     warn: (message) => log.warn(message),
   });
   warmUpGlyphs();

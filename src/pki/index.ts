@@ -112,6 +112,8 @@ export interface LoadPkiOptions {
   importPassword?: string;
   /** Override certs/profiles.json (tests). */
   profilesPath?: string;
+  /** PKI_RECHECK_MS: how often each identity's key label and certificate status are read again (default 2 s). */
+  identityRecheckMs?: number;
   /** Problems an operator must fix that do not stop the service (a missing or stale imported root CRL). */
   warn?: (message: string) => void;
 }
@@ -258,7 +260,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
 
   const eventFactory = new CertificateFactory(profiles.profiles.event, issuing, urls, profiles.eventPolicy ? [profiles.eventPolicy] : []);
   const issuingSubject = nameToString(issuing.cert.subject);
-  const liveDeps = { db: opts.db, state };
+  const liveDeps = { db: opts.db, state, recheckMs: opts.identityRecheckMs };
   // The token carries the TSA's path short of the root, so a validator with only the root can build it.
   const tsaLive = new LiveIdentity('tsa', ids.tsa, (m) => new TimeStampAuthority({ der: m.der, key: m.key, chain: m.chain.filter((der) => !isSelfSigned(der)) }, profiles.tsaPolicy), liveDeps);
   const ocspLive = new LiveIdentity('ocsp', ids.ocsp, (m) => new OcspResponder(issuing, { der: m.der, key: m.key }, store), liveDeps);
@@ -414,7 +416,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
       const revokedAt = await store.revoke(serial, reason as RevocationReason);
       issuingCrl.invalidate();
       rootCrl.invalidate?.();
-      // Out of use here at once; other instances see it within IDENTITY_RECHECK_MS.
+      // Out of use here at once; other instances see it within PKI_RECHECK_MS.
       for (const live of [tsaLive, ocspLive, orgLive]) live.invalidate();
       for (const p of organisations.values()) void p.then((l) => l.invalidate(), () => undefined);
       return { serial, revokedAt };

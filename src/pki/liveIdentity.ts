@@ -4,7 +4,7 @@ import { normaliseSerialHex } from './der.js';
 import { PkiError } from './errors.js';
 import type { PkiState, ServiceRole, StoredMaterial } from './pkiState.js';
 
-/** How stale another instance's rotation or revocation may be here; this instance's own take effect at once. */
+/** Default of PKI_RECHECK_MS: how stale another instance's rotation or revocation may be here; this instance's own take effect at once. */
 export const IDENTITY_RECHECK_MS = 2_000;
 
 /**
@@ -27,7 +27,7 @@ export class LiveIdentity<T> {
     readonly role: ServiceRole,
     material: StoredMaterial,
     private readonly build: (m: StoredMaterial) => T,
-    private readonly deps: { db: Queryable; state: PkiState; now?: () => number },
+    private readonly deps: { db: Queryable; state: PkiState; now?: () => number; recheckMs?: number },
   ) {
     this.material = material;
     this.built = build(material);
@@ -43,7 +43,7 @@ export class LiveIdentity<T> {
   /** The identity to sign with now; throws certificate_unavailable when its certificate is revoked. */
   async use(): Promise<{ material: StoredMaterial; built: T; serial: string }> {
     const now = (this.deps.now ?? Date.now)();
-    if (now - this.checkedAt >= IDENTITY_RECHECK_MS) {
+    if (now - this.checkedAt >= (this.deps.recheckMs ?? IDENTITY_RECHECK_MS)) {
       this.checking ??= this.check(now).finally(() => (this.checking = undefined));
       await this.checking;
     }

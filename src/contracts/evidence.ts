@@ -76,7 +76,7 @@ export function createEvidenceService(deps: {
           events: events.map(eventView),
           chainValid: deps.audit.verify(events).valid,
           generatedAt: now(),
-          utility: { name: org.name, creditCode: org.creditCode },
+          utility: { name: org.name, creditCode: org.creditCode, sealNumber: org.sealNumber },
         },
         { identity: await deps.pki.organisationIdentityFor(org), timestamp: { timestamp: (d) => deps.pki.timestamp(d) } },
         deps.renderer,

@@ -51,7 +51,8 @@ export interface EvidenceInput {
   }[];
   chainValid: boolean;
   generatedAt: Date;
-  utility: { name: string; creditCode: string };
+  /** The organisation that makes and seals the report; its seal shows sealNumber (the credit code when absent). */
+  utility: { name: string; creditCode: string; sealNumber?: string };
 }
 
 export interface EvidenceSigner {
@@ -291,7 +292,7 @@ export async function createEvidenceReport(input: EvidenceInput, signer: Evidenc
     fieldName: EVIDENCE_SIGNATURE_FIELD,
     identity: signer.identity,
     timestamp: signer.timestamp,
-    appearance: { kind: 'seal', organisation: input.utility.name, sealNumber: input.utility.creditCode },
+    appearance: { kind: 'seal', organisation: input.utility.name, sealNumber: input.utility.sealNumber ?? input.utility.creditCode },
     reason: '存证报告签章',
     signingTime: input.generatedAt,
   });

@@ -57,7 +57,16 @@ async function benchDeliveries(db: Database, audit: AuditTrail, ctx: RequestCont
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     // The receiver is on loopback, which only an operator's WEBHOOK_ALLOWED_NETWORKS lets webhooks reach.
     const targets = createTargetPolicy(parseNetworks('127.0.0.1'));
-    await createWebhookService({ db, masterKey, targets }).create({ url, events: ['contract.created'] }, ctx);
+    // Webhooks and the events they hear belong to an organisation: the default one, with 50 contracts of its own.
+    await createWebhookService({ db, masterKey, targets }).create({ url, events: ['contract.created'] }, { ...ctx, organisationId: 'default' });
+    for (let c = 0; c < 50; c++) {
+      await db.query(
+        `INSERT INTO contracts (id, organisation_id, contract_number, template_id, template_version, template_sha256, reference, status, variables,
+           deadline_working_days, deadline, created_by)
+         VALUES ($1, 'default', $2, 'bench', 1, '-', 'bench', 'awaiting_signatures', '{}', 2, now() + interval '4 days', 'bench')`,
+        [`hook-${c}`, `BENCH-${c}`],
+      );
+    }
     for (let i = 0; i < events; i += 100) {
       await db.transaction(async (tx) => {
         for (let j = i; j < Math.min(events, i + 100); j++) {

@@ -18,7 +18,6 @@ export interface PersonalData {
   openVariables(contractId: string, stored: Record<string, unknown>): Record<string, unknown>;
   /** HMAC of the mobile number (digits only): equal numbers give equal indexes, nothing else can be read from it. */
   mobileIndex(mobile: string): string;
-  isSealed(value: unknown): boolean;
 }
 
 const SEALED_KEY = '$sealed';
@@ -51,7 +50,6 @@ export function createPersonalData(masterKey: Buffer): PersonalData {
       return sealed(v) ? (JSON.parse(box.open(v, `contract:${contractId}:variables`)) as Record<string, unknown>) : stored;
     },
     mobileIndex,
-    isSealed: sealed,
   };
 }
 

@@ -16,7 +16,7 @@ export interface ApiKeyDirectory {
 }
 
 /** How long a key read from the database is trusted without reading it again (a revocation on another instance takes this long). */
-export const API_KEY_CACHE_MS = 10_000;
+const API_KEY_CACHE_MS = 10_000;
 
 /**
  * API_KEYS (for the default organisation and the platform admin) from the configuration, and the keys

@@ -195,21 +195,19 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
       const known = await adoptedImport(kind, imp.der);
       return known ? { ...known, chain } : state.adopt(kind, imp.key, imp.der, chain, true);
     }
-    const expectedSubject = nameToString(buildName(subjectOf(kind)));
     const stored = await state.load(kind);
-    // An organisation certificate imported through the API stays until it is replaced or expires: it is not ours to re-issue.
-    if (stored?.imported && kind === 'organisation' && !expiresSoon(stored.der, Date.now(), 0)) return stored;
-    if (
-      stored &&
-      !stored.imported &&
-      issuedBy(stored.der, issuing) &&
-      !expiresSoon(stored.der) &&
-      nameToString(parseCertificate(stored.der).subject) === expectedSubject
-    ) {
-      return { ...stored, chain: defaultChain };
-    }
+    if (stillRight(stored, subjectOf(kind), kind === 'organisation')) return stored.imported ? stored : { ...stored, chain: defaultChain };
     const fresh = await state.issueNew(kind, (key) => new CertificateFactory(profiles.profiles[kind], issuing, urls).issue(subjectOf(kind), key.publicKey).der);
     return { ...fresh, chain: defaultChain };
+  }
+  /**
+   * Whether stored material may go on being used: an imported organisation certificate until it expires
+   * (it is not ours to re-issue), this CA's own while it has the expected subject and is not about to expire.
+   */
+  function stillRight(m: StoredMaterial | undefined, subject: ReturnType<typeof subjectOf>, keepImported: boolean): m is StoredMaterial {
+    if (!m) return false;
+    if (m.imported) return keepImported && !expiresSoon(m.der, Date.now(), 0);
+    return issuedBy(m.der, issuing) && !expiresSoon(m.der) && nameToString(parseCertificate(m.der).subject) === nameToString(buildName(subject));
   }
   /** Imported material already taken into the key store on an earlier start. */
   async function adoptedImport(role: ServiceRole, der: Buffer): Promise<StoredMaterial | undefined> {
@@ -292,11 +290,7 @@ export async function loadOrCreatePki(opts: LoadPkiOptions): Promise<Pki> {
     validateUtility(org);
     const role = `organisation:${org.id}` as const;
     const subject = subjectOf('organisation', { 'utility.name': org.name, 'utility.creditCode': org.creditCode });
-    const usable = (m: StoredMaterial | undefined): m is StoredMaterial =>
-      !!m &&
-      (m.imported
-        ? !expiresSoon(m.der, Date.now(), 0)
-        : !expiresSoon(m.der) && issuedBy(m.der, issuing) && nameToString(parseCertificate(m.der).subject) === nameToString(buildName(subject)));
+    const usable = (m: StoredMaterial | undefined): m is StoredMaterial => stillRight(m, subject, true);
     let material = await state.reload(role).then(() => state.load(role));
     if (!usable(material)) {
       material = await opts.db.withLock(PKI_LOCK, async () => {

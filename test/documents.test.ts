@@ -195,6 +195,39 @@ describe('document renderer', () => {
     if (!noPdftotext) expect(pdftotext(writePdf(bytes)).replace(/\s/g, '')).toContain(address.replace(/\s/g, ''));
   });
 
+  it('splits a meter row taller than a page across pages under its repeated header, every serial inside the body', async () => {
+    const base = waterInput();
+    const serialNumbers = Array.from({ length: 120 }, (_, i) => `SY2025M${String(i + 1).padStart(5, '0')}`);
+    const meters = [{ ...(base.variables.meters as Record<string, unknown>[])[0], count: 120, serialNumbers }];
+    const input = { ...base, variables: { ...base.variables, meters } };
+    const layout = renderer.layout(input);
+    const top = layout.pageHeight - 25 * (72 / 25.4);
+    const bottom = 25 * (72 / 25.4);
+    const serialPages = layout.pages.filter((p) => p.texts.some((t) => t.text.includes('SY2025M')));
+    expect(serialPages.length).toBeGreaterThanOrEqual(2);
+    for (const page of serialPages) {
+      // Each page the row continues on starts with the header row again, and every line stays in the body.
+      expect(page.texts.some((t) => t.text === '水表编号')).toBe(true);
+      for (const t of page.texts.filter((x) => x.text.includes('SY2025M'))) {
+        expect(t.y).toBeGreaterThan(bottom);
+        expect(t.y).toBeLessThan(top);
+      }
+      for (const r of page.rules) expect(Math.min(r.y1, r.y2)).toBeGreaterThanOrEqual(bottom - 0.01);
+    }
+    if (noPdftotext) return;
+    const file = writePdf(await renderer.render(input));
+    const bbox = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
+    const words = [...bbox.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)]
+      .map((m) => ({ yMin: Number(m[2]), yMax: Number(m[4]), text: m[5] }));
+    for (const serial of serialNumbers) {
+      const word = words.find((w) => w.text.includes(serial));
+      expect(word, serial).toBeDefined();
+      // pdftotext measures from the top edge: inside the 25 mm margins, clear of the footer and its QR code.
+      expect(word!.yMin).toBeGreaterThan(25 * (72 / 25.4) - 1);
+      expect(word!.yMax).toBeLessThan(layout.pageHeight - 25 * (72 / 25.4) + 1);
+    }
+  });
+
   it('prints a verification QR code and link in every footer, inside the margins and clear of the body', async () => {
     const verifyUrl = 'https://esign.example-water.cn/verify?doc=0b8e4f2a-5c1d-4e7f-9a3b-2c6d8e0f1a2b';
     const input = { ...waterInput(), verifyUrl };

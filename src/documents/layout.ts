@@ -27,6 +27,7 @@ const BODY = { size: 10.5, leading: 19 };
 const TITLE = { size: 20, leading: 40 };
 const HEADING = { size: 11, leading: 21, spaceBefore: 6 };
 const CELL = { padX: 4, padY: 3, leading: 16 };
+const BODY_HEIGHT = PAGE.height - MARGIN.top - MARGIN.bottom;
 /** pdftotext reads gaps above ~0.1 em as spaces, so justification stays below that. */
 const MAX_JUSTIFY_SPACING = 0.08;
 
@@ -37,8 +38,11 @@ interface FlowItem {
   keepWithNext: number;
   /** Drawn first when this item opens a page (table header rows). */
   repeatHeader?: FlowItem;
-  /** `top` is the distance from the top edge of the page. */
-  draw(page: PageLayout, top: number): void;
+  /**
+   * `top` is the distance from the top edge of the page; `edges` says whether the item is the first
+   * or last on its page (a table row split over a page break closes and reopens its frame there).
+   */
+  draw(page: PageLayout, top: number, edges: { opensPage: boolean; closesPage: boolean }): void;
 }
 
 type Advance = (cp: number) => number;
@@ -142,25 +146,50 @@ class FlowBuilder {
     });
   }
 
-  private tableRow(cells: string[], colX: number[], colW: number[], styleOf: (col: number) => FontStyle): FlowItem {
-    const broken = cells.map((c, i) => breakLines(c, this.measure(styleOf(i), BODY.size), { width: colW[i] - 2 * CELL.padX }));
-    const height = Math.max(...broken.map((b) => b.length)) * CELL.leading + 2 * CELL.padY;
+  private rowCells(cells: string[], colW: number[], styleOf: (col: number) => FontStyle): BrokenLine[][] {
+    return cells.map((c, i) => breakLines(c, this.measure(styleOf(i), BODY.size), { width: colW[i] - 2 * CELL.padX }));
+  }
+
+  /**
+   * One band of a table row: lines [from, to) of every cell. A row is one band unless it is taller than
+   * a page; then it is a band per line, so it continues on the next page under the repeated header
+   * instead of running over the footer.
+   */
+  private rowBand(broken: BrokenLine[][], from: number, to: number, colX: number[], colW: number[], styleOf: (col: number) => FontStyle): FlowItem {
+    const first = from === 0;
+    const last = to >= Math.max(...broken.map((b) => b.length));
+    const padTop = first ? CELL.padY : 0;
+    const height = (to - from) * CELL.leading + padTop + (last ? CELL.padY : 0);
     const right = this.left + this.width;
     return {
       height, spaceBefore: 0, keepWithNext: 0,
-      draw: (page, top) => {
+      draw: (page, top, edges) => {
         const yTop = PAGE.height - top;
         const yBottom = yTop - height;
-        page.rules.push({ x1: this.left, y1: yTop, x2: right, y2: yTop }, { x1: this.left, y1: yBottom, x2: right, y2: yBottom });
+        if (first || edges.opensPage) page.rules.push({ x1: this.left, y1: yTop, x2: right, y2: yTop });
+        if (last || edges.closesPage) page.rules.push({ x1: this.left, y1: yBottom, x2: right, y2: yBottom });
         for (const x of [...colX, right]) page.rules.push({ x1: x, y1: yTop, x2: x, y2: yBottom });
         broken.forEach((lines, col) => {
-          lines.forEach((line, i) => {
-            const y = baseline(top + CELL.padY + i * CELL.leading, CELL.leading, BODY.size);
+          lines.slice(from, to).forEach((line, i) => {
+            const y = baseline(top + padTop + i * CELL.leading, CELL.leading, BODY.size);
             page.texts.push(placeLine(line, colX[col] + CELL.padX, colW[col] - 2 * CELL.padX, false, styleOf(col), BODY.size, y));
           });
         });
       },
     };
+  }
+
+  private tableRow(cells: string[], colX: number[], colW: number[], styleOf: (col: number) => FontStyle): FlowItem {
+    const broken = this.rowCells(cells, colW, styleOf);
+    return this.rowBand(broken, 0, Math.max(...broken.map((b) => b.length)), colX, colW, styleOf);
+  }
+
+  /** The row's bands: one when it fits on a page below the header, else one per line. */
+  private tableRowBands(cells: string[], colX: number[], colW: number[], styleOf: (col: number) => FontStyle, headerHeight: number): FlowItem[] {
+    const broken = this.rowCells(cells, colW, styleOf);
+    const lines = Math.max(...broken.map((b) => b.length));
+    if (lines * CELL.leading + 2 * CELL.padY <= BODY_HEIGHT - headerHeight) return [this.rowBand(broken, 0, lines, colX, colW, styleOf)];
+    return Array.from({ length: lines }, (_, i) => this.rowBand(broken, i, i + 1, colX, colW, styleOf));
   }
 
   table(block: Extract<ResolvedBlock, { kind: 'table' }>): void {
@@ -169,9 +198,11 @@ class FlowBuilder {
     const colX = colW.map((_, i) => this.left + colW.slice(0, i).reduce((a, b) => a + b, 0));
     const header = block.header ? this.tableRow(block.header, colX, colW, () => 'bold') : undefined;
     if (header) this.items.push({ ...header, spaceBefore: 4, keepWithNext: 1 });
+    const styleOf = (col: number): FontStyle => (block.labelColumn && col === 0 ? 'bold' : 'regular');
     block.rows.forEach((row, i) => {
-      const item = this.tableRow(row, colX, colW, (col) => (block.labelColumn && col === 0 ? 'bold' : 'regular'));
-      this.items.push({ ...item, spaceBefore: !header && i === 0 ? 4 : 0, repeatHeader: header });
+      this.tableRowBands(row, colX, colW, styleOf, header?.height ?? 0).forEach((band, b) => {
+        this.items.push({ ...band, spaceBefore: !header && i === 0 && b === 0 ? 4 : 0, repeatHeader: header });
+      });
     });
     this.items.push({ height: 6, spaceBefore: 0, keepWithNext: 0, draw: () => undefined });
   }
@@ -223,25 +254,34 @@ class FlowBuilder {
 }
 
 function paginate(items: FlowItem[]): PageLayout[] {
-  const newPage = (): PageLayout => ({ texts: [], rules: [], fields: [], fills: [] });
-  const pages = [newPage()];
+  // Places every item first, then draws, so an item knows whether it is the last on its page.
+  const placed: { item: FlowItem; page: number; top: number; opensPage: boolean }[] = [];
   const limit = PAGE.height - MARGIN.bottom;
+  let page = 0;
   let cursor = MARGIN.top;
   items.forEach((item, i) => {
     let need = item.spaceBefore + item.height;
     for (let k = 1; k <= item.keepWithNext && i + k < items.length; k++) need += items[i + k].spaceBefore + items[i + k].height;
+    let opensPage = cursor === MARGIN.top;
     if (cursor + need > limit && cursor > MARGIN.top) {
-      pages.push(newPage());
+      page += 1;
       cursor = MARGIN.top;
+      opensPage = true;
       if (item.repeatHeader) {
-        item.repeatHeader.draw(pages[pages.length - 1], cursor);
+        placed.push({ item: item.repeatHeader, page, top: cursor, opensPage: true });
         cursor += item.repeatHeader.height;
+        opensPage = false;
       }
     } else if (cursor > MARGIN.top) {
       cursor += item.spaceBefore;
     }
-    item.draw(pages[pages.length - 1], cursor);
+    placed.push({ item, page, top: cursor, opensPage });
     cursor += item.height;
+  });
+  const pages: PageLayout[] = Array.from({ length: page + 1 }, () => ({ texts: [], rules: [], fields: [], fills: [] }));
+  placed.forEach((p, i) => {
+    const closesPage = i + 1 < placed.length && placed[i + 1].page !== p.page;
+    p.item.draw(pages[p.page], p.top, { opensPage: p.opensPage, closesPage });
   });
   return pages;
 }

@@ -77,7 +77,7 @@ describe.each(['folder', 's3'] as const)('contracts API with %s object store', (
     const c = await res.json();
     expect(c).toMatchObject({
       templateId: 'water-supply-contract',
-      templateVersion: 1,
+      templateVersion: 2,
       reference: `APP-${objectStore}-1`,
       status: 'awaiting_signatures',
       document: { version: 1 },

@@ -36,10 +36,10 @@ const as = (key: string, method: string, route: string, body?: unknown) =>
 async function templatesWithOwnVersion(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'esign-templates-'));
   await cp('templates', dir, { recursive: true });
-  const own = path.join(dir, ZHONGFA.id, 'water-supply-contract', 'v2');
+  const own = path.join(dir, ZHONGFA.id, 'water-supply-contract', 'v9');
   await cp(path.join('templates', 'water-supply-contract', 'v1'), own, { recursive: true });
   const meta = JSON.parse(await readFile(path.join(own, 'template.json'), 'utf8'));
-  await writeFile(path.join(own, 'template.json'), JSON.stringify({ ...meta, version: 2, title: '供用水合同（三亚中法供水）' }));
+  await writeFile(path.join(own, 'template.json'), JSON.stringify({ ...meta, version: 9, title: '供用水合同（三亚中法供水）' }));
   return dir;
 }
 
@@ -181,13 +181,13 @@ describe('each organisation sees and seals only its own contracts', () => {
 
   it('uses its own template versions in place of the shared ones, and nobody else sees them', async () => {
     const latest = async (key: string) => (await (await as(key, 'GET', '/api/v1/templates/water-supply-contract')).json()) as { version: number; title: string };
-    expect(await latest(keys.workflow)).toMatchObject({ version: 2, title: '供用水合同（三亚中法供水）' });
-    expect(await latest(TEST_KEYS.workflow)).toMatchObject({ version: 1, title: '供用水合同' });
+    expect(await latest(keys.workflow)).toMatchObject({ version: 9, title: '供用水合同（三亚中法供水）' });
+    expect(await latest(TEST_KEYS.workflow)).toMatchObject({ version: 2, title: '供用水合同' });
     const listed = (await (await svc.call('workflow', 'GET', '/api/v1/templates')).json()).items.map((t: any) => `${t.id}@${t.version}`);
-    expect(listed).not.toContain('water-supply-contract@2');
-    expect((await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract?version=2')).status).toBe(404);
+    expect(listed).not.toContain('water-supply-contract@9');
+    expect((await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract?version=9')).status).toBe(404);
     const made = async (id: string, key: string) => (await (await as(key, 'GET', `/api/v1/contracts/${id}`)).json()).templateVersion;
-    expect([await made(theirs, keys.auditor), await made(ours, TEST_KEYS.auditor)]).toEqual([2, 1]);
+    expect([await made(theirs, keys.auditor), await made(ours, TEST_KEYS.auditor)]).toEqual([9, 2]);
   });
 
   it('lists never mix, statistics count their own, and the platform admin reads no contract', async () => {

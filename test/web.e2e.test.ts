@@ -132,12 +132,32 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(headers['x-content-type-options']).toBe('nosniff');
 
     await poll(() => page.locator('h1').innerText()).toBe('供用水合同');
-    expect(await page.locator('.terms').innerText()).toContain('居民生活用水');
+    expect(await page.locator('#status h2').innerText()).toBe('请您签署');
+    expect(await page.locator('.terms').first().innerText()).toContain('居民生活用水');
+    // What costs money or rights, each from its clause and linked to it.
+    const keyTerms = await page.locator('.key-terms').innerText();
+    for (const label of ['交费期限', '逾期违约金', '欠费停水', '停水补偿', '维护分界', '争议解决', '自动续期']) expect(keyTerms).toContain(label);
+    const link = page.locator('.key-terms a', { hasText: '第 3.4 条' });
+    expect(await link.getAttribute('href')).toBe('#clause-3-4');
+    expect(await page.locator('#clause-3-4').innerText()).toContain('日内交清水费');
+    // The contract reads as text on the phone: body text at least 15 px, headings as headings, no sideways scrolling.
+    const clauseSize = () => page.$eval('#clause-3-4', (e) => parseFloat(getComputedStyle(e).fontSize));
+    expect(await clauseSize()).toBeGreaterThanOrEqual(15);
+    expect(await page.locator('#contract-text h4').count()).toBeGreaterThan(5);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    const before = await clauseSize();
+    await page.click('#text-larger');
+    expect(await clauseSize()).toBeGreaterThan(before);
+    // Consent opens only once the end of the text was on screen.
+    expect(await page.locator('#consent').isDisabled()).toBe(true);
+    await shot(page, 'sign-before-390');
+    await page.locator('#doc-end').scrollIntoViewIfNeeded();
+    await poll(() => page.locator('#consent').isDisabled()).toBe(false);
+    // The PDF is one tap away and is the same contract.
+    await page.click('#show-pdf');
     expect(await inkedPixels(page)).toBeGreaterThan(2000);
     expect(await page.locator('#pdf canvas').count()).toBeGreaterThan(1);
-    // The canvas fits the phone: no horizontal scrolling.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
-    await shot(page, 'sign-before-390');
 
     await page.click('#otp-btn');
     await poll(() => page.locator('#otp-hint').innerText()).toContain('138****3210');
@@ -155,10 +175,12 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
 
     await page.fill('#otp', code);
     await page.click('#sign-btn');
-    await poll(() => page.locator('#result h2').innerText()).toBe('签署成功');
-    await poll(() => page.locator('#next-step').innerText()).toContain('等待供水企业盖章');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('result');
-    await page.waitForSelector('#pdf[aria-busy="false"] canvas');
+    // The outcome is at the top of the page: what happened, who acts next (named), the download.
+    await poll(() => page.locator('#status h2').innerText()).toBe('签署成功');
+    const utilityName = (await (await svc.call(null, 'GET', `/api/v1/signing/${applicant.signingUrl.split('/').pop()}`)).json()).utility.name;
+    await poll(() => page.locator('#next-step').innerText()).toContain(`等待${utilityName}盖章，盖章后合同生效`);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('status');
+    expect(await page.locator('#sign-form').count()).toBe(0);
     await shot(page, 'sign-after-390');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-signed')]);
@@ -168,6 +190,31 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(report.verdict).toBe('valid');
     expect(report.signatures).toHaveLength(1);
     expect(report.registered.matched).toBe(true);
+  });
+
+  it('reads a version-1 contract as text too, and shows the PDF itself when the text cannot be proved to match it', async () => {
+    const v1 = await createContract({ templateVersion: 1 });
+    const page = await openPage(PHONE);
+    await page.goto(v1.signers[0].signingUrl);
+    expect(await page.locator('#contract-text .clause').count()).toBeGreaterThan(20);
+    // A contract whose template folder no longer hashes as it did at generation: the text is not offered.
+    const other = await createContract();
+    await svc.service.db.query(`UPDATE contracts SET template_sha256 = $2 WHERE id = $1`, [other.id, 'f'.repeat(64)]);
+    await page.goto(other.signers[0].signingUrl);
+    expect(await page.locator('#contract-text').count()).toBe(0);
+    expect(await page.locator('#consent').isDisabled()).toBe(true);
+    expect(await inkedPixels(page)).toBeGreaterThan(2000);
+    // Every page drawn: the reader saw the whole contract, so consent opens.
+    await poll(() => page.locator('#consent').isDisabled()).toBe(false);
+    // A preview that fails blocks signing instead of leaving it open.
+    const third = await createContract();
+    await svc.service.db.query(`UPDATE contracts SET template_sha256 = $2 WHERE id = $1`, [third.id, 'f'.repeat(64)]);
+    await page.route('**/api/v1/signing/*/document', (route) => route.fulfill({ status: 503, body: '' }));
+    await page.goto(third.signers[0].signingUrl);
+    await poll(() => page.locator('#pdf-status').innerText()).toContain('加载失败');
+    expect(await page.locator('#sign-btn').isDisabled()).toBe(true);
+    expect(await page.locator('#consent').isDisabled()).toBe(true);
+    await poll(() => page.locator('#msg').innerText()).toContain('暂时不能签署');
   });
 
   it('the utility countersigns and the track page shows the contract completed', async () => {
@@ -188,7 +235,8 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
       expect(steps.filter((s) => s === 'signed')).toHaveLength(2);
       expect(steps.at(-1)).toBe('completed');
       const text = await page.locator('main').innerText();
-      expect(text).toContain('供水企业已盖章签署');
+      expect(text).toMatch(/供水[^\n]*已盖章签署/);
+      expect(text).not.toContain('去签署');
       expect(text).not.toContain('460200198803152423');
       await shot(page, name);
     }
@@ -196,8 +244,9 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     // Coming back to the link later shows the outcome instead of the form.
     const again = await openPage(PHONE);
     await again.goto(contract.signers[0].signingUrl);
-    await poll(() => again.locator('#result h2').innerText()).toBe('签署成功');
+    await poll(() => again.locator('#status h2').innerText()).toBe('合同已生效');
     expect(await again.locator('#next-step').innerText()).toContain('合同已生效');
+    expect(await again.locator('#download-signed').count()).toBe(1);
     expect(await again.locator('#sign-form').count()).toBe(0);
 
     const progress = await (await svc.call(null, 'GET', `/api/v1/signing/${token}/progress`)).json();
@@ -210,7 +259,9 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     const c = await createContract();
     const page = await openPage(DESKTOP);
     await page.goto(c.signers[0].signingUrl);
-    expect(await inkedPixels(page)).toBeGreaterThan(2000);
+    await page.locator('#doc-end').scrollIntoViewIfNeeded();
+    await poll(() => page.locator('#consent').isDisabled()).toBe(false);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'sign-before-1280');
     const order: string[] = [];
     for (let i = 0; i < 30; i++) {
@@ -307,7 +358,7 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     const asked = new Set<string>();
     page.on('request', (r) => asked.add(new URL(r.url()).host));
     await page.goto(`${svc.url}/sign/${token}`);
-    await poll(() => page.locator('#result h2').innerText()).toBe('签署成功');
+    await poll(() => page.locator('#status h2').innerText()).toBe('合同已生效');
     await page.goto(`${svc.url}/track/${token}`);
     await poll(() => page.locator('#contract-status').getAttribute('data-status')).toBe('completed');
     await page.goto(`${svc.url}/verify?doc=${contract.id}`);

@@ -11,6 +11,7 @@ import { createFolderStore } from '../storage/objects/folderStore.js';
 import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../contracts/contractService.js';
+import { createContractText } from '../contracts/contractText.js';
 import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
 import { createEvidenceService } from '../contracts/evidence.js';
 import { createAuditTrail } from '../audit/auditTrail.js';
@@ -162,6 +163,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     log,
     location: config.contractPlace,
     organisations,
+    contractText: createContractText({ templates, renderer, organisations, personalData, place: config.contractPlace, publicUrl: config.publicUrl }),
     exposeCodes: config.env === 'development' && !config.smsWebhookUrl,
     policy: overrides.signingPolicy,
     clock: overrides.clock,

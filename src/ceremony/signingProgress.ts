@@ -16,7 +16,13 @@ export interface ProgressStep {
 }
 
 export interface SigningProgress {
-  contract: { contractNumber: string; title: string; status: string; createdAt: string; completedAt: string | null; closedAt: string | null };
+  contract: {
+    contractNumber: string; title: string; status: string; createdAt: string; completedAt: string | null; closedAt: string | null;
+    /** The utility's reason when it voided the contract; a party's decline reason stays theirs. */
+    voidReason: string | null;
+  };
+  /** Who to call: the organisation the contract is made for. */
+  utility: { name: string; phone: string };
   deadline: { at: string; workingDays: number; workingDaysElapsed: number; sla: Sla };
   you: { role: string; label: string; status: string };
   parties: { order: number; role: string; label: string; kind: string; status: string; you: boolean; signedAt: string | null; declinedAt: string | null }[];
@@ -50,6 +56,7 @@ export function signingProgress(
   events: EventRow[],
   selfId: string,
   documentUrl: string,
+  utility: { name: string; phone: string },
 ): SigningProgress {
   const byId = new Map(contract.signers.map((s) => [s.id, s]));
   const seenViews = new Set<string>();
@@ -81,7 +88,9 @@ export function signingProgress(
       createdAt: contract.createdAt,
       completedAt: contract.completedAt,
       closedAt: contract.closedAt,
+      voidReason: contract.status === 'voided' ? contract.closeReason : null,
     },
+    utility,
     deadline: { at: contract.deadline, workingDays: contract.deadlineWorkingDays, workingDaysElapsed: contract.workingDaysElapsed, sla: contract.sla },
     you: { role: self.role, label: self.label, status: self.status },
     parties: contract.signers.map((s) => ({

@@ -16,6 +16,7 @@ import { maskMobile } from '../contracts/signerIdentity.js';
 import { type AuditTrail } from '../audit/auditTrail.js';
 import { contractSourcesOf, isOpen, signerSourcesOf } from '../contracts/lifecycle.js';
 import { ALL_ORGANISATIONS, scopeOfContext, type RequestContext } from '../domain/requestContext.js';
+import type { ContractTextService } from '../contracts/contractText.js';
 import type { Organisation } from '../organisations/organisationService.js';
 import type { PersonalData } from '../domain/personalData.js';
 import type { Queryable } from '../storage/db/database.js';
@@ -51,6 +52,8 @@ export interface SigningServiceDeps {
   location: string;
   /** Whose seal a contract gets: the organisation it was made for (its name on the arc, its seal number). */
   organisations: { current(id: string): Promise<Organisation> };
+  /** The contract's text for reading on a screen, checked against the generated PDF. */
+  contractText: ContractTextService;
   /** Development only: return the one-time code in the response when no SMS gateway is configured. */
   exposeCodes: boolean;
   policy?: SigningPolicy;
@@ -309,7 +312,8 @@ export function createSigningService(deps: SigningServiceDeps) {
     autoSignIfDue,
     retryAutoSigns,
 
-    async view(ctx: RequestContext, token: string) {
+    /** `text`: also the contract's text for the reflowed reading (the signing page asks; the JSON API does not). */
+    async view(ctx: RequestContext, token: string, opts: { text?: boolean } = {}) {
       const found = await byToken(token);
       const { contract } = found;
       let { signer } = found;
@@ -327,7 +331,13 @@ export function createSigningService(deps: SigningServiceDeps) {
       const template = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id);
       const all = c.signers;
       const waitingFor = all.find((s) => s.order < signer.position && s.status !== 'signed');
+      const [org, text] = await Promise.all([
+        deps.organisations.current(contract.organisation_id),
+        opts.text ? deps.contractText.of(contract, c.versions[0].sha256) : Promise.resolve(undefined),
+      ]);
       return {
+        utility: { name: org.name, phone: org.phone },
+        ...(text !== undefined ? { text } : {}),
         contract: {
           id: contract.id,
           contractNumber: contract.contract_number,
@@ -360,9 +370,11 @@ export function createSigningService(deps: SigningServiceDeps) {
     /** Read-only: following the progress is not viewing the contract, so nothing is recorded. */
     async progress(token: string): Promise<SigningProgress> {
       const { signer, contract } = await byToken(token);
-      const [view, events] = await Promise.all([deps.contracts.viewOf(contract), eventRepository.chain(db, contract.id)]);
+      const [view, events, org] = await Promise.all([
+        deps.contracts.viewOf(contract), eventRepository.chain(db, contract.id), deps.organisations.current(contract.organisation_id),
+      ]);
       const title = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id)?.title ?? contract.template_id;
-      return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`);
+      return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`, { name: org.name, phone: org.phone });
     },
 
     async document(ctx: RequestContext, token: string) {

@@ -9,6 +9,7 @@ import { DomainError } from '../domain/errors.js';
 import { contractView, type ContractView } from './contractView.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../domain/idempotency.js';
 import { signerIdentity } from './signerIdentity.js';
+import { generationInput, partyOf } from './contractText.js';
 import type { SigningLinks } from './signingLinks.js';
 import { ALL_ORGANISATIONS, scopeOfContext, visibleIn, type RequestContext, type Scope } from '../domain/requestContext.js';
 import { eventView, type AuditTrail } from '../audit/auditTrail.js';
@@ -120,17 +121,9 @@ export function createContractService(deps: ContractServiceDeps) {
     return template;
   }
 
-  /**
-   * The contract id, not the document hash, goes into the footer link: a document cannot contain its own
-   * hash, and the id is known before generation, so no page changes once it is signed.
-   */
-  const verifyUrlOf = (id: string) => (deps.publicUrl ? `${deps.publicUrl.replace(/\/+$/, '')}/verify?doc=${id}` : undefined);
-
   async function render(template: Template, variables: Record<string, unknown>, contractNumber: string, issuedAt: Date, id: string, utility: Party) {
     try {
-      return await renderer.render({
-        template, variables, contractNumber, issuedAt, utility, place: deps.place, verifyUrl: verifyUrlOf(id),
-      });
+      return await renderer.render(generationInput({ template, variables, contractNumber, issuedAt, utility, place: deps.place, id, publicUrl: deps.publicUrl }));
     } catch (err) {
       if (err instanceof UnsupportedCharacterError) {
         throw new DomainError(
@@ -259,7 +252,7 @@ export function createContractService(deps: ContractServiceDeps) {
       }
 
       const org = await deps.organisations.current(organisationId);
-      const utility: Party = { name: org.name, creditCode: org.creditCode, address: org.address, phone: org.phone };
+      const utility = partyOf(org);
       const createdAt = now();
       const seq = await contractRepository.nextContractSequence(db);
       // The year as printed on the contract, in China time whatever the server's time zone.

@@ -90,7 +90,10 @@ function resolveBlock(block: BlockDef, context: Record<string, unknown>, def: Do
         const c = typeof clause === 'string' ? { text: clause } : clause;
         if (!holds(c.when, context)) continue;
         clauseNo += 1;
-        out.push({ kind: 'clause', number: `${articleNo.n}.${clauseNo}`, text: fill(c.text) });
+        out.push({
+          kind: 'clause', number: `${articleNo.n}.${clauseNo}`, text: fill(c.text),
+          ...(c.term ? { term: c.term } : {}), ...(c.termNote ? { termNote: c.termNote } : {}),
+        });
       }
       return;
     }

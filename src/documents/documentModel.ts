@@ -11,7 +11,13 @@ export interface Condition {
 
 export interface Conditional { when?: Condition }
 
-export interface ClauseDef extends Conditional { text: string }
+export interface ClauseDef extends Conditional {
+  text: string;
+  /** A key of `DocumentDef.keyTerms`: the clause is shown in the signing page's summary of what costs money or rights. */
+  term?: string;
+  /** A plain-words note beside the term in that summary (not part of the contract). */
+  termNote?: string;
+}
 
 export type BlockDef =
   | ({ type: 'title'; text: string } & Conditional)
@@ -42,6 +48,8 @@ export interface SignaturePartyDef {
 export interface DocumentDef {
   /** Value labels for `{{path | label:name}}`, e.g. enum codes to Chinese text. */
   labels?: Record<string, Record<string, string>>;
+  /** Key-term keys to their labels in the summary, in the order shown. */
+  keyTerms?: Record<string, string>;
   blocks: BlockDef[];
 }
 
@@ -50,7 +58,7 @@ export type ResolvedBlock =
   | { kind: 'title'; text: string }
   | { kind: 'paragraph'; text: string; indent: boolean; align: 'left' | 'right' | 'center'; bold: boolean }
   | { kind: 'heading'; text: string }
-  | { kind: 'clause'; number: string; text: string }
+  | { kind: 'clause'; number: string; text: string; term?: string; termNote?: string }
   | { kind: 'table'; widths: number[]; header?: string[]; rows: string[][]; labelColumn: boolean }
   | { kind: 'signatures'; parties: { role: string; caption: string; lines: string[]; field: { widthMm: number; heightMm: number } }[] }
   | { kind: 'spacer'; heightMm: number };

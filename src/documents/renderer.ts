@@ -34,6 +34,8 @@ export interface RenderInput {
 
 export interface DocumentRenderer {
   render(input: RenderInput): Promise<Uint8Array>;
+  /** The blocks the PDF is typeset from, for a reflowed reading of the same text. */
+  compose(input: RenderInput): ResolvedBlock[];
   /** Layout only, for callers that check geometry (and tests). */
   layout(input: RenderInput): DocumentLayout;
   /** Throws UnsupportedCharacterError naming every field the font cannot draw. */
@@ -119,6 +121,7 @@ export async function createDocumentRenderer(opts: { fontDir?: string } = {}): P
   const [regular, bold] = await Promise.all([loadFontFace(join(dir, FONT_FILES.regular)), loadFontFace(join(dir, FONT_FILES.bold))]);
   const fonts: LayoutFonts = { regular, bold };
   return {
+    compose: (input) => composeDocument(input.template.document, renderContext(input)),
     layout: (input) => layoutFor(input, fonts),
     checkCharacters: (input) => checkCharacters(input, [regular, bold]),
     async render(input) {

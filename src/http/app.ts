@@ -29,7 +29,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { organisationRoutes } from './routes/organisations.js';
 import type { OrganisationService } from '../organisations/organisationService.js';
 import type { WebhookService } from '../webhooks/webhookService.js';
-import { webRoutes } from '../web/routes.js';
+import { htmlNotFound, webRoutes } from '../web/routes.js';
 import type { Drain } from './drain.js';
 import type { RateLimits } from '../config.js';
 import { apiKeyRateLimit, clientRateLimit, signingRateLimit } from './rateLimit.js';
@@ -141,6 +141,7 @@ export function createApp(deps: AppDeps) {
   api.use('/organisations', organisationRoutes(deps.organisations));
   app.use('/api/v1', api);
 
+  app.use(htmlNotFound(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));
   return app;

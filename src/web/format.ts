@@ -22,8 +22,8 @@ export function chineseDate(isoDate: string | null | undefined): string {
 }
 
 export const CONTRACT_STATUS_TEXT: Record<string, string> = {
-  awaiting_signatures: '等待签署',
-  partially_signed: '部分签署',
+  awaiting_signatures: '待签署',
+  partially_signed: '签署中（已有一方签署）',
   completed: '已生效（各方均已签署）',
   declined: '已拒签',
   expired: '已过期',
@@ -31,9 +31,9 @@ export const CONTRACT_STATUS_TEXT: Record<string, string> = {
 };
 
 export const SIGNER_STATUS_TEXT: Record<string, string> = {
-  pending: '未开始',
-  notified: '已通知',
-  viewed: '已查看',
+  pending: '未轮到',
+  notified: '待签署',
+  viewed: '已查看，待签署',
   signed: '已签署',
   declined: '已拒签',
 };
@@ -45,6 +45,12 @@ export const SLA_TEXT: Record<string, { text: string; tone: 'ok' | 'warn' | 'bad
   met: { text: '已在时限内办结', tone: 'ok' },
   missed: { text: '未在时限内办结', tone: 'bad' },
 };
+
+/** A contract voided or declined stopped for a reason other than time: its deadline is not "missed". */
+export function slaText(status: string, sla: string): { text: string; tone: 'ok' | 'warn' | 'bad' | 'muted' } {
+  if (status === 'voided' || status === 'declined') return { text: '办理已终止', tone: 'muted' };
+  return SLA_TEXT[sla] ?? { text: sla, tone: 'warn' };
+}
 
 const METER_TYPE: Record<string, string> = { remote: '远传水表', mechanical: '机械水表', ic_card: 'IC 卡水表' };
 export const meterTypeText = (t: unknown) => METER_TYPE[String(t)] ?? String(t ?? '');

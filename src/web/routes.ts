@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ContractService } from '../contracts/contractService.js';
 import type { SigningService } from '../ceremony/signingService.js';
 import type { TemplateRegistry } from '../documents/index.js';
@@ -6,6 +6,7 @@ import type { VerificationService } from '../verify/verificationService.js';
 import { DomainError } from '../domain/errors.js';
 import { contextOf } from '../http/requestContext.js';
 import { ALL_ORGANISATIONS } from '../domain/requestContext.js';
+import { DEFAULT_ORGANISATION } from '../organisations/organisationService.js';
 import { verifyRoutes } from '../http/routes/verify.js';
 import { assetRoutes } from './assets.js';
 import { noStore, pageHeaders } from './headers.js';
@@ -20,14 +21,27 @@ export interface WebDeps {
   templates: TemplateRegistry;
   verification: VerificationService;
   verifyMaxBytes: number;
+  organisations: { current(id: string): Promise<{ name: string; phone: string }> };
 }
+
+/** The service's own customer-service line, for pages that know no contract. */
+const defaultContact = async (deps: Pick<WebDeps, 'organisations'>) => {
+  const org = await deps.organisations.current(DEFAULT_ORGANISATION);
+  return { name: org.name, phone: org.phone };
+};
+
+/**
+ * SMS apps glue the sentence's punctuation onto a link ("…/sign/abc。"): a token never ends in one, so
+ * the page redirects to the link without it instead of calling it invalid.
+ */
+const TRAILING = /[^\w-]+$/u;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A bad or expired link is a page in words with the right status, not the app and not JSON. */
-function sendError(res: Response, err: unknown): void {
+async function sendError(deps: WebDeps, res: Response, err: unknown): Promise<void> {
   if (err instanceof DomainError && (err.kind === 'not_found' || err.kind === 'gone')) {
-    res.status(err.kind === 'gone' ? 410 : 404).type('html').send(errorPage(err.code));
+    res.status(err.kind === 'gone' ? 410 : 404).type('html').send(errorPage(err.code, await defaultContact(deps)));
     return;
   }
   if (err instanceof DomainError && err.kind === 'unavailable') {
@@ -38,6 +52,21 @@ function sendError(res: Response, err: unknown): void {
   throw err;
 }
 
+/** Browsers asking for a page that does not exist get a page; API clients keep the JSON answer. */
+export function htmlNotFound(deps: Pick<WebDeps, 'organisations'>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api/') || !req.accepts('html') || req.accepts(['json', 'html']) === 'json') return next();
+    pageHeaders(req, res, () => undefined);
+    res.status(404).type('html').send(errorPage('not_found', await defaultContact(deps)));
+  };
+}
+
+function canonical(req: Request, res: Response, next: NextFunction) {
+  const token = String(req.params.token);
+  if (!TRAILING.test(token) || token.replace(TRAILING, '') === '') return next();
+  res.redirect(301, `${req.baseUrl}${req.path.split('/').slice(0, -1).join('/')}/${encodeURIComponent(token.replace(TRAILING, ''))}`);
+}
+
 const sendPage = (res: Response, markup: string) => res.type('html').send(markup);
 
 /** The pages people use: sign with the link, follow the progress, verify a file. */
@@ -45,23 +74,22 @@ export function webRoutes(deps: WebDeps): Router {
   const r = Router();
   r.use('/assets', assetRoutes());
 
-  r.get('/sign/:token', pageHeaders, noStore, async (req: Request, res: Response) => {
+  r.get('/sign/:token', pageHeaders, noStore, canonical, async (req: Request, res: Response) => {
     const token = String(req.params.token);
     try {
-      const view = await deps.signing.view(contextOf(req), token);
-      const progress = view.signer.status === 'signed' ? await deps.signing.progress(token) : undefined;
-      sendPage(res, signPage(token, view, progress?.next ?? null));
+      const view = await deps.signing.view(contextOf(req), token, { text: true });
+      sendPage(res, signPage(token, view, await deps.signing.progress(token)));
     } catch (err) {
-      sendError(res, err);
+      await sendError(deps, res, err);
     }
   });
 
-  r.get('/track/:token', pageHeaders, noStore, async (req: Request, res: Response) => {
+  r.get('/track/:token', pageHeaders, noStore, canonical, async (req: Request, res: Response) => {
     const token = String(req.params.token);
     try {
       sendPage(res, trackPage(token, await deps.signing.progress(token)));
     } catch (err) {
-      sendError(res, err);
+      await sendError(deps, res, err);
     }
   });
 

@@ -7,27 +7,86 @@ const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).po
 const api = `/api/v1/signing/${encodeURIComponent(token)}`;
 const $ = (id) => document.getElementById(id);
 
-async function showContract() {
+/** The consent box opens once the whole contract was shown: the end of the text, or every PDF page. */
+function readingDone() {
+  const consent = $('consent');
+  if (!consent || !consent.disabled) return;
+  consent.disabled = false;
+  const hint = $('consent-hint');
+  if (hint) hint.textContent = '您已阅读至合同末尾。';
+}
+
+function readingBlocked() {
+  const btn = $('sign-btn');
+  if (btn) btn.disabled = true;
+  const consent = $('consent');
+  if (consent) consent.disabled = true;
+  announce($('msg') || $('pdf-status'), '合同未能完整显示，暂时不能签署。请刷新页面重试，或点击“下载 PDF”阅读后联系客服。');
+}
+
+let pdfShown = false;
+async function showPdf({ forReading }) {
   const box = $('pdf');
-  const status = $('pdf-status');
+  if (pdfShown) return;
+  pdfShown = true;
+  box.hidden = false;
+  box.setAttribute('aria-busy', 'true');
   try {
     const res = await fetch(app.dataset.documentUrl, { cache: 'no-store' });
     if (!res.ok) throw new Error(String(res.status));
     const bytes = new Uint8Array(await res.arrayBuffer());
-    await renderPdf(box, bytes);
+    await renderPdf(box, bytes, { onProgress: (n, total) => { if (forReading && n === total) readingDone(); } });
     box.setAttribute('aria-busy', 'false');
   } catch {
+    pdfShown = false;
     box.setAttribute('aria-busy', 'false');
-    if (status && status.isConnected) status.textContent = '合同预览加载失败。您可以点击“下载 PDF”查看合同。';
-    else box.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: '合同预览加载失败。您可以点击“下载 PDF”查看合同。' }));
+    box.replaceChildren(el('p', { className: 'msg msg-bad', id: 'pdf-status', role: 'alert' }, '合同预览加载失败。您可以点击“下载 PDF”查看合同。'));
+    if (forReading) readingBlocked();
   }
 }
 
-function nextStepText(status, next) {
-  if (status === 'completed') return '各方均已签署，合同已生效。';
-  if (!next) return '等待处理。';
-  if (next.role === 'utility') return '等待供水企业盖章，盖章后合同生效。';
-  return `等待${next.label}签署。`;
+function setupReading() {
+  const text = $('contract-text');
+  if (!text) {
+    showPdf({ forReading: true });
+    return;
+  }
+  const sizes = [15, 17, 19, 22, 26];
+  let size = Math.max(0, sizes.indexOf(Number(localStorage.getItem('esign.textSize')) || 17));
+  const apply = () => {
+    text.style.setProperty('--doc-size', `${sizes[size]}px`);
+    $('text-smaller').disabled = size === 0;
+    $('text-larger').disabled = size === sizes.length - 1;
+    try { localStorage.setItem('esign.textSize', String(sizes[size])); } catch { /* private mode */ }
+  };
+  $('text-smaller').addEventListener('click', () => { size = Math.max(0, size - 1); apply(); });
+  $('text-larger').addEventListener('click', () => { size = Math.min(sizes.length - 1, size + 1); apply(); });
+  apply();
+  const toggle = $('show-pdf');
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') === 'true';
+    toggle.setAttribute('aria-expanded', String(!open));
+    toggle.textContent = open ? '查看原版 PDF' : '收起 PDF';
+    if (open) $('pdf').hidden = true;
+    else showPdf({ forReading: false }).then(() => $('pdf').scrollIntoView({ block: 'start' }));
+  });
+  const end = $('doc-end');
+  if (!('IntersectionObserver' in window)) return readingDone();
+  const seen = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) {
+      seen.disconnect();
+      readingDone();
+    }
+  });
+  seen.observe(end);
+}
+
+/** The sticky "去签署" bar gets out of the way once the signing form itself is on screen. */
+function setupActionBar() {
+  const bar = $('action-bar');
+  const act = $('act');
+  if (!bar || !act || !('IntersectionObserver' in window)) return;
+  new IntersectionObserver((entries) => { bar.hidden = entries.some((e) => e.isIntersecting); }).observe(act);
 }
 
 function el(tag, props = {}, ...children) {
@@ -45,32 +104,15 @@ function showResult(title, lines, links) {
     el('p', { className: 'row' }, ...links),
   );
   $('act').hidden = true;
+  if ($('action-bar')) $('action-bar').remove();
   result.hidden = false;
   result.focus();
 }
 
-async function onSigned() {
-  let progress = null;
-  try {
-    progress = await request('GET', `${api}/progress`);
-  } catch {
-    progress = null;
-  }
-  const you = progress && progress.parties.find((p) => p.you);
-  const number = app.dataset.contractNumber;
-  showResult(
-    '签署成功',
-    [
-      el('p', { className: 'ok-text' }, `您已完成电子签名${you && you.signedAt ? `（${chineseDateTime(you.signedAt)}）` : ''}。`),
-      el('p', {}, el('strong', {}, '下一步：'), el('span', { id: 'next-step' }, progress ? nextStepText(progress.contract.status, progress.next) : '等待处理。')),
-    ],
-    [
-      el('a', { className: 'button', id: 'download-signed', href: `${api}/document`, download: `${number}.pdf` }, '下载已签署的合同（PDF）'),
-      el('a', { className: 'button secondary', id: 'track-link', href: `/track/${encodeURIComponent(token)}` }, '查看办理进度'),
-    ],
-  );
-  // The preview now shows the signed revision, signature appearance included.
-  showContract();
+/** The page as the server now renders it tells the outcome first (status, download, next step). */
+function onSigned() {
+  sessionStorage.setItem('esign.justSigned', '1');
+  location.replace(location.pathname);
 }
 
 function setupCodeButton() {
@@ -172,7 +214,12 @@ function setupDecline() {
   });
 }
 
-showContract();
+if (sessionStorage.getItem('esign.justSigned')) {
+  sessionStorage.removeItem('esign.justSigned');
+  $('status').focus();
+}
+setupReading();
+setupActionBar();
 if ($('sign-form')) {
   setupCodeButton();
   setupSignForm();

@@ -27,3 +27,19 @@ export function chinaParts(at: Date): ChinaTimeParts {
 export const chinaDay = (at: Date) => new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
 
 export const pad2 = (n: number) => String(n).padStart(2, '0');
+
+export function chineseDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const t = chinaParts(new Date(iso));
+  return `${t.year}年${t.month}月${t.day}日 ${pad2(t.hour)}:${pad2(t.minute)}`;
+}
+
+/** A deadline falls at midnight: say "12月1日 24:00" (the last working day), not "12月2日 00:00". */
+export function chineseDeadline(iso: string): string {
+  const at = new Date(iso);
+  const t = chinaParts(at);
+  if (t.hour !== 0 || t.minute !== 0) return chineseDateTime(iso);
+  const day = chinaParts(new Date(at.getTime() - 86_400_000));
+  return `${day.year}年${day.month}月${day.day}日 24:00`;
+}
+

@@ -53,6 +53,9 @@ const POLICY: Record<string, Row> = {
   'POST /pki/tsa': { access: ANY_ROLE, reached: unsupportedMedia },
   'GET /sign/:token': { access: 'link' },
   'GET /track/:token': { access: 'link' },
+  // Without JavaScript a form posts to its page, which sends the browser back to it (303).
+  'POST /sign/:token': { access: 'link' },
+  'POST /track/:token': { access: 'link' },
   'GET /verify': { access: 'public', reached: { status: 200 } },
   'POST /verify/report': { access: 'public', reached: unsupportedMedia },
   'GET /api/v1/openapi.json': { access: 'public', reached: { status: 200 } },
@@ -61,7 +64,10 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/signing/:token/document': { access: 'link', code: 'signing_link_not_found' },
   'POST /api/v1/signing/:token/otp': { access: 'link', code: 'signing_link_not_found' },
   'POST /api/v1/signing/:token/sign': { access: 'link', code: 'signing_link_not_found', body: { otp: '123456', consent: true } },
-  'POST /api/v1/signing/:token/decline': { access: 'link', code: 'signing_link_not_found', body: { reason: '信息有误' } },
+  'POST /api/v1/signing/:token/decline': { access: 'link', code: 'signing_link_not_found', body: { reason: '信息有误', otp: '123456' } },
+  'POST /api/v1/signing/:token/correction': { access: 'link', code: 'signing_link_not_found', body: { reason: '姓名有误', otp: '123456' } },
+  'POST /api/v1/signing/:token/access/otp': { access: 'link', code: 'signing_link_not_found', body: {} },
+  'POST /api/v1/signing/:token/access': { access: 'link', code: 'signing_link_not_found', body: { otp: '123456' } },
   'POST /api/v1/verify': { access: ANY_ROLE, reached: unsupportedMedia },
   'GET /api/v1/templates': { access: ANY_ROLE, reached: { status: 200 } },
   'GET /api/v1/templates/:id': { access: ANY_ROLE, reached: notFound('template_not_found') },
@@ -124,7 +130,13 @@ const CALLERS: Caller[] = [
 ];
 
 function expected(row: Row, caller: Caller): Outcome {
-  if (row.access === 'link') return row.code ? { status: 404, code: row.code } : { status: 404 };
+  if (row.access === 'link') {
+    if (!row.code) return { status: 404 };
+    // The API's link routes need no key, but a key that comes along must be one: its holder is recorded.
+    if (caller.authorization && !caller.authorization.startsWith('Bearer ')) return { status: 401, code: 'missing_api_key' };
+    if (caller.authorization && !caller.role) return { status: 401, code: 'invalid_api_key' };
+    return { status: 404, code: row.code };
+  }
   const { access, reached } = row;
   if (access === 'public') return reached;
   if (!caller.authorization || !caller.authorization.startsWith('Bearer ')) return { status: 401, code: 'missing_api_key' };

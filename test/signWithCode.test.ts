@@ -107,7 +107,7 @@ describe('signing with the one-time code', () => {
     const events = await codeEvents(contractId);
     const challengeId = events[0].data.challengeId;
     expect(events.map((e) => [e.type, e.actor, e.data])).toEqual([
-      ['signer.code_sent', { type: 'signer', id: signerId }, { signerId, challengeId, to: expect.any(String) }],
+      ['signer.code_sent', { type: 'signer', id: signerId }, { signerId, challengeId, to: expect.any(String), purpose: 'act' }],
       ['signer.code_failed', { type: 'signer', id: signerId }, { signerId, challengeId, failures: 1 }],
       ['signer.code_failed', { type: 'signer', id: signerId }, { signerId, challengeId, failures: 2 }],
       ['signer.locked', { type: 'signer', id: signerId }, { signerId, challengeId, failures: 3 }],

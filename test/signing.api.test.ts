@@ -53,13 +53,90 @@ let sharedCompleted: ReturnType<typeof completedContract> | undefined;
 /** One completed contract for the checks that only read it, built by whichever of them runs first. */
 const completed = () => (sharedCompleted ??= completedContract());
 
+/** Moves the service's clock (for the reminder's quiet hours); 0 is the real time. */
+let clockShift = 0;
+
 beforeAll(async () => {
   sms = await startSmsReceiver();
-  svc = await startTestService({ objectStore: 's3', env: { SMS_WEBHOOK_URL: sms.url } });
+  svc = await startTestService({ objectStore: 's3', env: { SMS_WEBHOOK_URL: sms.url }, overrides: { clock: () => new Date(Date.now() + clockShift) } });
 });
 afterAll(async () => {
   await svc?.stop();
   await sms?.stop();
+});
+
+describe('the service speaks to the applicant by SMS', () => {
+  const queued = async (signerId: string) =>
+    (await svc.service.db.query<{ kind: string; status: string; dedupe_key: string }>('SELECT kind, status, dedupe_key FROM sms_notifications WHERE signer_id = $1 ORDER BY id', [signerId])).rows;
+
+  it('sends the signing link when it becomes a person\'s turn, in the template\'s words, with the utility named', async () => {
+    const c = await createContract();
+    const applicant = c.signers[0];
+    await expect.poll(() => sms.of('signing_link', applicant.id).length, { timeout: 10_000 }).toBe(1);
+    const m = sms.of('signing_link', applicant.id)[0];
+    const utility = (await (await signing(tokenOf(applicant))).json()).utility;
+    expect(m).toMatchObject({ kind: 'signing_link', mobile: '13876543210', contractId: c.id, url: applicant.signingUrl });
+    expect(m.text).toContain(`【${utility.name}】`);
+    expect(m.text).toContain(c.contractNumber);
+    expect(m.text).toContain(`${applicant.signingUrl} `);
+    expect(m.text).toContain(utility.phone);
+    // The code message names the contract too, and carries the code apart for gateways with code templates.
+    expect((await signing(tokenOf(applicant), 'otp', {})).status).toBe(202);
+    const code = sms.of('code', applicant.id)[0];
+    expect(code.text).toContain(code.code);
+    expect(code.text).toContain(c.contractNumber);
+  });
+
+  it('leaves the link to the workflow with notify: false, and tells every person when the contract took effect', async () => {
+    const c = await createContract('water-supply-contract', { notify: false });
+    const applicant = c.signers[0];
+    expect(await queued(applicant.id)).toEqual([]);
+    // The utility seals automatically after the applicant signed: the contract completes.
+    expect((await signAsApplicant(tokenOf(applicant), applicant.id)).status).toBe(200);
+    await expect.poll(() => sms.of('completed', applicant.id).length, { timeout: 10_000 }).toBe(1);
+    const done = sms.of('completed', applicant.id)[0];
+    expect(done.url).toBe(applicant.signingUrl.replace('/sign/', '/track/'));
+    expect(done.text).toContain('生效');
+    expect((await queued(applicant.id)).map((r) => r.kind)).toEqual(['completed']);
+  });
+
+  it('reminds the person whose turn it is on the last day, once, in the daytime only', async () => {
+    const c = await createContract();
+    const applicant = c.signers[0];
+    const deadline = new Date(c.deadline).getTime();
+    // The deadline is midnight China time ending the last day: 14:00 and 22:00 of that day.
+    const afternoon = new Date(deadline - 10 * 3600_000);
+    const night = new Date(deadline - 2 * 3600_000);
+    expect(await svc.service.smsOutbox.queueReminders(night)).toBe(0);
+    expect(await svc.service.smsOutbox.queueReminders(new Date(deadline - 34 * 3600_000))).toBe(0);
+    expect(await svc.service.smsOutbox.queueReminders(afternoon)).toBeGreaterThanOrEqual(1);
+    expect(await svc.service.smsOutbox.queueReminders(new Date(afternoon.getTime() + 3600_000))).toBe(0);
+    expect((await queued(applicant.id)).filter((r) => r.kind === 'reminder')).toHaveLength(1);
+    clockShift = afternoon.getTime() - Date.now();
+    try {
+      await svc.service.smsOutbox.runOnce(100);
+    } finally {
+      clockShift = 0;
+    }
+    const reminder = sms.of('reminder', applicant.id);
+    expect(reminder).toHaveLength(1);
+    expect(reminder[0].url).toBe(applicant.signingUrl);
+    // A reminder for a contract signed meanwhile is dropped, not sent.
+    expect((await signAsApplicant(tokenOf(applicant), applicant.id)).status).toBe(200);
+    await svc.service.db.query(`INSERT INTO sms_notifications (dedupe_key, kind, contract_id, signer_id) VALUES ($1, 'reminder', $2, $3)`, [`late:${applicant.id}`, c.id, applicant.id]);
+    await svc.service.smsOutbox.runOnce(100);
+    expect((await queued(applicant.id)).find((r) => r.dedupe_key === `late:${applicant.id}`)!.status).toBe('skipped');
+  });
+
+  it('keeps a message through a gateway outage and sends it when the gateway is back', async () => {
+    sms.failNext(1, 503, 'signing_link');
+    const c = await createContract();
+    const applicant = c.signers[0];
+    await expect.poll(async () => (await queued(applicant.id))[0]?.status, { timeout: 10_000 }).toBe('pending');
+    await expect.poll(async () => JSON.stringify((await svc.service.db.query('SELECT attempts, status, last_error FROM sms_notifications WHERE signer_id = $1', [applicant.id])).rows[0]), { timeout: 10_000 }).toContain('"attempts":1');
+    await svc.service.db.query('UPDATE sms_notifications SET next_attempt_at = now() WHERE signer_id = $1', [applicant.id]);
+    await expect.poll(() => sms.of('signing_link', applicant.id).length, { timeout: 10_000 }).toBe(1);
+  });
 });
 
 describe('signing a water supply contract end to end', () => {
@@ -324,18 +401,63 @@ describe('signing rules', () => {
     expect((await locked.json()).error.code).toBe('signer_locked');
   });
 
-  it('records a decline and refuses signatures afterwards', async () => {
+  it('declines only with the code sent to the signer, and refuses signatures afterwards', async () => {
     const c = await createContract();
     const token = tokenOf(c.signers[0]);
-    expect((await signing(token, 'decline', {})).status).toBe(422);
-    const declined = await signing(token, 'decline', { reason: '用水地址有误' });
+    // Everyone who holds the link (the workflow, the utility) could decline as the applicant without it.
+    const withoutCode = await signing(token, 'decline', { reason: '用水地址有误' });
+    expect(withoutCode.status).toBe(422);
+    expect((await withoutCode.json()).error.details.map((d: any) => d.path)).toContain('/otp');
+    expect((await signing(token, 'otp', {})).status).toBe(202);
+    const code = sms.codeFor(c.signers[0].id);
+    expect((await signing(token, 'decline', { otp: code })).status).toBe(422);
+    const wrong = await signing(token, 'decline', { reason: '用水地址有误', otp: code === '000000' ? '111111' : '000000' });
+    expect((await wrong.json()).error.code).toBe('wrong_code');
+    const declined = await signing(token, 'decline', { reason: '用水地址有误', otp: code });
     expect(declined.status).toBe(200);
     expect((await declined.json()).contract.status).toBe('declined');
     const body = await (await svc.call('workflow', 'GET', `/api/v1/contracts/${c.id}`)).json();
     expect(body.status).toBe('declined');
     expect(body.signers[0]).toMatchObject({ status: 'declined', declineReason: '用水地址有误' });
-    const sign = await signing(token, 'otp', {});
-    expect(sign.status).toBe(409);
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
+    expect(events.find((e: any) => e.type === 'signer.declined').actor).toMatchObject({ type: 'signer', id: c.signers[0].id });
+    expect((await signing(token, 'otp', {})).status).toBe(409);
+  });
+
+  it('takes a correction request with the code: the utility hears of it, the applicant is told, the contract stays open', async () => {
+    const c = await createContract();
+    const token = tokenOf(c.signers[0]);
+    expect((await signing(token, 'correction', { reason: '身份证号码有一位错误', otp: '123456' })).status).toBe(400);
+    expect((await signing(token, 'otp', {})).status).toBe(202);
+    const res = await signing(token, 'correction', { reason: '身份证号码有一位错误', otp: sms.codeFor(c.signers[0].id) });
+    expect(res.status).toBe(200);
+    expect((await res.json()).contract.status).toBe('awaiting_signatures');
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
+    const request = events.find((e: any) => e.type === 'signer.correction_requested');
+    expect(request).toMatchObject({ actor: { type: 'signer', id: c.signers[0].id }, data: { reason: '身份证号码有一位错误', role: 'applicant' } });
+    await expect.poll(() => sms.of('correction_received', c.signers[0].id).length, { timeout: 10_000 }).toBe(1);
+    const told = sms.of('correction_received', c.signers[0].id)[0];
+    expect(told.text).toContain('修改申请');
+    expect(told.text).toContain(c.contractNumber);
+    // The same link still leads to signing afterwards.
+    expect((await (await signing(token)).json()).yourTurn).toBe(true);
+  });
+
+  it('records an API key holder reading a signing link as that key, not as the signer viewing it', async () => {
+    const c = await createContract();
+    const token = tokenOf(c.signers[0]);
+    expect((await svc.call('workflow', 'GET', `/api/v1/signing/${token}`)).status).toBe(200);
+    expect((await svc.call('utility', 'GET', `/api/v1/signing/${token}/document`)).status).toBe(200);
+    const forged = await svc.call(null, 'GET', `/api/v1/signing/${token}`, undefined, { authorization: 'Bearer wes_workflow_forged-key-0123456789abcdef' });
+    expect(forged.status).toBe(401);
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
+    expect(events.some((e: any) => e.type === 'signer.viewed')).toBe(false);
+    const read = events.find((e: any) => e.type === 'signing_link.read').actor;
+    const downloaded = events.find((e: any) => e.type === 'document.downloaded').actor;
+    expect([read.type, downloaded.type]).toEqual(['api_key', 'api_key']);
+    expect(read.id).not.toBe(downloaded.id);
+    const view = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}`)).json();
+    expect(view.signers[0].viewedAt).toBeNull();
   });
 
   it('answers unknown and malformed links with 404', async () => {

@@ -48,7 +48,7 @@ describe('secrets stay secret', () => {
     expect(body).not.toMatch(/PRIVATE KEY|privateKey/);
 
     const logs = logLines.join('');
-    expect(logs).toContain('code sent');
+    expect(logs).toContain('SMS not sent: no SMS gateway configured');
     expect(logs).not.toContain(sent.developmentCode);
     expect(logs).not.toContain(example.applicant.idNumber);
     expect(logs).not.toContain(example.applicant.mobile);

@@ -57,3 +57,29 @@ describe('one-time codes', () => {
     expect(codes.some((c) => c.startsWith('0'))).toBe(true);
   });
 });
+
+describe('read-access grants', () => {
+  // openssl: 'water-esign read access v1' HKDF key, HMAC of 'sig_01HZX.1767225600000', base64url without padding.
+  const GRANT = '1767225600000.6Xn0TN5bDZNI36mXVvYTnhTp4067qFfmfB2jzIs6nOE';
+  const before = new Date(EXPIRES.getTime() - 1);
+
+  it('are "<until ms>.<HMAC-SHA256 of signer.until under the HKDF access key>"', () => {
+    expect(secrets().accessGrant('sig_01HZX', EXPIRES)).toBe(GRANT);
+  });
+
+  it('hold for their signer until their time, and not from that moment on', () => {
+    expect(secrets().grantValid('sig_01HZX', GRANT, before)).toBe(true);
+    expect(secrets().grantValid('sig_01HZX', GRANT, EXPIRES)).toBe(false);
+    expect(secrets().grantValid('sig_01HZY', GRANT, before)).toBe(false);
+    expect(createSigningSecrets(Buffer.alloc(32, 7)).grantValid('sig_01HZX', GRANT, before)).toBe(false);
+  });
+
+  it('refuse a later time with the old MAC, a changed MAC, and anything malformed', () => {
+    const s = secrets();
+    expect(s.grantValid('sig_01HZX', GRANT.replace('1767225600000', '1767225600001'), before)).toBe(false);
+    expect(s.grantValid('sig_01HZX', `${GRANT.slice(0, -1)}F`, before)).toBe(false);
+    for (const bad of [undefined, '', GRANT.split('.')[1], `${GRANT}x`, `x${GRANT}`, `${GRANT.split('.')[0]}.`, `12.${GRANT.split('.')[1]}`]) {
+      expect(s.grantValid('sig_01HZX', bad, new Date(0))).toBe(false);
+    }
+  });
+});

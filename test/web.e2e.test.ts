@@ -1,5 +1,6 @@
 // The pages people use, driven in a real Chromium against the real service.
 import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { annotsOf, appendRevision, documentObjects, withEntry } from './helpers/attackCorpus.js';
@@ -253,6 +254,76 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(progress.contract.status).toBe('completed');
     expect(progress.next).toBeNull();
     expect(JSON.stringify(progress)).not.toMatch(/陈冬梅|13876543210|460200198803152423|certificateSerial/);
+  });
+
+  it('keeps a signed applicant\'s contract readable after the link expired, behind a fresh SMS code', async () => {
+    const { contract, token } = await signedByApplicant();
+    const applicant = contract.signers[0];
+    // Days later: the link has expired, the signing code is long past its resend wait.
+    await svc.service.db.query(`UPDATE signers SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [applicant.id]);
+    await svc.service.db.query(`UPDATE otp_challenges SET created_at = created_at - interval '1 day' WHERE signer_id = $1`, [applicant.id]);
+    // Without a fresh code the link shows nothing of the contract.
+    const api = await svc.call(null, 'GET', `/api/v1/signing/${token}/document`);
+    expect(api.status).toBe(410);
+    expect((await api.json()).error.code).toBe('access_expired');
+    const page = await openPage(PHONE);
+    await page.goto(applicant.signingUrl);
+    expect(new URL(page.url()).pathname).toBe(`/track/${token}`);
+    await poll(() => page.locator('h1').innerText()).toBe('查看已签署的合同');
+    expect(await page.locator('main').innerText()).not.toContain(contract.contractNumber);
+    await page.click('#otp-btn');
+    await poll(() => page.locator('#otp-hint').innerText()).toContain('138****3210');
+    await page.fill('#otp', sms.codeFor(applicant.id));
+    await page.click('#reopen-btn');
+    await poll(() => page.locator('#contract-status').getAttribute('data-status')).toBe('partially_signed');
+    await shot(page, 'track-reopened-390');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-current')]);
+    expect(readFileSync((await download.path())!).subarray(0, 5).toString()).toBe('%PDF-');
+    // The grant is an HttpOnly cookie: scripts on the page cannot read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('esign_read');
+    // A party who never signed keeps no such access: their expired link is gone.
+    const other = await createContract();
+    await svc.service.db.query(`UPDATE signers SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [other.signers[0].id]);
+    const otherToken = other.signers[0].signingUrl.split('/').pop();
+    expect((await svc.call(null, 'POST', `/api/v1/signing/${otherToken}/access/otp`, {})).status).toBe(410);
+    expect((await page.goto(other.signers[0].signingUrl))!.status()).toBe(410);
+  });
+
+  it('answers links with punctuation an SMS app glued on, unknown pages with a page, and serves the assets compressed', async () => {
+    const c = await createContract();
+    const page = await openPage(PHONE);
+    for (const tail of ['。', '，', ')', '）']) {
+      await page.goto(`${c.signers[0].signingUrl}${encodeURIComponent(tail)}`);
+      await poll(() => page.locator('h1').innerText()).toBe('供用水合同');
+    }
+    const missing = await page.goto(`${svc.url}/no/such/page`);
+    expect(missing!.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('页面不存在');
+    expect(await page.locator('#contact').innerText()).toContain('客服电话');
+    const api = await fetch(`${svc.url}/no/such/page`);
+    expect(api.headers.get('content-type')).toContain('application/json');
+    expect((await fetch(`${svc.url}/assets/favicon.svg`)).status).toBe(200);
+    // The page's assets: versioned paths cached for a year, sent brotli-compressed to a browser that accepts it.
+    const signPage = await (await fetch(c.signers[0].signingUrl)).text();
+    const script = /<script type="module" src="([^"]+sign\.js)"/.exec(signPage)![1];
+    expect(script).toMatch(/^\/assets\/v\/[0-9a-f]{12}\/sign\.js$/);
+    const worker = script.replace('sign.js', 'pdfjs/pdf.worker.min.mjs');
+    const raw = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: number }>((resolve, reject) => {
+      http.get(`${svc.url}${worker}`, { headers: { 'accept-encoding': 'br, gzip' } }, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => (bytes += d.length));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes }));
+      }).on('error', reject);
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.headers['content-encoding']).toBe('br');
+    expect(raw.headers['cache-control']).toContain('immutable');
+    expect(raw.bytes).toBeLessThan(500_000);
+    expect(raw.bytes).toBe(Number(raw.headers['content-length']));
+    // A client that takes no compression gets the file as it is.
+    const plain = await fetch(`${svc.url}${worker}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect((await plain.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
   });
 
   it('shows the signing page at desktop width too, and keyboard focus goes code → consent → sign', async () => {

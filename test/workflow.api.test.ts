@@ -20,6 +20,11 @@ async function create(svc: TestService, extra: Record<string, unknown> = {}) {
   return res.json();
 }
 
+async function declineApplicant(svc: TestService, token: string) {
+  const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
+  return svc.call(null, 'POST', `/api/v1/signing/${token}/decline`, { otp: sent.developmentCode ?? '000000', reason: 'race' });
+}
+
 async function signApplicant(svc: TestService, contract: any, headers: Record<string, string> = {}) {
   const token = contract.signers[0].signingUrl.split('/').pop();
   const sent = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
@@ -224,7 +229,12 @@ describe('audit trail, void and idempotent actions', () => {
     expect(forCustomer).toEqual(['signer.viewed', 'signer.notified']);
 
     const other = await make();
-    const early = await svc.call(null, 'POST', `/api/v1/signing/${other.signers[1].signingUrl.split('/').pop()}/decline`, { reason: '补偿标准不清楚' });
+    const earlyToken = other.signers[1].signingUrl.split('/').pop();
+    // Holding the link is not enough: declining, like signing, needs the code sent to the signer's mobile.
+    const withoutCode = await svc.call('workflow', 'POST', `/api/v1/signing/${earlyToken}/decline`, { reason: '补偿标准不清楚' });
+    expect(withoutCode.status).toBe(422);
+    const code = (await (await svc.call(null, 'POST', `/api/v1/signing/${earlyToken}/otp`, {})).json()).developmentCode;
+    const early = await svc.call(null, 'POST', `/api/v1/signing/${earlyToken}/decline`, { reason: '补偿标准不清楚', otp: code });
     expect(early.status).toBe(200);
     expect((await early.json()).contract.status).toBe('declined');
   });
@@ -247,7 +257,7 @@ describe('audit trail, void and idempotent actions', () => {
       const kind = i % 5;
       if (kind === 0 || kind === 1) calls.push(signApplicant(svc, c));
       else if (kind === 2) calls.push(svc.call('workflow', 'POST', `/api/v1/contracts/${c.id}/void`, { reason: 'race' }));
-      else if (kind === 3) calls.push(svc.call(null, 'POST', `/api/v1/signing/${token}/decline`, { reason: 'race' }));
+      else if (kind === 3) calls.push(declineApplicant(svc, token));
       else calls.push(svc.call('utility', 'POST', `/api/v1/contracts/${c.id}/signers/${c.signers[1].id}/sign`));
     }
     const statuses = (await Promise.all(calls)).map((r) => r.status);

@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'signer.viewed',
   'signer.signed',
   'signer.declined',
+  'signer.correction_requested',
   'contract.completed',
   'contract.declined',
   'contract.expired',
@@ -23,6 +24,8 @@ export type EventType =
   | 'signer.code_failed'
   | 'signer.code_not_sent'
   | 'signer.locked'
+  | 'signer.access_granted'
+  | 'signing_link.read'
   | 'document.downloaded'
   | 'document.verified'
   | 'certificate.issued'

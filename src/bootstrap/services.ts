@@ -12,6 +12,7 @@ import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../contracts/contractService.js';
 import { createContractText } from '../contracts/contractText.js';
+import { createSmsOutbox } from '../notifications/smsOutbox.js';
 import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
 import { createEvidenceService } from '../contracts/evidence.js';
 import { createAuditTrail } from '../audit/auditTrail.js';
@@ -130,6 +131,12 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     forgetKey: (id) => apiKeys.forget(id),
   });
 
+  const sms = overrides.sms ?? (config.smsWebhookUrl ? webhookSmsGateway(config.smsWebhookUrl) : loggingSmsGateway(log));
+  const smsOutbox = createSmsOutbox({
+    db, sms, templates, organisations, personalData, log: log.child({ component: 'sms' }), clock: overrides.clock,
+    links: { signUrl: (s) => links.urlFor(s), trackUrl: (s) => links.urlFor(s, 'track') },
+  });
+  smsOutbox.start();
   const calendar = createWorkingCalendar(loadCalendarOverrides(config.calendarOverrides), (msg) => log.warn(msg));
   // The two services refer to each other only through this late-bound hook.
   let afterCreate: (id: string) => Promise<void> = async () => undefined;
@@ -147,9 +154,9 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     deadlines: config.deadlines,
     publicUrl: config.publicUrl,
     afterCreate: (id) => afterCreate(id),
+    notifications: smsOutbox,
     clock: overrides.clock,
   });
-  const sms = overrides.sms ?? (config.smsWebhookUrl ? webhookSmsGateway(config.smsWebhookUrl) : loggingSmsGateway(log));
   const signing = createSigningService({
     db,
     audit,
@@ -163,6 +170,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     log,
     location: config.contractPlace,
     organisations,
+    notifications: smsOutbox,
     contractText: createContractText({ templates, renderer, organisations, personalData, place: config.contractPlace, publicUrl: config.publicUrl }),
     exposeCodes: config.env === 'development' && !config.smsWebhookUrl,
     policy: overrides.signingPolicy,
@@ -217,6 +225,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
           (err) => log.warn({ err }, 'expiry sweep failed; it runs again later'),
         );
         signing.retryAutoSigns().catch((err) => log.warn({ err }, 'automatic signature retry failed; it runs again later'));
+        smsOutbox.queueReminders().catch((err) => log.warn({ err }, 'reminder sweep failed; it runs again later'));
       }, config.expirySweepMs).unref(),
     );
   }
@@ -262,10 +271,12 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     signing,
     webhooks,
     webhookDispatcher,
+    smsOutbox,
     verifier,
     async close() {
       for (const t of timers) clearInterval(t);
       await webhookDispatcher.stop();
+      await smsOutbox.stop();
       await verifier.close();
       await keyStore.close();
       if (!overrides.db) await db.close();

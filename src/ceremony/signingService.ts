@@ -9,7 +9,7 @@ import type { TemplateRegistry } from '../documents/index.js';
 import { PkiError, type Pki, type SigningIdentity } from '../pki/index.js';
 import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
 import { createLongTermValidation, type Archived } from '../archive/longTermValidation.js';
-import { SmsGatewayError, type SmsGateway } from '../notifications/smsGateway.js';
+import type { SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from '../domain/errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from '../contracts/contractService.js';
 import { maskMobile } from '../contracts/signerIdentity.js';
@@ -23,20 +23,10 @@ import type { Queryable } from '../storage/db/database.js';
 import type { SigningSecrets } from '../domain/signingSecrets.js';
 import { eventRepository } from '../storage/db/eventRepository.js';
 import { signingProgress, type SigningProgress } from './signingProgress.js';
+import { asSigner, createCodeChallenges, DEFAULT_SIGNING_POLICY, type SigningPolicy } from './codeChallenges.js';
+import type { QueuedSms } from '../notifications/smsOutbox.js';
 
-export interface SigningPolicy {
-  codeTtlMs: number;
-  resendAfterMs: number;
-  maxFailures: number;
-  lockMs: number;
-}
-
-export const DEFAULT_SIGNING_POLICY: SigningPolicy = {
-  codeTtlMs: 5 * 60_000,
-  resendAfterMs: 60_000,
-  maxFailures: 5,
-  lockMs: 15 * 60_000,
-};
+export { DEFAULT_SIGNING_POLICY, type SigningPolicy } from './codeChallenges.js';
 
 export interface SigningServiceDeps {
   db: Database;
@@ -57,17 +47,24 @@ export interface SigningServiceDeps {
   /** Development only: return the one-time code in the response when no SMS gateway is configured. */
   exposeCodes: boolean;
   policy?: SigningPolicy;
+  /** SMS to applicants, queued in the transaction that calls for them. */
+  notifications: { queue(tx: Queryable, n: QueuedSms): Promise<void> };
   clock?: () => Date;
 }
 
 
+const otpField = z.string({ message: 'otp is required: the 6-digit code sent by SMS' }).regex(/^\d{6}$/, 'otp must be the 6-digit code sent by SMS');
 const signInput = z.object({
-  otp: z.string({ message: 'otp is required: the 6-digit code sent by SMS' }).regex(/^\d{6}$/, 'otp must be the 6-digit code sent by SMS'),
+  otp: otpField,
   consent: z.literal(true, { message: 'consent must be true: the signer agrees to sign electronically' }),
 });
-const declineInput = z.object({
+const reasonInput = z.object({
+  otp: otpField,
   reason: z.string({ message: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500),
 });
+const accessInput = z.object({ otp: otpField });
+/** How long a fresh code reopens a signed contract for reading after its link expired. */
+export const ACCESS_GRANT_MS = 30 * 60_000;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -82,6 +79,12 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
+/**
+ * SMS apps glue the sentence's punctuation onto a link ("…/sign/abc。"); a token never ends in one, so
+ * it is taken off instead of calling the link invalid.
+ */
+export const withoutTrailingPunctuation = (token: string) => token.replace(/[^\w-]+$/u, '');
+
 const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
   new DomainError('conflict', code, message, undefined, extra);
 
@@ -90,6 +93,10 @@ export function createSigningService(deps: SigningServiceDeps) {
   const { db, store, pki, secrets, log } = deps;
   const policy = deps.policy ?? DEFAULT_SIGNING_POLICY;
   const now = deps.clock ?? (() => new Date());
+  const codes = createCodeChallenges({
+    db, audit: deps.audit, sms: deps.sms, secrets, templates: deps.templates, organisations: deps.organisations, log, policy,
+    exposeCodes: deps.exposeCodes, now,
+  });
 
   async function contractOf(id: string): Promise<ContractRow> {
     const c = await contractRepository.get(db, id);
@@ -97,20 +104,37 @@ export function createSigningService(deps: SigningServiceDeps) {
     return c;
   }
 
-  async function byToken(token: string): Promise<{ signer: SignerRow; contract: ContractRow }> {
+  const linkExpired = (signer: SignerRow) => Boolean(signer.token_expires_at && new Date(signer.token_expires_at) <= now());
+
+  const isKeyHolder = (ctx: RequestContext) => ctx.actor.type === 'api_key';
+
+  /**
+   * The link, or after it expired a signed party's read-access grant. A signed party without one is
+   * told they can get one (access_expired), everybody else that the link is gone.
+   */
+  async function readable(token: string, grant?: string): Promise<{ signer: SignerRow; contract: ContractRow }> {
+    const found = await byToken(token, { expired: true });
+    if (!linkExpired(found.signer) || (found.signer.status === 'signed' && secrets.grantValid(found.signer.id, grant, now()))) return found;
+    if (found.signer.status === 'signed') {
+      throw new DomainError('gone', 'access_expired', 'The link has expired; a code sent to the signer\'s mobile (POST …/access/otp, then …/access) opens the signed contract again');
+    }
+    throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+  }
+
+  /** `expired`: also a link past its expiry (for the signed party's lasting read access, which has its own check). */
+  async function byToken(raw: string, opts: { expired?: boolean } = {}): Promise<{ signer: SignerRow; contract: ContractRow }> {
+    const token = withoutTrailingPunctuation(raw);
     const signer = /^[\w-]{20,100}$/.test(token)
       ? await signingRepository.signerByTokenHash(db, secrets.tokenHash(token))
       : undefined;
     if (!signer) throw new DomainError('not_found', 'signing_link_not_found', 'This signing link is not valid; ask the utility for a new one');
-    if (signer.token_expires_at && new Date(signer.token_expires_at) <= now()) {
+    if (!opts.expired && linkExpired(signer)) {
       throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
     }
     // The signing link's holder acts on their own ID and mobile numbers: opened here, sealed at rest.
     return { signer: deps.personalData.openSigner(signer), contract: await contractOf(signer.contract_id) };
   }
 
-  /** What a signer does is recorded as theirs, from the address the request came from. */
-  const asSigner = (ctx: RequestContext, signer: SignerRow): RequestContext => ({ ...ctx, actor: { type: 'signer', id: signer.id, role: signer.role } });
   const AUTO_SIGN: RequestContext = { actor: { type: 'system', id: 'auto-sign', role: 'utility' } };
 
   /**
@@ -151,15 +175,6 @@ export function createSigningService(deps: SigningServiceDeps) {
   async function withLongTermValidation(pdf: Uint8Array, certificate: Buffer, signers: SignerRow[]): Promise<Archived> {
     const earlier = await signingRepository.certificates(db, signers.flatMap((s) => (s.status === 'signed' && s.certificate_serial ? [s.certificate_serial] : [])));
     return ltv.complete(pdf, [...earlier, certificate]);
-  }
-
-  function assertNotLocked(signer: SignerRow): void {
-    if (signer.locked_until && new Date(signer.locked_until) > now()) {
-      const retryAfter = Math.ceil((new Date(signer.locked_until).getTime() - now().getTime()) / 1000);
-      throw new DomainError('too_many', 'signer_locked', `Too many wrong codes; try again in ${Math.ceil(retryAfter / 60)} minutes`, undefined, {
-        retryAfterSeconds: retryAfter,
-      });
-    }
   }
 
   /** Signs the latest revision and records it; any lost race is a 409 and leaves nothing half-done. */
@@ -241,9 +256,13 @@ export function createSigningService(deps: SigningServiceDeps) {
       });
       if (outcome.status === 'completed') {
         await deps.audit.append(tx, { contractId: contract.id, type: 'contract.completed', ctx, at: signedAt, document });
+        // Every person who signed hears that it took effect, with the link that keeps showing it.
+        for (const s of signers.filter((x) => x.kind === 'person')) {
+          await deps.notifications.queue(tx, { kind: 'completed', contractId: contract.id, signerId: s.id, dedupeKey: `completed:${s.id}` });
+        }
       } else {
         const next = (await contractRepository.signers(tx, [contract.id])).find((s) => s.status !== 'signed');
-        if (next) await deps.contracts.notifySigner(tx, next, ctx, signedAt, document);
+        if (next) await deps.contracts.notifySigner(tx, next, ctx, signedAt, document, contract.notify);
       }
       return true;
     });
@@ -318,9 +337,14 @@ export function createSigningService(deps: SigningServiceDeps) {
       const { contract } = found;
       let { signer } = found;
       const at = now();
-      // Only the first opening is an event (and a webhook): reloads and link previews are not news.
       await db.transaction(async (tx) => {
         await lockInOrder(tx, contract.id);
+        // An API key holder reading the link (the workflow, the utility) is not the signer viewing it.
+        if (isKeyHolder(ctx)) {
+          await deps.audit.append(tx, { contractId: contract.id, type: 'signing_link.read', ctx, at, data: { signerId: signer.id } });
+          return;
+        }
+        // Only the first opening is an event (and a webhook): reloads and link previews are not news.
         if (await signingRepository.markViewed(tx, signer.id, signerSourcesOf('viewed'), at)) {
           await deps.audit.append(tx, { contractId: contract.id, type: 'signer.viewed', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id } });
         }
@@ -368,8 +392,8 @@ export function createSigningService(deps: SigningServiceDeps) {
     },
 
     /** Read-only: following the progress is not viewing the contract, so nothing is recorded. */
-    async progress(token: string): Promise<SigningProgress> {
-      const { signer, contract } = await byToken(token);
+    async progress(token: string, grant?: string): Promise<SigningProgress> {
+      const { signer, contract } = await readable(token, grant);
       const [view, events, org] = await Promise.all([
         deps.contracts.viewOf(contract), eventRepository.chain(db, contract.id), deps.organisations.current(contract.organisation_id),
       ]);
@@ -377,10 +401,11 @@ export function createSigningService(deps: SigningServiceDeps) {
       return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`, { name: org.name, phone: org.phone });
     },
 
-    async document(ctx: RequestContext, token: string) {
-      const { contract, signer } = await byToken(token);
+    /** `grant`: the read-access cookie, for a signed party whose link has expired. */
+    async document(ctx: RequestContext, token: string, grant?: string) {
+      const { contract, signer } = await readable(token, grant);
       const doc = await deps.contracts.document(ALL_ORGANISATIONS, contract.id);
-      await deps.contracts.recordDownload(asSigner(ctx, signer), contract.id, doc);
+      await deps.contracts.recordDownload(isKeyHolder(ctx) ? ctx : asSigner(ctx, signer), contract.id, doc);
       return doc;
     },
 
@@ -393,51 +418,11 @@ export function createSigningService(deps: SigningServiceDeps) {
       return { sentTo: maskMobile(signer.mobile!), expiresAt: new Date(last.expires_at).toISOString(), resendAfterSeconds: Math.max(0, Math.ceil(wait / 1000)) };
     },
 
+    /** A code for acting on the contract: signing in turn, or declining or asking for a correction at any time. */
     async sendCode(ctx: RequestContext, token: string) {
       const { signer, contract } = await byToken(token);
-      await assertCanAct(contract, signer);
-      const at = now();
-      const id = randomUUID();
-      const code = secrets.newCode();
-      const expiresAt = new Date(at.getTime() + policy.codeTtlMs);
-      const who = asSigner(ctx, signer);
-      // The signer's row lock makes the lock-out and resend checks hold against concurrent requests.
-      await db.transaction(async (tx) => {
-        await lockInOrder(tx, contract.id);
-        assertNotLocked(await signingRepository.lockSigner(tx, signer.id));
-        const last = await signingRepository.latestChallenge(tx, signer.id);
-        if (last && at.getTime() - new Date(last.created_at).getTime() < policy.resendAfterMs) {
-          const retryAfter = Math.ceil((new Date(last.created_at).getTime() + policy.resendAfterMs - at.getTime()) / 1000);
-          throw new DomainError('too_many', 'code_recently_sent', `A code was sent moments ago; you can ask again in ${retryAfter} s`, undefined, {
-            retryAfterSeconds: retryAfter,
-          });
-        }
-        await signingRepository.insertChallenge(tx, { id, signer_id: signer.id, code_hash: secrets.codeHash(id, code), created_at: at, expires_at: expiresAt });
-        await deps.audit.append(tx, {
-          contractId: contract.id, type: 'signer.code_sent', ctx: who, at,
-          data: { signerId: signer.id, challengeId: id, to: maskMobile(signer.mobile!) },
-        });
-      });
-      try {
-        await deps.sms.send({ mobile: signer.mobile!, code, contractId: contract.id, signerId: signer.id });
-      } catch (err) {
-        // A code that never left the building must neither count against the resend wait nor be usable,
-        // and the trail must say it was not delivered.
-        await db.transaction(async (tx) => {
-          await signingRepository.deleteChallenge(tx, id);
-          await deps.audit.append(tx, { contractId: contract.id, type: 'signer.code_not_sent', ctx: who, at: now(), data: { signerId: signer.id, challengeId: id } });
-        });
-        if (err instanceof SmsGatewayError) {
-          throw new DomainError('unavailable', 'sms_unavailable', 'The code could not be sent by SMS right now; try again shortly');
-        }
-        throw err;
-      }
-      return {
-        sentTo: maskMobile(signer.mobile!),
-        expiresAt: expiresAt.toISOString(),
-        resendAfterSeconds: Math.ceil(policy.resendAfterMs / 1000),
-        ...(deps.exposeCodes ? { developmentCode: code } : {}),
-      };
+      assertSignerOpen(contract, signer);
+      return codes.send(ctx, contract, signer, 'act');
     },
 
     async signWithCode(ctx: RequestContext, token: string, body: unknown) {
@@ -445,38 +430,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       const { signer, contract } = await byToken(token);
       const signers = await assertCanAct(contract, signer);
       const at = now();
-      // Lock check, code comparison and failure count happen under the signer's row lock, so concurrent
-      // guesses are counted one by one and none is compared once the signer is locked.
-      const checked = await db.transaction(async (tx) => {
-        await lockInOrder(tx, contract.id);
-        assertNotLocked(await signingRepository.lockSigner(tx, signer.id));
-        const challenge = await signingRepository.latestChallenge(tx, signer.id);
-        if (!challenge) throw new DomainError('invalid', 'code_not_requested', 'Request a code first (POST …/otp)');
-        if (challenge.used_at) throw conflict('code_already_used', 'This code has already been used; request a new one');
-        if (new Date(challenge.expires_at) <= at) {
-          throw new DomainError('unprocessable', 'code_expired', 'The code has expired; request a new one');
-        }
-        if (secrets.codeMatches(challenge.id, input.otp, challenge.code_hash)) return { challenge };
-        const result = await signingRepository.recordFailure(tx, signer.id, policy.maxFailures, new Date(at.getTime() + policy.lockMs));
-        // A lock also burns every outstanding code (an earlier one would otherwise become the latest
-        // again): after the wait the signer asks for a new one.
-        if (result.locked) await signingRepository.deleteOpenChallenges(tx, signer.id);
-        await deps.audit.append(tx, {
-          contractId: contract.id, type: result.locked ? 'signer.locked' : 'signer.code_failed', ctx: asSigner(ctx, signer), at,
-          data: { signerId: signer.id, challengeId: challenge.id, failures: result.failures },
-        });
-        return { failure: result };
-      });
-      if (checked.failure) {
-        if (checked.failure.locked) {
-          throw new DomainError('too_many', 'signer_locked', `Too many wrong codes; try again in ${Math.round(policy.lockMs / 60_000)} minutes`, undefined, {
-            retryAfterSeconds: Math.ceil(policy.lockMs / 1000),
-          });
-        }
-        const left = policy.maxFailures - checked.failure.failures;
-        throw new DomainError('unprocessable', 'wrong_code', `The code is not correct; ${left} attempts left`, undefined, { attemptsLeft: left });
-      }
-      const challenge = checked.challenge!;
+      const challenge = await codes.check(ctx, contract, signer, input.otp, 'act');
       const identity = await pki.issueEventCertificate(
         { name: signer.name, idType: signer.id_type ?? 'other', idNumber: signer.id_number ?? '', mobile: signer.mobile ?? undefined },
         { contractId: contract.id, signerId: signer.id },
@@ -500,15 +454,18 @@ export function createSigningService(deps: SigningServiceDeps) {
       return { id: contract.id };
     },
 
+    /** Final: the contract will not take effect. Needs the code, so holding the link is not enough. */
     async decline(ctx: RequestContext, token: string, body: unknown) {
-      const { reason } = parse(declineInput, body);
+      const { reason, otp } = parse(reasonInput, body);
       const { signer, contract } = await byToken(token);
       // Unlike signing, declining needs no turn: a later party may refuse the terms at once.
       assertSignerOpen(contract, signer);
+      const challenge = await codes.check(ctx, contract, signer, otp, 'act');
       const at = now();
       const who = asSigner(ctx, signer);
       await db.transaction(async (tx) => {
         await lockInOrder(tx, contract.id, { contractRow: true });
+        await codes.consume(tx, challenge, at);
         const ok = await signingRepository.decline(tx, {
           contractId: contract.id, signerId: signer.id, reason, at,
           signerFrom: signerSourcesOf('declined'), contractFrom: contractSourcesOf('declined'),
@@ -519,6 +476,59 @@ export function createSigningService(deps: SigningServiceDeps) {
         await ctx.commit?.(tx, contract.id);
       });
       return { id: contract.id };
+    },
+
+    /**
+     * Not final: the signer says something in the contract is wrong. The utility hears of it (event and
+     * webhook), the signer gets an SMS that it arrived, and the contract stays open for a corrected issue.
+     */
+    async requestCorrection(ctx: RequestContext, token: string, body: unknown) {
+      const { reason, otp } = parse(reasonInput, body);
+      const { signer, contract } = await byToken(token);
+      assertSignerOpen(contract, signer);
+      const challenge = await codes.check(ctx, contract, signer, otp, 'act');
+      const at = now();
+      await db.transaction(async (tx) => {
+        await lockInOrder(tx, contract.id);
+        await codes.consume(tx, challenge, at);
+        const event = await deps.audit.append(tx, {
+          contractId: contract.id, type: 'signer.correction_requested', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id, role: signer.role, reason },
+        });
+        await deps.notifications.queue(tx, { kind: 'correction_received', contractId: contract.id, signerId: signer.id, dedupeKey: `correction_received:${event.id}` });
+        await ctx.commit?.(tx, contract.id);
+      });
+      return { id: contract.id };
+    },
+
+    /**
+     * A person who signed keeps read access after their link expired: a fresh code to the same mobile
+     * number opens it again for a while. Nobody else gets a code this way.
+     */
+    /** Whether the link belongs to a party who signed (whose lasting read access survives the link). */
+    async signedParty(token: string): Promise<boolean> {
+      const found = await byToken(token, { expired: true }).catch(() => undefined);
+      return found?.signer.status === 'signed';
+    },
+
+    async sendAccessCode(ctx: RequestContext, token: string) {
+      const { signer, contract } = await byToken(token, { expired: true });
+      if (signer.status !== 'signed') throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+      return codes.send(ctx, contract, signer, 'access');
+    },
+
+    async grantAccess(ctx: RequestContext, token: string, body: unknown): Promise<{ grant: string; expiresAt: string }> {
+      const { otp } = parse(accessInput, body);
+      const { signer, contract } = await byToken(token, { expired: true });
+      if (signer.status !== 'signed') throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+      const challenge = await codes.check(ctx, contract, signer, otp, 'access');
+      const at = now();
+      const until = new Date(at.getTime() + ACCESS_GRANT_MS);
+      await db.transaction(async (tx) => {
+        await lockInOrder(tx, contract.id);
+        await codes.consume(tx, challenge, at);
+        await deps.audit.append(tx, { contractId: contract.id, type: 'signer.access_granted', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id, until: until.toISOString() } });
+      });
+      return { grant: secrets.accessGrant(signer.id, until), expiresAt: until.toISOString() };
     },
 
     async signByUtility(ctx: RequestContext, contractId: string, signerId: string) {

@@ -18,6 +18,7 @@ import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import type { DeadlinePolicy } from './deadlines.js';
 import { assertContractTransition, CONTRACT_STATUSES, contractSourcesOf, OPEN_CONTRACT, signerSourcesOf } from './lifecycle.js';
 import { SYSTEM } from '../domain/requestContext.js';
+import type { QueuedSms } from '../notifications/smsOutbox.js';
 import type { Organisation } from '../organisations/organisationService.js';
 import type { PersonalData } from '../domain/personalData.js';
 
@@ -36,6 +37,8 @@ export interface ContractServiceDeps {
   deadlines: DeadlinePolicy;
   /** Base of the verification link printed in each contract's footer; without it the footer has none. */
   publicUrl?: string;
+  /** SMS to applicants, queued in the transaction that calls for them. */
+  notifications: { queue(tx: Queryable, n: QueuedSms): Promise<void> };
   /** Runs after a contract is stored, e.g. the utility's automatic signature when it signs first. */
   afterCreate?: (contractId: string) => Promise<void>;
   clock?: () => Date;
@@ -52,6 +55,7 @@ const createInput = z.object({
   autoSign: z.boolean({ message: 'autoSign must be true or false' }).optional(),
   priority: z.boolean({ message: 'priority must be true or false (绿色通道)' }).optional(),
   deadlineWorkingDays: z.number().int().min(1, 'deadlineWorkingDays must be at least 1').max(60).optional(),
+  notify: z.boolean({ message: 'notify must be true or false: false when the workflow sends the signing links itself' }).optional(),
 });
 
 export type CreateContractInput = z.infer<typeof createInput>;
@@ -146,12 +150,17 @@ export function createContractService(deps: ContractServiceDeps) {
     ctx: RequestContext,
     at: Date,
     document: { version: number; sha256: string },
+    /** false: the contract was made with notify: false, the workflow sends the link. */
+    sms: boolean,
   ): Promise<void> {
     if (!(await contractRepository.markSignerNotified(tx, signer.id, signerSourcesOf('notified'), at))) return;
     await deps.audit.append(tx, {
       contractId: signer.contract_id, type: 'signer.notified', ctx, at, document,
-      data: { signerId: signer.id, role: signer.role, kind: signer.kind },
+      data: { signerId: signer.id, role: signer.role, kind: signer.kind, sms: signer.kind === 'person' && sms },
     });
+    if (signer.kind === 'person' && sms) {
+      await deps.notifications.queue(tx, { kind: 'signing_link', contractId: signer.contract_id, signerId: signer.id, dedupeKey: `signing_link:${signer.id}` });
+    }
   }
 
   return {
@@ -302,6 +311,7 @@ export function createContractService(deps: ContractServiceDeps) {
             variables: deps.personalData.sealVariables(id, input.variables),
             auto_sign: input.autoSign ?? null,
             priority: input.priority ?? false,
+            notify: input.notify ?? true,
             deadline_working_days: workingDays,
             deadline,
             created_by: ctx.actor.id,
@@ -315,7 +325,7 @@ export function createContractService(deps: ContractServiceDeps) {
           contractId: id, type: 'contract.created', ctx, at: createdAt, document,
           data: { contractNumber, templateId: template.id, templateVersion: template.version, reference: input.reference, priority: input.priority ?? false },
         });
-        await notifySigner(tx, signers[0], ctx, createdAt, document);
+        await notifySigner(tx, signers[0], ctx, createdAt, document, input.notify ?? true);
       });
       // Only an organisation signing first can be due for an automatic signature right after creation.
       if (!result.replayed && deps.afterCreate && signers[0].kind === 'organisation') await deps.afterCreate(id);

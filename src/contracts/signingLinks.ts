@@ -10,9 +10,9 @@ export function createSigningLinks(secrets: SigningSecrets, publicUrl: string, t
       const expires = new Date(Math.floor(Math.max(from.getTime() + ttlMs, deadline.getTime()) / 1000) * 1000);
       return { token_hash: secrets.tokenHash(secrets.linkToken(signerId, expires)), token_expires_at: expires };
     },
-    urlFor(signer: Pick<SignerRow, 'id' | 'token_expires_at' | 'kind'>): string | undefined {
+    urlFor(signer: Pick<SignerRow, 'id' | 'token_expires_at' | 'kind'>, page: 'sign' | 'track' = 'sign'): string | undefined {
       if (signer.kind !== 'person' || !signer.token_expires_at) return undefined;
-      return `${publicUrl}/sign/${secrets.linkToken(signer.id, new Date(signer.token_expires_at))}`;
+      return `${publicUrl}/${page}/${secrets.linkToken(signer.id, new Date(signer.token_expires_at))}`;
     },
   };
 }

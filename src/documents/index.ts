@@ -2,3 +2,4 @@ export { loadTemplates, type FieldError, type SignerSpec, type Template, type Te
 export { createDocumentRenderer, type DocumentRenderer, type Party, type RenderInput } from './renderer.js';
 export { UnsupportedCharacterError, findUnsupportedCharacters } from './unsupportedCharacters.js';
 export type { DocumentLayout, PageLayout, PlacedText, PlacedField } from './layout.js';
+export { DEFAULT_MESSAGES, messageText, SMS_KINDS, type MessageContext, type SmsKind } from './templateMessages.js';

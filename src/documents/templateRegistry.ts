@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { DocumentDef } from './documentModel.js';
+import { parseMessages, type SmsKind } from './templateMessages.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is module.exports, which also carries .default.
 const addFormats = addFormatsModule.default;
@@ -24,6 +25,8 @@ export interface Template {
   document: DocumentDef;
   /** Set for a version one organisation added under TEMPLATES_DIR/<organisationId>/. */
   organisationId?: string;
+  /** SMS texts of this version (`messages.json`, optional): kind → text with {{placeholders}}. */
+  messages?: Partial<Record<SmsKind, string>>;
 }
 
 export interface FieldError {
@@ -84,12 +87,14 @@ async function loadVersion(ajv: Ajv2020, folder: string): Promise<{ template: Te
   };
   const meta = json('template.json') as Pick<Template, 'id' | 'version' | 'title' | 'description' | 'signers'>;
   const schema = json('schema.json') as { properties?: Record<string, unknown> };
+  const messages = files.find((f) => f.name === 'messages.json');
   const template: Template = {
     ...meta,
     schema,
     example: json('example.json'),
     document: json('document.json'),
     sha256: folderDigest(files),
+    ...(messages ? { messages: parseMessages(JSON.parse(messages.bytes.toString('utf8')), folder) } : {}),
   };
   const reserved = RESERVED_VARIABLES.filter((name) => schema.properties && name in schema.properties);
   if (reserved.length > 0) throw new Error(`${folder}: schema must not define reserved top-level variables ${reserved.join(', ')}`);

@@ -7,6 +7,8 @@ import { createHash, createHmac, hkdfSync, randomInt, timingSafeEqual } from 'no
 export function createSigningSecrets(masterKey: Buffer) {
   const linkKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'water-esign signing links v1', 32));
   const otpKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'water-esign one-time codes v1', 32));
+  const accessKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'water-esign read access v1', 32));
+  const grantMac = (signerId: string, until: number) => createHmac('sha256', accessKey).update(`${signerId}.${until}`).digest('base64url');
 
   return {
     /** Unguessable without the master key, and the same every time for the same signer and expiry. */
@@ -21,6 +23,17 @@ export function createSigningSecrets(masterKey: Buffer) {
     },
     codeHash(challengeId: string, code: string): string {
       return createHmac('sha256', otpKey).update(`${challengeId}.${code}`).digest('hex');
+    },
+    /** `<until>.<mac>`: lets the holder read one signer's signed contract until then (a cookie, never stored). */
+    accessGrant(signerId: string, until: Date): string {
+      return `${until.getTime()}.${grantMac(signerId, until.getTime())}`;
+    },
+    grantValid(signerId: string, grant: string | undefined, now: Date): boolean {
+      const m = /^(\d{10,16})\.([\w-]{43})$/.exec(grant ?? '');
+      if (!m || Number(m[1]) <= now.getTime()) return false;
+      const a = Buffer.from(grantMac(signerId, Number(m[1])));
+      const b = Buffer.from(m[2]);
+      return a.length === b.length && timingSafeEqual(a, b);
     },
     codeMatches(challengeId: string, code: string, storedHash: string): boolean {
       const a = Buffer.from(this.codeHash(challengeId, code), 'hex');

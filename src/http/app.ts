@@ -126,7 +126,7 @@ export function createApp(deps: AppDeps) {
   });
   // The signing link is the signer's credential; everything after it needs an API key.
   api.use('/signing', signingRateLimit(limits.signingTokenPerMinute, limits.signingIpPerMinute));
-  api.use('/signing', requireJson, jsonBody('16kb'), signingRoutes(deps.db, deps.signing));
+  api.use('/signing', requireJson, jsonBody('16kb'), signingRoutes(deps.db, deps.signing, deps.apiKeys));
   api.use(authenticate(deps.apiKeys));
   api.use(perApiKey);
   // A PDF body, not JSON: mounted before the JSON-only guard.

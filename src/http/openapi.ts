@@ -15,6 +15,11 @@ const standardErrors = {
 const jsonBody = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 
 const WEBHOOK_EVENTS = [...WEBHOOK_EVENT_TYPES];
+const reasonWithCode = {
+  type: 'object',
+  required: ['otp', 'reason'],
+  properties: { otp: { type: 'string', pattern: '^\\d{6}$', description: 'the code sent by POST …/otp' }, reason: { type: 'string', maxLength: 500 } },
+};
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'Last path segment of signers[].signingUrl' };
 
@@ -85,6 +90,7 @@ export function openApiDocument(publicUrl: string) {
             templateVersion: { type: 'integer', description: 'Defaults to the latest version' },
             autoSign: { type: 'boolean', description: "Whether the utility signs automatically when its turn comes; default: the template's setting" },
             priority: { type: 'boolean', description: 'Green channel (绿色通道): listed first, shorter deadline' },
+            notify: { type: 'boolean', description: 'Default true: the service texts each person their signing link when their turn comes. false: the workflow sends the links itself (reminders and the completion message still go out)' },
             deadlineWorkingDays: { type: 'integer', minimum: 1, maximum: 60 },
             reference: { type: 'string', maxLength: 200, description: 'The application id in the calling workflow' },
             variables: { type: 'object', description: 'Must validate against the template schema' },
@@ -415,7 +421,7 @@ export function openApiDocument(publicUrl: string) {
       },
       '/signing/{token}': {
         get: {
-          summary: 'What the signer may see: contract summary, document link, their status (no API key: the link is the credential)',
+          summary: 'What the signer may see: contract summary, document link, their status, the utility\'s name and phone (no API key: the link is the credential; a request that brings an API key is recorded as signing_link.read by that key, not as the signer viewing)',
           security: [],
           parameters: [tokenParam],
           responses: {
@@ -433,7 +439,7 @@ export function openApiDocument(publicUrl: string) {
           responses: {
             '200': { description: 'contract {status, …}, deadline {at, workingDays, workingDaysElapsed, sla}, you, parties, next, steps [{type, at, role?, label?, you?}], document' },
             '404': errorResponse('signing_link_not_found'),
-            '410': errorResponse('signing_link_expired'),
+            '410': errorResponse('signing_link_expired, access_expired (a signed party: see …/access)'),
           },
         },
       },
@@ -447,7 +453,7 @@ export function openApiDocument(publicUrl: string) {
       },
       '/signing/{token}/otp': {
         post: {
-          summary: 'Send a 6-digit code by SMS (valid 5 minutes, one resend per minute)',
+          summary: 'Send a 6-digit code by SMS (valid 5 minutes, one resend per minute), for signing (in turn), declining or asking for a correction',
           security: [],
           parameters: [tokenParam],
           responses: {
@@ -467,7 +473,7 @@ export function openApiDocument(publicUrl: string) {
                 },
               },
             },
-            '409': errorResponse('out_of_turn, already_signed, already_declined, contract_not_signable'),
+            '409': errorResponse('already_signed, already_declined, contract_not_signable'),
             '429': errorResponse('code_recently_sent, signer_locked (retryAfterSeconds)'),
             '503': errorResponse('sms_unavailable'),
           },
@@ -495,15 +501,48 @@ export function openApiDocument(publicUrl: string) {
       },
       '/signing/{token}/decline': {
         post: {
-          summary: 'Decline to sign, with a reason; the contract becomes declined',
+          summary: 'Decline to sign, with a reason and the SMS code (POST …/otp first; no turn needed); the contract becomes declined',
           security: [],
           parameters: [tokenParam],
-          requestBody: jsonBody({ type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 } } }),
+          requestBody: jsonBody(reasonWithCode),
           responses: {
-            '200': { description: 'Declined', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
-            '409': errorResponse('already_signed, already_declined, contract_not_signable'),
-            '422': errorResponse('validation_failed'),
+            '200': { description: 'Declined: the link holder\'s progress (as GET …/progress)' },
+            '400': errorResponse('code_not_requested'),
+            '409': errorResponse('already_signed, already_declined, contract_not_signable, code_already_used'),
+            '422': errorResponse('validation_failed, wrong_code, code_expired'),
+            '429': errorResponse('signer_locked'),
           },
+        },
+      },
+      '/signing/{token}/correction': {
+        post: {
+          summary: 'Ask for a correction (信息有误，申请修改), with a reason and the SMS code: not final, the contract stays open; event and webhook signer.correction_requested, an SMS to the signer',
+          security: [],
+          parameters: [tokenParam],
+          requestBody: jsonBody(reasonWithCode),
+          responses: {
+            '200': { description: 'Recorded: the link holder\'s progress' },
+            '400': errorResponse('code_not_requested'),
+            '409': errorResponse('already_signed, already_declined, contract_not_signable, code_already_used'),
+            '422': errorResponse('validation_failed, wrong_code, code_expired'),
+          },
+        },
+      },
+      '/signing/{token}/access/otp': {
+        post: {
+          summary: 'A party who signed, whose link has expired: send a code to their mobile to read the signed contract again',
+          security: [],
+          parameters: [tokenParam],
+          responses: { '202': { description: 'Sent (as POST …/otp)' }, '410': errorResponse('signing_link_expired (the party has not signed)'), '429': errorResponse('code_recently_sent') },
+        },
+      },
+      '/signing/{token}/access': {
+        post: {
+          summary: 'Check that code: sets the HttpOnly cookie esign_read, with which …/progress and …/document answer for 30 minutes after the link expired',
+          security: [],
+          parameters: [tokenParam],
+          requestBody: jsonBody({ type: 'object', required: ['otp'], properties: { otp: { type: 'string', pattern: '^\\d{6}$' } } }),
+          responses: { '200': { description: '{expiresAt}' }, '410': errorResponse('signing_link_expired'), '422': errorResponse('wrong_code, code_expired') },
         },
       },
       '/webhooks': {

@@ -1,10 +1,16 @@
 import type { Logger } from 'pino';
+import type { SmsKind } from '../documents/index.js';
 
+/** What the gateway receives: the text to send, and the parts of it a gateway may want on their own. */
 export interface SmsMessage {
+  kind: SmsKind;
   mobile: string;
-  code: string;
+  text: string;
   contractId: string;
   signerId: string;
+  url?: string;
+  /** Only in `code` messages. */
+  code?: string;
 }
 
 export interface SmsGateway {
@@ -13,7 +19,7 @@ export interface SmsGateway {
 
 export class SmsGatewayError extends Error {}
 
-/** Posts {mobile, code, contractId, signerId} as JSON to the utility's SMS gateway. */
+/** Posts the message as JSON to the utility's SMS gateway. */
 export function webhookSmsGateway(url: string, timeoutMs = 5_000): SmsGateway {
   return {
     async send(message) {
@@ -33,11 +39,11 @@ export function webhookSmsGateway(url: string, timeoutMs = 5_000): SmsGateway {
   };
 }
 
-/** No gateway configured: says a code was sent, never the code itself. */
+/** No gateway configured: says which message would have gone, never its text, code or link. */
 export function loggingSmsGateway(log: Logger): SmsGateway {
   return {
-    async send({ contractId, signerId }) {
-      log.info({ contractId, signerId }, 'code sent (no SMS gateway configured)');
+    async send({ kind, contractId, signerId }) {
+      log.info({ kind, contractId, signerId }, 'SMS not sent: no SMS gateway configured');
     },
   };
 }

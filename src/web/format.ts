@@ -1,20 +1,5 @@
 // Times are shown in China Standard Time whatever the server's zone, as in the contracts.
-import { chinaParts, pad2 } from '../chinaTime.js';
-
-export function chineseDateTime(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const t = chinaParts(new Date(iso));
-  return `${t.year}年${t.month}月${t.day}日 ${pad2(t.hour)}:${pad2(t.minute)}`;
-}
-
-/** A deadline falls at midnight: say "12月1日 24:00" (the last working day), not "12月2日 00:00". */
-export function chineseDeadline(iso: string): string {
-  const at = new Date(iso);
-  const t = chinaParts(at);
-  if (t.hour !== 0 || t.minute !== 0) return chineseDateTime(iso);
-  const day = chinaParts(new Date(at.getTime() - 86_400_000));
-  return `${day.year}年${day.month}月${day.day}日 24:00`;
-}
+export { chineseDateTime, chineseDeadline } from '../chinaTime.js';
 
 export function chineseDate(isoDate: string | null | undefined): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate ?? '');

@@ -1,4 +1,4 @@
-import { assetUrl, ASSET_VERSION } from './assets.js';
+import { assetUrl } from './assets.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface PageOptions {
@@ -12,7 +12,7 @@ export interface PageOptions {
 
 /** The shell every page shares: Chinese, mobile viewport, one stylesheet, no inline script or style. */
 export function page({ title, body, scripts = [], contact }: PageOptions): string {
-  return '<!doctype html>\n' + html`<html lang="zh-CN" data-assets="${ASSET_VERSION}">
+  return '<!doctype html>\n' + html`<html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -13,6 +13,8 @@ import { noStore, pageHeaders } from './headers.js';
 import { errorPage } from './pages/errorPage.js';
 import { signPage } from './pages/signPage.js';
 import { trackPage } from './pages/trackPage.js';
+import { reopenPage } from './pages/reopenPage.js';
+import { accessGrantOf } from '../http/routes/signing.js';
 import { verifyPage, type RegisteredDocument } from './pages/verifyPage.js';
 
 export interface WebDeps {
@@ -80,15 +82,30 @@ export function webRoutes(deps: WebDeps): Router {
       const view = await deps.signing.view(contextOf(req), token, { text: true });
       sendPage(res, signPage(token, view, await deps.signing.progress(token)));
     } catch (err) {
+      // A signed party's expired link still leads to their contract, through the track page's code check.
+      if (err instanceof DomainError && err.code === 'signing_link_expired' && (await deps.signing.signedParty(token))) {
+        res.redirect(303, `/track/${encodeURIComponent(token)}`);
+        return;
+      }
       await sendError(deps, res, err);
     }
+  });
+
+  // Without JavaScript a form posts to its page: back to the page (whose noscript note says why), and the
+  // code never lands in a URL.
+  r.post(['/sign/:token', '/track/:token'], (req: Request, res: Response) => {
+    res.redirect(303, req.originalUrl.split('?')[0]);
   });
 
   r.get('/track/:token', pageHeaders, noStore, canonical, async (req: Request, res: Response) => {
     const token = String(req.params.token);
     try {
-      sendPage(res, trackPage(token, await deps.signing.progress(token)));
+      sendPage(res, trackPage(token, await deps.signing.progress(token, accessGrantOf(req))));
     } catch (err) {
+      if (err instanceof DomainError && err.code === 'access_expired') {
+        res.status(401).type('html').send(reopenPage(token, await defaultContact(deps)));
+        return;
+      }
       await sendError(deps, res, err);
     }
   });

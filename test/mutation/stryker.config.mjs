@@ -26,7 +26,7 @@ export default {
     'src/contracts/calendar/workingCalendar.ts',
     'src/contracts/deadlines.ts',
     'src/domain/signingSecrets.ts',
-    'src/ceremony/signingService.ts:430-461',
+    'src/ceremony/codeChallenges.ts:127-158',
     'src/webhooks/webhookDelivery.ts:20-35',
     'src/domain/idempotency.ts',
   ],

@@ -5,12 +5,27 @@ import { idempotentAction } from '../../domain/idempotency.js';
 import { contextOf } from '../requestContext.js';
 import type { RequestContext } from '../../domain/requestContext.js';
 import { createHash } from 'node:crypto';
+import { authenticate, type ApiKeyDirectory } from '../auth.js';
 
 const linkPrincipal = (token: string) => `link:${createHash('sha256').update(token).digest('hex')}`;
 
+/** The read-access grant of a signed party whose link expired: an HttpOnly cookie, never in a URL. */
+export const ACCESS_COOKIE = 'esign_read';
+
+export function accessGrantOf(req: Request): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === ACCESS_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
 /** Reached through the signing link alone, without an API key: the token is the credential. */
-export function signingRoutes(db: Database, signing: SigningService): Router {
+export function signingRoutes(db: Database, signing: SigningService, apiKeys: ApiKeyDirectory): Router {
   const r = Router();
+  // The link is the credential; a request that also brings an API key is recorded as that key.
+  const keyHolder = authenticate(apiKeys);
+  r.use((req, res, next) => (req.headers.authorization ? keyHolder(req, res, next) : next()));
   /**
    * Idempotency scoped to the link: the key space belongs to whoever holds the token. The answer is the
    * link holder's own view of the progress, never the full contract with the other parties' data.
@@ -27,17 +42,17 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
       async () => undefined,
     );
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await signing.progress(token));
+    res.json(await signing.progress(token, accessGrantOf(req)));
   };
   r.get('/:token', async (req, res) => {
     res.json(await signing.view(contextOf(req), req.params.token));
   });
   r.get('/:token/progress', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await signing.progress(req.params.token));
+    res.json(await signing.progress(req.params.token, accessGrantOf(req)));
   });
   r.get('/:token/document', async (req, res) => {
-    const doc = await signing.document(contextOf(req), req.params.token);
+    const doc = await signing.document(contextOf(req), req.params.token, accessGrantOf(req));
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('ETag', `"${doc.sha256}"`);
     res.setHeader('Cache-Control', 'no-store');
@@ -57,5 +72,17 @@ export function signingRoutes(db: Database, signing: SigningService): Router {
   });
   r.post('/:token/sign', action('signing.sign', (ctx, req) => signing.signWithCode(ctx, String(req.params.token), req.body)));
   r.post('/:token/decline', action('signing.decline', (ctx, req) => signing.decline(ctx, String(req.params.token), req.body)));
+  r.post('/:token/correction', action('signing.correction', (ctx, req) => signing.requestCorrection(ctx, String(req.params.token), req.body)));
+  r.post('/:token/access/otp', async (req, res) => {
+    res.status(202).json(await signing.sendAccessCode(contextOf(req), String(req.params.token)));
+  });
+  r.post('/:token/access', async (req, res) => {
+    const { grant, expiresAt } = await signing.grantAccess(contextOf(req), String(req.params.token), req.body);
+    res.cookie(ACCESS_COOKIE, grant, {
+      httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', expires: new Date(expiresAt),
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ expiresAt });
+  });
   return r;
 }

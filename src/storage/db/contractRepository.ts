@@ -14,6 +14,8 @@ export interface ContractRow {
   variables: Record<string, unknown>;
   auto_sign: boolean | null;
   priority: boolean;
+  /** false: the workflow sends the signing links itself. */
+  notify: boolean;
   deadline_working_days: number;
   deadline: Date;
   completed_at: Date | null;
@@ -119,10 +121,10 @@ export const contractRepository = {
     const k = c.contract;
     await tx.query(
       `INSERT INTO contracts (id, contract_number, template_id, template_version, template_sha256, reference, status,
-         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at, organisation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
+         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at, organisation_id, notify)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)`,
       [k.id, k.contract_number, k.template_id, k.template_version, k.template_sha256, k.reference, k.status,
-        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at, k.organisation_id],
+        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at, k.organisation_id, k.notify],
     );
     await this.insertDocumentVersion(tx, c.document);
     for (const s of c.signers) {

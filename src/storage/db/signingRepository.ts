@@ -8,6 +8,8 @@ export interface ChallengeRow {
   created_at: Date;
   expires_at: Date;
   used_at: Date | null;
+  /** 'act': sign, decline, ask for a correction; 'access': read a signed contract after the link expired. */
+  purpose: 'act' | 'access';
 }
 
 /** SQL for signing: signer lookup by link, one-time codes, lock-outs, and the commit of a signature. */
@@ -64,8 +66,8 @@ export const signingRepository = {
 
   async insertChallenge(db: Queryable, c: Omit<ChallengeRow, 'used_at'>): Promise<void> {
     await db.query(
-      'INSERT INTO otp_challenges (id, signer_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [c.id, c.signer_id, c.code_hash, c.created_at, c.expires_at],
+      'INSERT INTO otp_challenges (id, signer_id, code_hash, created_at, expires_at, purpose) VALUES ($1, $2, $3, $4, $5, $6)',
+      [c.id, c.signer_id, c.code_hash, c.created_at, c.expires_at, c.purpose],
     );
   },
 

@@ -3,6 +3,7 @@ import type { SigningProgress } from '../../ceremony/signingProgress.js';
 import { chineseDate, chineseDateTime, meterTypeText } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
+import { codeInput } from './codeInput.js';
 import { contractReading, keyTermsOf } from './contractReading.js';
 import { statusNotice, type StatusNotice } from './steps.js';
 
@@ -32,20 +33,39 @@ const CONSENT =
   '我已阅读并理解本合同全部条款，同意依据《中华人民共和国电子签名法》以电子签名方式签署本合同；' +
   '该电子签名与手写签名或者盖章具有同等的法律效力。';
 
-function signForm(v: SigningViewData): SafeHtml {
+/** The code field every action on the contract needs: signing, declining, asking for a correction. */
+function codeFields(v: SigningViewData): SafeHtml {
   return html`<p>点击“获取验证码”，验证码将以短信发送至您的手机 <strong>${v.signer.mobile ?? ''}</strong>。</p>
-<form id="sign-form" class="stack" novalidate>
-  <div class="row">
-    <button type="button" id="otp-btn" class="secondary">获取验证码</button>
-    <span id="otp-hint" class="hint" aria-live="polite"></span>
-  </div>
-  <div id="msg" class="msg" role="alert" aria-live="assertive" tabindex="-1"></div>
-  <div class="field">
-    <label for="otp">短信验证码</label>
-    <input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"
-      required aria-describedby="otp-help" spellcheck="false">
-    <p id="otp-help" class="help">6 位数字，5 分钟内有效。</p>
-  </div>
+  ${codeInput()}`;
+}
+
+/** Declining ends the contract; a correction request leaves it open. Both need the code above. */
+function otherActions(open: boolean): SafeHtml {
+  return html`<details id="other-actions" class="decline"${open ? html` open` : ''}>
+  <summary>信息有误或不同意签署</summary>
+  <p class="help">以下操作也需要先获取并填写上方的短信验证码。</p>
+  <form id="correction-form" class="stack" method="post" novalidate>
+    <div class="field">
+      <label for="correction-reason">需要修改的内容（必填）</label>
+      <textarea id="correction-reason" name="reason" rows="3" maxlength="500" required aria-describedby="correction-help"></textarea>
+      <p id="correction-help" class="help">例如姓名、证件号码或用水地址有误。合同保留，供水企业核实后会联系您。</p>
+    </div>
+    <button type="submit" id="correction-btn" class="secondary">信息有误，申请修改</button>
+  </form>
+  <form id="decline-form" class="stack" method="post" novalidate>
+    <div class="field">
+      <label for="reason">拒绝原因（必填）</label>
+      <textarea id="reason" name="reason" rows="3" maxlength="500" required aria-describedby="decline-help"></textarea>
+      <p id="decline-help" class="help">拒绝后合同终止、不会生效；如需办理，需要供水企业重新发起。</p>
+    </div>
+    <button type="submit" id="decline-btn" class="danger">确认拒绝签署</button>
+  </form>
+</details>`;
+}
+
+function signForm(v: SigningViewData): SafeHtml {
+  return html`${codeFields(v)}
+<form id="sign-form" class="stack" method="post" novalidate>
   <div class="check">
     <input type="checkbox" id="consent" name="consent" required disabled aria-describedby="consent-hint">
     <label for="consent">${CONSENT}</label>
@@ -53,16 +73,7 @@ function signForm(v: SigningViewData): SafeHtml {
   <p id="consent-hint" class="help" aria-live="polite">请先阅读至合同末尾，之后可勾选。</p>
   <button type="submit" id="sign-btn" class="primary">同意并签署</button>
 </form>
-<details id="decline" class="decline">
-  <summary>拒绝签署</summary>
-  <form id="decline-form" class="stack" novalidate>
-    <div class="field">
-      <label for="reason">拒绝原因（必填）</label>
-      <textarea id="reason" name="reason" rows="3" maxlength="500" required></textarea>
-    </div>
-    <button type="submit" id="decline-btn" class="danger">确认拒绝签署</button>
-  </form>
-</details>`;
+${otherActions(false)}`;
 }
 
 function readingSection(v: SigningViewData): SafeHtml {
@@ -106,10 +117,14 @@ function statusActions(token: string, v: SigningViewData, notice: StatusNotice):
   return html`<p class="row">${track}</p>`;
 }
 
+const open = (status: string) => status === 'awaiting_signatures' || status === 'partially_signed';
+
 export function signPage(token: string, v: SigningViewData, p: SigningProgress): string {
   const situation = { status: p.contract.status, next: p.next, parties: p.parties, utility: p.utility, voidReason: p.contract.voidReason };
   const notice = statusNotice(situation, v.signer);
   const canSign = v.yourTurn && v.signer.status !== 'signed';
+  // Before their turn a party can already refuse the terms or point out a mistake, not sign.
+  const canObject = !canSign && open(p.contract.status) && v.signer.status !== 'signed' && v.signer.status !== 'declined';
   const body = html`
 <div id="app" data-document-url="${v.contract.documentUrl}" data-contract-number="${v.contract.contractNumber}">
 <h1>${v.contract.title}</h1>
@@ -128,7 +143,11 @@ ${canSign ? html`<section id="act" class="card" aria-labelledby="act-h">
   <h2 id="act-h">签署</h2>
   ${signForm(v)}
 </section>
-<div class="action-bar" id="action-bar"><a class="button primary" href="#act">去签署</a></div>` : ''}
+<div class="action-bar" id="action-bar"><a class="button primary" href="#act">去签署</a></div>` : canObject ? html`<section id="act" class="card" aria-labelledby="act-h">
+  <h2 id="act-h">信息有误或不同意</h2>
+  ${codeFields(v)}
+  ${otherActions(true)}
+</section>` : ''}
 <section id="result" class="card result" aria-labelledby="result-h" tabindex="-1" hidden></section>
 </div>`;
   return page({ title: `${v.contract.title} ${v.contract.contractNumber} - 在线签署`, body, scripts: ['sign.js'], contact: p.utility });

@@ -1,8 +1,5 @@
 // Shared by the pages: calls to the service and error codes in plain Chinese.
 
-/** The asset version the page was served with, so imports of pdf.js hit the long-cached URL. */
-export const ASSET_VERSION = document.documentElement.dataset.assets || '';
-
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error && body.error.message) || `HTTP ${status}`);

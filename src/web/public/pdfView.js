@@ -1,12 +1,19 @@
 // Renders a PDF page by page into canvases that fit the container width (pdf.js, served from this origin).
-import { ASSET_VERSION } from './common.js';
+
+/**
+ * The modern pdf.js build needs what iOS Safari before 17.4 and older Android WebViews lack
+ * (Promise.withResolvers, URL.parse): those get the legacy build, as does any browser the modern one fails in.
+ */
+const modernEnough = () => typeof Promise.withResolvers === 'function' && typeof URL.parse === 'function';
 
 let pdfjs;
+async function loadBuild(dir) {
+  const lib = await import(new URL(`./pdfjs/${dir}pdf.min.mjs`, import.meta.url).href);
+  lib.GlobalWorkerOptions.workerSrc = new URL(`./pdfjs/${dir}pdf.worker.min.mjs`, import.meta.url).href;
+  return lib;
+}
 async function loadPdfjs() {
-  if (!pdfjs) {
-    pdfjs = await import(`/assets/pdfjs/pdf.min.mjs?v=${ASSET_VERSION}`);
-    pdfjs.GlobalWorkerOptions.workerSrc = `/assets/pdfjs/pdf.worker.min.mjs?v=${ASSET_VERSION}`;
-  }
+  if (!pdfjs) pdfjs = modernEnough() ? await loadBuild('').catch(() => loadBuild('legacy/')) : await loadBuild('legacy/');
   return pdfjs;
 }
 

@@ -153,60 +153,79 @@ function setupCodeButton() {
   });
 }
 
-function setupSignForm() {
-  const form = $('sign-form');
-  const msg = $('msg');
+/** Full-width digits from some Chinese keyboards are digits too. */
+function setupCodeInput() {
   const otp = $('otp');
-  const consent = $('consent');
-  const btn = $('sign-btn');
   otp.addEventListener('input', () => {
-    // Full-width digits from some Chinese keyboards are digits too.
     const v = otp.value.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/\D/g, '').slice(0, 6);
     if (v !== otp.value) otp.value = v;
     otp.removeAttribute('aria-invalid');
   });
+}
+
+/** The code typed above, or null after saying what is missing. */
+function typedCode(msg) {
+  const otp = $('otp');
+  if (/^\d{6}$/.test(otp.value)) return otp.value;
+  otp.setAttribute('aria-invalid', 'true');
+  announce(msg, '请先获取短信验证码，并输入 6 位数字验证码。');
+  otp.focus();
+  return null;
+}
+
+function codeProblem(err) {
+  if (err.code === 'wrong_code' || err.code === 'code_expired' || err.code === 'code_not_requested') $('otp').setAttribute('aria-invalid', 'true');
+}
+
+function setupSignForm() {
+  const form = $('sign-form');
+  const msg = $('msg');
+  const consent = $('consent');
+  const btn = $('sign-btn');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clear(msg);
-    if (!/^\d{6}$/.test(otp.value)) {
-      otp.setAttribute('aria-invalid', 'true');
-      return announce(msg, '请输入短信中的 6 位数字验证码。');
-    }
-    if (!consent.checked) return announce(msg, '请先阅读合同，并勾选同意以电子签名方式签署。');
+    const otp = typedCode(msg);
+    if (!otp) return;
+    if (!consent.checked) return announce(msg, consent.disabled ? '请先阅读合同至末尾，再勾选同意。' : '请先阅读合同，并勾选同意以电子签名方式签署。');
     btn.disabled = true;
     btn.textContent = '正在签署…';
     try {
-      await request('POST', `${api}/sign`, { otp: otp.value, consent: true });
-      await onSigned();
+      await request('POST', `${api}/sign`, { otp, consent: true });
+      onSigned();
     } catch (err) {
-      if (err.code === 'wrong_code' || err.code === 'code_expired') otp.setAttribute('aria-invalid', 'true');
+      codeProblem(err);
       if (err.code === 'already_signed') return onSigned();
       announce(msg, errorText(err));
-    } finally {
       btn.disabled = false;
       btn.textContent = '同意并签署';
     }
   });
 }
 
-function setupDecline() {
-  const form = $('decline-form');
-  const reason = $('reason');
+/** Decline (final) and correction request (the contract stays open): a reason and the code. */
+function setupReasonForm(formId, fieldId, buttonId, path, done) {
+  const form = $(formId);
+  const reason = $(fieldId);
   const msg = $('msg');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    clear(msg);
     if (!reason.value.trim()) {
       reason.setAttribute('aria-invalid', 'true');
-      return announce(msg, '请填写拒绝签署的原因。');
+      reason.focus();
+      return announce(msg, '请填写原因。');
     }
-    const btn = $('decline-btn');
+    reason.removeAttribute('aria-invalid');
+    const otp = typedCode(msg);
+    if (!otp) return;
+    const btn = $(buttonId);
     btn.disabled = true;
     try {
-      await request('POST', `${api}/decline`, { reason: reason.value.trim() });
-      showResult('您已拒绝签署', ['合同已终止，不会生效。供水企业会收到您的拒签原因。'], [
-        el('a', { className: 'button secondary', href: `/track/${encodeURIComponent(token)}` }, '查看办理进度'),
-      ]);
+      await request('POST', `${api}/${path}`, { otp, reason: reason.value.trim() });
+      done();
     } catch (err) {
+      codeProblem(err);
       announce(msg, errorText(err));
     } finally {
       btn.disabled = false;
@@ -220,8 +239,15 @@ if (sessionStorage.getItem('esign.justSigned')) {
 }
 setupReading();
 setupActionBar();
-if ($('sign-form')) {
+if ($('otp-btn')) {
   setupCodeButton();
-  setupSignForm();
-  setupDecline();
+  setupCodeInput();
+}
+if ($('sign-form')) setupSignForm();
+if ($('decline-form')) {
+  const track = () => el('a', { className: 'button secondary', href: `/track/${encodeURIComponent(token)}` }, '查看办理进度');
+  setupReasonForm('decline-form', 'reason', 'decline-btn', 'decline', () =>
+    showResult('您已拒绝签署', ['合同已终止，不会生效。供水企业会收到您的拒签原因。'], [track()]));
+  setupReasonForm('correction-form', 'correction-reason', 'correction-btn', 'correction', () =>
+    showResult('修改申请已提交', ['供水企业会核实您指出的问题，修改后重新发送签署链接。您会收到短信通知；本合同暂不签署。'], [track()]));
 }

@@ -1,0 +1,188 @@
+import type { Logger } from 'pino';
+import { chinaDay, chinaParts, chineseDeadline, CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
+import { messageText, type SmsKind, type TemplateRegistry } from '../documents/index.js';
+import type { PersonalData } from '../domain/personalData.js';
+import type { Database, Queryable } from '../storage/db/database.js';
+import type { ContractRow, SignerRow } from '../storage/db/contractRepository.js';
+import type { SmsGateway } from './smsGateway.js';
+
+/** The kinds that go through the outbox; codes are sent while the person waits, not queued. */
+export type QueuedKind = Exclude<SmsKind, 'code'>;
+
+export interface QueuedSms {
+  kind: QueuedKind;
+  contractId: string;
+  signerId: string;
+  /** One message per occasion: a second queue call with the same key is a no-op. */
+  dedupeKey: string;
+}
+
+export interface SmsOutboxDeps {
+  db: Database;
+  sms: SmsGateway;
+  templates: TemplateRegistry;
+  organisations: { current(id: string): Promise<{ name: string; phone: string }> };
+  personalData: PersonalData;
+  /** The page a message links to, for a signer row (their signing link, or the track page). */
+  links: { signUrl(signer: SignerRow): string | undefined; trackUrl(signer: SignerRow): string | undefined };
+  log: Logger;
+  clock?: () => Date;
+  pollMs?: number;
+}
+
+/** Reminders wait for the day: none before 08:00 or after 21:00 China time. */
+const DAY_STARTS = 8;
+const DAY_ENDS = 21;
+const MAX_ATTEMPTS = 8;
+/** 10 s, 30 s, 90 s … capped at an hour: eight attempts span about three hours, the life of an SMS worth sending. */
+const retryDelaySeconds = (attempts: number) => Math.min(10 * 3 ** (attempts - 1), 3600);
+const LEASE_SECONDS = 60;
+
+const isNight = (at: Date) => {
+  const h = chinaParts(at).hour;
+  return h < DAY_STARTS || h >= DAY_ENDS;
+};
+
+/** The next 08:00 China time after `at`. */
+function nextMorning(at: Date): Date {
+  const local = new Date(at.getTime() + CHINA_UTC_OFFSET_MS);
+  const morning = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), DAY_STARTS) - CHINA_UTC_OFFSET_MS;
+  return new Date(morning > at.getTime() ? morning : morning + 86_400_000);
+}
+
+const OPEN = ['awaiting_signatures', 'partially_signed'];
+
+/**
+ * SMS to applicants, queued in the transaction of the event that calls for them and sent afterwards, so a
+ * gateway that is down delays a message but never loses it or fails the signature that caused it. Several
+ * instances share the queue: rows are claimed with a lease under SKIP LOCKED.
+ */
+export function createSmsOutbox(deps: SmsOutboxDeps) {
+  const { db, log } = deps;
+  const now = deps.clock ?? (() => new Date());
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+
+  async function compose(kind: QueuedKind, contract: ContractRow, signer: SignerRow) {
+    const template = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id);
+    const org = await deps.organisations.current(contract.organisation_id);
+    const url = kind === 'signing_link' || kind === 'reminder' ? deps.links.signUrl(signer) : deps.links.trackUrl(signer);
+    const text = messageText(kind, template?.messages, {
+      utility: { name: org.name, phone: org.phone },
+      contract: { title: template?.title ?? contract.template_id, number: contract.contract_number },
+      url,
+      deadline: chineseDeadline(new Date(contract.deadline).toISOString()),
+    });
+    return { text, url };
+  }
+
+  /** Why a queued message should no longer go out, if it should not. */
+  function stale(kind: QueuedKind, contract: ContractRow, signer: SignerRow): string | null {
+    if (!signer.mobile) return 'the signer has no mobile number';
+    if ((kind === 'signing_link' || kind === 'reminder') && (!OPEN.includes(contract.status) || signer.status === 'signed' || signer.status === 'declined')) {
+      return `the contract is ${contract.status} and the signer ${signer.status}`;
+    }
+    return null;
+  }
+
+  async function deliver(row: { id: number; kind: QueuedKind; contract_id: string; signer_id: string; attempts: number }): Promise<void> {
+    const [contract] = (await db.query<ContractRow>('SELECT * FROM contracts WHERE id = $1', [row.contract_id])).rows;
+    const [sealed] = (await db.query<SignerRow>('SELECT * FROM signers WHERE id = $1', [row.signer_id])).rows;
+    const signer = deps.personalData.openSigner(sealed);
+    const skip = stale(row.kind, contract, signer);
+    if (skip) {
+      await db.query(`UPDATE sms_notifications SET status = 'skipped', last_error = $2, lease_until = NULL WHERE id = $1`, [row.id, skip]);
+      return;
+    }
+    if (row.kind === 'reminder' && isNight(now())) {
+      await db.query('UPDATE sms_notifications SET next_attempt_at = $2, lease_until = NULL WHERE id = $1', [row.id, nextMorning(now())]);
+      return;
+    }
+    try {
+      const { text, url } = await compose(row.kind, contract, signer);
+      await deps.sms.send({ kind: row.kind, mobile: signer.mobile!, text, contractId: contract.id, signerId: signer.id, ...(url ? { url } : {}) });
+      await db.query(`UPDATE sms_notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL, lease_until = NULL WHERE id = $1`, [row.id]);
+    } catch (err) {
+      const attempts = row.attempts + 1;
+      const error = (err as Error).message;
+      log.warn({ kind: row.kind, contractId: row.contract_id, signerId: row.signer_id, attempts, err: error }, 'SMS not delivered; will retry');
+      await db.query(
+        `UPDATE sms_notifications SET attempts = $2::int, last_error = $3, lease_until = NULL,
+           status = CASE WHEN $2::int >= $4::int THEN 'failed' ELSE 'pending' END,
+           next_attempt_at = now() + ($5::double precision * interval '1 second')
+         WHERE id = $1`,
+        [row.id, attempts, error, MAX_ATTEMPTS, retryDelaySeconds(attempts)],
+      );
+    }
+  }
+
+  const outbox = {
+    async queue(tx: Queryable, n: QueuedSms): Promise<void> {
+      await tx.query(
+        'INSERT INTO sms_notifications (dedupe_key, kind, contract_id, signer_id) VALUES ($1, $2, $3, $4) ON CONFLICT (dedupe_key) DO NOTHING',
+        [n.dedupeKey, n.kind, n.contractId, n.signerId],
+      );
+    },
+
+    /**
+     * A contract on the last day before its deadline is at risk: the person whose turn it is gets one
+     * reminder that (China) day, in the daytime only, unless they were sent their link today already.
+     */
+    async queueReminders(at: Date = now()): Promise<number> {
+      if (isNight(at)) return 0;
+      const day = chinaDay(at);
+      const tomorrow = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000 - CHINA_UTC_OFFSET_MS);
+      const res = await db.query<{ id: string }>(
+        `INSERT INTO sms_notifications (dedupe_key, kind, contract_id, signer_id)
+         SELECT 'reminder:' || s.id || ':' || $3::text, 'reminder', c.id, s.id
+         FROM contracts c
+         JOIN LATERAL (
+           SELECT * FROM signers x WHERE x.contract_id = c.id AND x.status <> 'signed' ORDER BY x.position LIMIT 1) s ON true
+         WHERE c.status IN ('awaiting_signatures', 'partially_signed') AND c.deadline > $1 AND c.deadline <= $2
+           AND s.kind = 'person' AND s.status <> 'declined' AND s.mobile IS NOT NULL
+           AND NOT EXISTS (
+             SELECT 1 FROM sms_notifications n WHERE n.signer_id = s.id AND n.kind = 'signing_link' AND n.created_at >= $2 - interval '1 day')
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id`,
+        [at, tomorrow, day],
+      );
+      return res.rows.length;
+    },
+
+    /** Sends what is due; returns how many rows it handled. */
+    async runOnce(limit = 20): Promise<number> {
+      const claimed = await db.query<{ id: string; kind: QueuedKind; contract_id: string; signer_id: string; attempts: number }>(
+        `UPDATE sms_notifications SET lease_until = now() + ($2::int * interval '1 second')
+         WHERE id IN (
+           SELECT id FROM sms_notifications
+           WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, kind, contract_id, signer_id, attempts`,
+        [limit, LEASE_SECONDS],
+      );
+      for (const r of claimed.rows) {
+        // One row's trouble (a row the database refuses to update) leaves the others to go out; its lease runs out and it is tried again.
+        await deliver({ ...r, id: Number(r.id), attempts: Number(r.attempts) }).catch((err) => log.error({ err, id: r.id }, 'SMS outbox row failed'));
+      }
+      return claimed.rows.length;
+    },
+
+    start(): void {
+      if (timer) return;
+      const tick = () => {
+        running = outbox.runOnce().catch((err) => log.error({ err }, 'SMS outbox run failed'));
+      };
+      timer = setInterval(tick, deps.pollMs ?? 1000);
+      timer.unref();
+    },
+
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+  return outbox;
+}
+
+export type SmsOutbox = ReturnType<typeof createSmsOutbox>;

@@ -60,6 +60,7 @@ const schema = z
       .default('91460200MA5RC0XQ1H'),
     UTILITY_ADDRESS: z.string().default('海南省三亚市吉阳区迎宾路 188 号'),
     UTILITY_PHONE: z.string().default('0898-88888888'),
+    UTILITY_HANDWRITTEN_SIGNATURE: bool.default(true),
     CONTRACT_PLACE: z.string().default('海南省三亚市'),
     MASTER_KEY: z.string().optional(),
     PKI_IMPORT_DIR: z.string().optional(),
@@ -161,7 +162,7 @@ export interface Config {
   s3?: { endPoint: string; port?: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string; region: string };
   apiKeys?: { role: Role; key: string }[];
   jsonBodyLimit: string;
-  utility: { name: string; creditCode: string; address: string; phone: string };
+  utility: { name: string; creditCode: string; address: string; phone: string; handwrittenSignature: boolean };
   contractPlace: string;
   contractNumberPrefix: string;
   masterKey?: string;
@@ -246,7 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     apiKeys: e.API_KEYS,
     jsonBodyLimit: e.JSON_BODY_LIMIT,
-    utility: { name: e.UTILITY_NAME, creditCode: e.UTILITY_CREDIT_CODE, address: e.UTILITY_ADDRESS, phone: e.UTILITY_PHONE },
+    utility: { name: e.UTILITY_NAME, creditCode: e.UTILITY_CREDIT_CODE, address: e.UTILITY_ADDRESS, phone: e.UTILITY_PHONE, handwrittenSignature: e.UTILITY_HANDWRITTEN_SIGNATURE },
     contractPlace: e.CONTRACT_PLACE,
     contractNumberPrefix: e.CONTRACT_NUMBER_PREFIX,
     masterKey: e.MASTER_KEY,

@@ -75,7 +75,7 @@ describe('organisations, as the platform admin manages them', () => {
       [ZHONGFA.id, 'SYZF'],
     ]);
     const one = await (await svc.call('admin', 'GET', `/api/v1/organisations/${ZHONGFA.id}`)).json();
-    expect(one).toEqual({ ...ZHONGFA, sealNumber: ZHONGFA.creditCode, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(one).toEqual({ ...ZHONGFA, sealNumber: ZHONGFA.creditCode, handwrittenSignature: true, createdAt: expect.any(String), updatedAt: expect.any(String) });
     const certs = await svc.database.db.query<{ subject: string; organisation_id: string }>(
       `SELECT subject, organisation_id FROM certificates WHERE kind = 'organisation' ORDER BY organisation_id`,
     );
@@ -224,5 +224,27 @@ describe('each organisation sees and seals only its own contracts', () => {
     expect(owed.rows).toEqual(
       [{ webhook_id: mineHook, contract_id: b }, { webhook_id: otherHook, contract_id: a }].sort((x, y) => x.webhook_id.localeCompare(y.webhook_id)),
     );
+  });
+  it('lets a utility turn drawn signatures off: its pages offer no pad and a drawing is refused before any code is spent', async () => {
+    expect((await (await svc.call('admin', 'GET', `/api/v1/organisations/${ZHONGFA.id}`)).json()).handwrittenSignature).toBe(true);
+    const off = await svc.call('admin', 'PATCH', `/api/v1/organisations/${ZHONGFA.id}`, { handwrittenSignature: false });
+    expect((await off.json()).handwrittenSignature).toBe(false);
+    expect((await svc.call('admin', 'PATCH', `/api/v1/organisations/${ZHONGFA.id}`, { handwrittenSignature: 'no' })).status).toBe(422);
+    try {
+      const example = (await (await as(keys.workflow, 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+      const c = await (await as(keys.workflow, 'POST', '/api/v1/contracts', { templateId: 'water-supply-contract', reference: 'HW-OFF', variables: example })).json();
+      const token = c.signers[0].signingUrl.split('/').pop();
+      expect((await (await svc.call(null, 'GET', `/api/v1/signing/${token}`)).json()).handwriting).toBe(false);
+      const html = await (await fetch(c.signers[0].signingUrl)).text();
+      expect(html).not.toContain('id="pad"');
+      const code = (await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json()).developmentCode;
+      const drawn = { width: 300, height: 150, strokes: [[[10, 20], [200, 120]]] };
+      const refused = await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: code, consent: true, signature: drawn });
+      expect([refused.status, (await refused.json()).error.code]).toEqual([422, 'handwriting_disabled']);
+      // The code was not spent on it: the typed-name signature goes through with it.
+      expect((await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: code, consent: true })).status).toBe(200);
+    } finally {
+      await svc.call('admin', 'PATCH', `/api/v1/organisations/${ZHONGFA.id}`, { handwrittenSignature: true });
+    }
   });
 });

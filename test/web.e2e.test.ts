@@ -1,5 +1,7 @@
 // The pages people use, driven in a real Chromium against the real service.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { PDFDocument } from 'pdf-lib';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +88,56 @@ async function inkedPixels(page: Page): Promise<number> {
   });
 }
 
+/** Two strokes across the pad, as a finger would write: a wave and a cross bar. */
+async function drawSignature(page: Page) {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(0.1, 0.6));
+  await page.mouse.down();
+  for (let i = 1; i <= 24; i++) await page.mouse.move(...at(0.1 + i * 0.032, 0.6 - 0.3 * Math.sin(i / 3)));
+  await page.mouse.up();
+  await page.mouse.move(...at(0.2, 0.45));
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(...at(0.2 + i * 0.05, 0.45));
+  await page.mouse.up();
+}
+
+/**
+ * Dark pixels inside a signature field as poppler draws the page, in the left 60 % and the right 40 %
+ * of the part above its legend line.
+ */
+async function fieldInk(pdf: Buffer, field: string): Promise<{ left: number; right: number }> {
+  const doc = await PDFDocument.load(pdf);
+  const widget = doc.getForm().getField(field).acroField.getWidgets()[0];
+  const r = widget.getRectangle();
+  const pages = doc.getPages();
+  const index = pages.findIndex((p) => p.node.Annots()?.asArray().some((a) => a === widget.dict || doc.context.lookup(a) === widget.dict)) ;
+  const page = index >= 0 ? index : pages.length - 1;
+  const file = tempFile(pdf);
+  const out = `${file}-p`;
+  execFileSync('pdftoppm', ['-f', String(page + 1), '-l', String(page + 1), '-r', '144', '-gray', '-singlefile', file, out]);
+  // The field as drawn, for a person to look at.
+  const crop = (n: number) => String(Math.round(n * 2));
+  execFileSync('pdftoppm', ['-f', String(page + 1), '-l', String(page + 1), '-r', '144', '-png', '-singlefile', '-x', crop(r.x - 10), '-y', crop(pages[page].getHeight() - r.y - r.height - 10),
+    '-W', crop(r.width + 20), '-H', crop(r.height + 20), file, path.join(SHOTS, `${field}-appearance`)]);
+  const pgm = readFileSync(`${out}.pgm`);
+  const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 50).toString('latin1'))!;
+  const [width, offset] = [Number(header[1]), header[0].length];
+  const k = 2; // 144 dpi: two pixels per point
+  const top = (pages[page].getHeight() - (r.y + r.height)) * k;
+  const bottom = (pages[page].getHeight() - (r.y + r.height * 0.3)) * k;
+  let left = 0;
+  let right = 0;
+  for (let y = Math.ceil(top); y < bottom; y++) {
+    for (let x = Math.ceil(r.x * k); x < (r.x + r.width) * k; x++) {
+      if (pgm[offset + y * width + x] >= 128) continue;
+      if (x < (r.x + r.width * 0.6) * k) left++;
+      else right++;
+    }
+  }
+  return { left, right };
+}
+
 async function verifyByApi(pdf: Buffer) {
   const res = await fetch(`${svc.url}/api/v1/verify`, {
     method: 'POST', headers: { authorization: `Bearer ${TEST_KEYS.auditor}`, 'content-type': 'application/pdf' }, body: new Uint8Array(pdf),
@@ -168,6 +220,8 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
 
     await page.fill('#otp', code === '000000' ? '111111' : '000000');
     await page.check('#consent');
+    await drawSignature(page);
+    await poll(() => page.locator('#pad-state').innerText()).toContain('已手写');
     await page.click('#sign-btn');
     await poll(() => page.locator('#msg').innerText()).toContain('验证码不正确');
     await poll(() => page.locator('#msg').innerText()).toContain('还可以再试 4 次');
@@ -191,6 +245,14 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(report.verdict).toBe('valid');
     expect(report.signatures).toHaveLength(1);
     expect(report.registered.matched).toBe(true);
+    // The drawing is in the signed appearance: ink where it was placed (left) and the printed name beside it (right).
+    const ink = await fieldInk(signedPdf, 'sig_applicant');
+    expect(ink.left, JSON.stringify(ink)).toBeGreaterThan(150);
+    expect(ink.right, JSON.stringify(ink)).toBeGreaterThan(150);
+    const { events } = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/events`)).json();
+    const drawn = events.find((e: any) => e.type === 'signer.signed').data.handwritten;
+    expect(drawn.strokes).toBe(2);
+    expect(drawn.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('reads a version-1 contract as text too, and shows the PDF itself when the text cannot be proved to match it', async () => {
@@ -249,6 +311,12 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(await again.locator('#next-step').innerText()).toContain('合同已生效');
     expect(await again.locator('#download-signed').count()).toBe(1);
     expect(await again.locator('#sign-form').count()).toBe(0);
+
+    // The seal carries the signing date beside it: the v2 contract has no blank date line under it.
+    const final = Buffer.from(await (await svc.call('auditor', 'GET', `/api/v1/contracts/${contract.id}/document`)).arrayBuffer());
+    const seal = await fieldInk(final, 'sig_utility');
+    expect(seal.right, JSON.stringify(seal)).toBeGreaterThan(100);
+    expect(pdfText(tempFile(final))).not.toMatch(/日期：\s*年\s*月\s*日/);
 
     const progress = await (await svc.call(null, 'GET', `/api/v1/signing/${token}/progress`)).json();
     expect(progress.contract.status).toBe('completed');
@@ -340,6 +408,19 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
       order.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''));
     }
     const [otp, consent, sign] = ['otp', 'consent', 'sign-btn'].map((id) => order.indexOf(id));
+    // The focus ring stands out from the card behind it by at least 3:1 (WCAG 2.2 focus appearance).
+    await page.focus('#otp');
+    const ring = await page.evaluate(() => {
+      const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+      };
+      const outline = lum(rgb(getComputedStyle(document.activeElement!).outlineColor));
+      const card = lum(rgb(getComputedStyle(document.querySelector('#act')!).backgroundColor));
+      return (Math.max(outline, card) + 0.05) / (Math.min(outline, card) + 0.05);
+    });
+    expect(ring).toBeGreaterThanOrEqual(3);
     expect(otp, order.join(' ')).toBeGreaterThan(-1);
     expect(consent).toBeGreaterThan(otp);
     expect(sign).toBeGreaterThan(consent);
@@ -379,6 +460,7 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     await page.setInputFiles('#file', { name: 'partial.pdf', mimeType: 'application/pdf', buffer: partial });
     await poll(() => page.locator('#verdict').getAttribute('data-verdict')).toBe('valid');
     expect(await page.locator('.verdict-warn .verdict-title').innerText()).toBe('签名有效，但尚未全部签署');
+    expect(await page.locator('#verdict-title').evaluate((e) => e.tagName)).toBe('H3');
     expect(await page.locator('#verdict').innerText()).toContain('尚待供水人签署');
     expect(await page.locator('#parties').innerText()).toContain('已签署 1 / 2 方');
     expect(await page.locator('#newer-version').count()).toBe(1);

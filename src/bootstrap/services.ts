@@ -88,6 +88,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     phone: config.utility.phone,
     contract_number_prefix: config.contractNumberPrefix,
     seal_number: null,
+    handwritten_signature: config.utility.handwrittenSignature,
   });
 
   const masterKey = await loadOrCreateMasterKey(config.dataDir, config.masterKey);

@@ -7,7 +7,10 @@ import { contractRepository, type ContractRow, type SignerRow } from '../storage
 import { signingRepository } from '../storage/db/signingRepository.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import { PkiError, type Pki, type SigningIdentity } from '../pki/index.js';
-import { signPdfField, SigningError, type Appearance } from '../signing/index.js';
+import {
+  handwritingSummary, HandwritingError, MAX_POINTS, normaliseHandwriting, signPdfField, SigningError,
+  type Appearance, type DrawnSignature, type Handwriting,
+} from '../signing/index.js';
 import { createLongTermValidation, type Archived } from '../archive/longTermValidation.js';
 import type { SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from '../domain/errors.js';
@@ -54,9 +57,18 @@ export interface SigningServiceDeps {
 
 
 const otpField = z.string({ message: 'otp is required: the 6-digit code sent by SMS' }).regex(/^\d{6}$/, 'otp must be the 6-digit code sent by SMS');
+const point = z.tuple([z.number().finite(), z.number().finite()]);
 const signInput = z.object({
   otp: otpField,
   consent: z.literal(true, { message: 'consent must be true: the signer agrees to sign electronically' }),
+  /** A drawn signature (signature_pad's strokes as [x, y] points on a width × height pad), when the utility allows one. */
+  signature: z
+    .object({
+      width: z.number({ message: 'signature.width is the pad width' }).positive().max(5000),
+      height: z.number({ message: 'signature.height is the pad height' }).positive().max(5000),
+      strokes: z.array(z.array(point).min(1).max(MAX_POINTS), { message: 'signature.strokes must be a list of strokes, each a list of [x, y] points' }).min(1).max(100),
+    })
+    .optional(),
 });
 const reasonInput = z.object({
   otp: otpField,
@@ -105,6 +117,20 @@ export function createSigningService(deps: SigningServiceDeps) {
   }
 
   const linkExpired = (signer: SignerRow) => Boolean(signer.token_expires_at && new Date(signer.token_expires_at) <= now());
+
+  /** The drawing, checked before any code is spent: the organisation must allow drawing, and it must be a signature. */
+  async function drawnSignature(contract: ContractRow, drawn: DrawnSignature): Promise<Handwriting> {
+    const org = await deps.organisations.current(contract.organisation_id);
+    if (!org.handwrittenSignature) {
+      throw new DomainError('unprocessable', 'handwriting_disabled', `${org.name} does not take drawn signatures; sign without one (leave signature out)`);
+    }
+    try {
+      return normaliseHandwriting(drawn);
+    } catch (err) {
+      if (err instanceof HandwritingError) throw new DomainError('unprocessable', 'invalid_signature_drawing', `The drawn signature cannot be used: ${err.message}; draw it again`);
+      throw err;
+    }
+  }
 
   const isKeyHolder = (ctx: RequestContext) => ctx.actor.type === 'api_key';
 
@@ -252,7 +278,10 @@ export function createSigningService(deps: SigningServiceDeps) {
       }
       await deps.audit.append(tx, {
         contractId: contract.id, type: 'signer.signed', ctx, at: signedAt, document,
-        data: { signerId: signer.id, role: signer.role, certificateSerial: identity.serial },
+        data: {
+          signerId: signer.id, role: signer.role, certificateSerial: identity.serial,
+          ...(appearance.kind === 'person' && appearance.handwriting ? { handwritten: handwritingSummary(appearance.handwriting) } : {}),
+        },
       });
       if (outcome.status === 'completed') {
         await deps.audit.append(tx, { contractId: contract.id, type: 'contract.completed', ctx, at: signedAt, document });
@@ -284,7 +313,8 @@ export function createSigningService(deps: SigningServiceDeps) {
     const all = await assertCanAct(contract, signer, signers);
     const org = await deps.organisations.current(contract.organisation_id);
     const identity = await organisationIdentity(org);
-    await applySignature(ctx, contract, signer, all, identity, { kind: 'seal', organisation: org.name, sealNumber: org.sealNumber }, now());
+    const at = now();
+    await applySignature(ctx, contract, signer, all, identity, { kind: 'seal', organisation: org.name, sealNumber: org.sealNumber, signedAt: at }, at);
   }
 
   /** The utility signs by itself when its turn comes, if the template or the contract asks for it. */
@@ -361,6 +391,8 @@ export function createSigningService(deps: SigningServiceDeps) {
       ]);
       return {
         utility: { name: org.name, phone: org.phone },
+        /** Whether the page offers a pad to draw a signature on. */
+        handwriting: org.handwrittenSignature,
         ...(text !== undefined ? { text } : {}),
         contract: {
           id: contract.id,
@@ -430,6 +462,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       const { signer, contract } = await byToken(token);
       const signers = await assertCanAct(contract, signer);
       const at = now();
+      const handwriting = input.signature ? await drawnSignature(contract, input.signature) : undefined;
       const challenge = await codes.check(ctx, contract, signer, input.otp, 'act');
       const identity = await pki.issueEventCertificate(
         { name: signer.name, idType: signer.id_type ?? 'other', idNumber: signer.id_number ?? '', mobile: signer.mobile ?? undefined },
@@ -442,7 +475,7 @@ export function createSigningService(deps: SigningServiceDeps) {
           signer,
           signers,
           { ...identity, eventCertificate: true },
-          { kind: 'person', name: signer.name, caption: '电子签名', signedAt: at },
+          { kind: 'person', name: signer.name, caption: '电子签名', signedAt: at, ...(handwriting ? { handwriting } : {}) },
           at,
           (tx) => signingRepository.consumeChallenge(tx, challenge.id, at),
         );

@@ -72,6 +72,7 @@ export function createEvidenceService(deps: {
             timestampTime: s.timestamp_at ? new Date(s.timestamp_at).toISOString() : null,
             declinedAt: s.declined_at ? new Date(s.declined_at).toISOString() : null,
             declineReason: s.decline_reason,
+            handwritten: (eventsOf('signer.signed', s.id)[0]?.data.handwritten as { strokes: number; points: number; sha256: string } | undefined) ?? null,
           })),
           events: events.map(eventView),
           chainValid: deps.audit.verify(events).valid,

@@ -38,6 +38,8 @@ export interface EvidenceInput {
     timestampTime?: string | null;
     declinedAt?: string | null;
     declineReason?: string | null;
+    /** The drawn signature placed in the appearance, when there was one. */
+    handwritten?: { strokes: number; points: number; sha256: string } | null;
   }[];
   events: {
     seq: number;
@@ -163,6 +165,9 @@ function signerBlocks(s: EvidenceInput['signers'][number]): ResolvedBlock[] {
     rows.push(['证书序列号', dash(s.certificateSerial)]);
     rows.push(['证书颁发者', dash(s.certificateIssuer)]);
     rows.push(['签署时间（可信时间戳）', s.timestampTime ? chinaTime(s.timestampTime) : `${chinaTime(s.signedAt)}（无时间戳）`]);
+  }
+  if (s.kind === 'person' && s.status === 'signed') {
+    rows.push(['手写签名', s.handwritten ? `已手写（${s.handwritten.strokes} 笔，${s.handwritten.points} 点），轨迹 SHA-256：\n${hexHalves(s.handwritten.sha256)}` : '未手写（以打印姓名签署）']);
   }
   if (s.declinedAt || s.status === 'declined') {
     rows.push(['拒签时间', chinaTime(s.declinedAt)]);

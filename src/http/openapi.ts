@@ -106,6 +106,7 @@ export function openApiDocument(publicUrl: string) {
             phone: { type: 'string' },
             contractNumberPrefix: { type: 'string' },
             sealNumber: { type: 'string' },
+            handwrittenSignature: { type: 'boolean' },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
           },
@@ -487,13 +488,26 @@ export function openApiDocument(publicUrl: string) {
           requestBody: jsonBody({
             type: 'object',
             required: ['otp', 'consent'],
-            properties: { otp: { type: 'string', pattern: '^\\d{6}$' }, consent: { const: true } },
+            properties: {
+              otp: { type: 'string', pattern: '^\\d{6}$' },
+              consent: { const: true },
+              signature: {
+                type: 'object',
+                description: 'Optional drawn signature (where the organisation allows it: handwrittenSignature), placed as vector paths beside the printed name; its stroke count and SHA-256 go into the signer.signed event and the evidence report',
+                required: ['width', 'height', 'strokes'],
+                properties: {
+                  width: { type: 'number', exclusiveMinimum: 0, maximum: 5000 },
+                  height: { type: 'number', exclusiveMinimum: 0, maximum: 5000 },
+                  strokes: { type: 'array', maxItems: 100, items: { type: 'array', minItems: 1, items: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'number' }], minItems: 2, maxItems: 2 } } },
+                },
+              },
+            },
           }),
           responses: {
             '200': { description: 'Signed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
             '400': errorResponse('code_not_requested'),
             '409': errorResponse('already_signed, code_already_used, out_of_turn, concurrent_signature'),
-            '422': errorResponse('validation_failed (otp format, consent), wrong_code (attemptsLeft), code_expired'),
+            '422': errorResponse('validation_failed (otp format, consent), wrong_code (attemptsLeft), code_expired, handwriting_disabled, invalid_signature_drawing'),
             '429': errorResponse('signer_locked after 5 wrong codes (15 minutes)'),
             '503': errorResponse('storage_unavailable, timestamp_unavailable'),
           },
@@ -644,6 +658,7 @@ export function openApiDocument(publicUrl: string) {
               phone: { type: 'string', pattern: '^[0-9+\\-() ]{5,32}$' },
               contractNumberPrefix: { type: 'string', pattern: '^[A-Z]{2,8}$' },
               sealNumber: { type: 'string', pattern: '^[0-9A-Za-z-]{4,32}$', description: 'Default: the credit code' },
+              handwrittenSignature: { type: 'boolean', description: 'Default true: applicants may draw a signature beside their printed name' },
             },
           }),
           responses: {
@@ -677,7 +692,7 @@ export function openApiDocument(publicUrl: string) {
         patch: {
           summary: 'Change the address or phone (role admin); the default organisation is changed through UTILITY_*',
           parameters: [idParam],
-          requestBody: jsonBody({ type: 'object', additionalProperties: false, properties: { address: { type: 'string' }, phone: { type: 'string' } } }),
+          requestBody: jsonBody({ type: 'object', additionalProperties: false, properties: { address: { type: 'string' }, phone: { type: 'string' }, handwrittenSignature: { type: 'boolean' } } }),
           responses: {
             '200': { description: 'Changed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Organisation' } } } },
             '404': errorResponse('organisation_not_found'),

@@ -17,6 +17,8 @@ export interface Organisation {
   contractNumberPrefix: string;
   /** Printed on the seal; the credit code when the utility has no seal number of its own. */
   sealNumber: string;
+  /** Applicants may draw a handwritten signature beside their printed name (else the printed name alone). */
+  handwrittenSignature: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,6 +49,8 @@ const contact = {
   phone: z.string({ message: 'phone is required' }).trim().regex(/^[0-9+\-() ]{5,32}$/, 'phone must be 5–32 digits, spaces, "+", "-" or brackets'),
 };
 
+const handwriting = z.boolean({ message: 'handwrittenSignature must be true or false' });
+
 const createInput = z
   .object({
     id: z.string({ message: 'id is required' }).regex(/^[a-z0-9][a-z0-9-]{1,31}$/, 'id must be 2–32 lower-case letters, digits or "-", starting with a letter or digit'),
@@ -57,10 +61,11 @@ const createInput = z
       .refine(isValidCreditCode, 'creditCode must be an 18-character 统一社会信用代码 with the right check character'),
     contractNumberPrefix: z.string({ message: 'contractNumberPrefix is required' }).regex(/^[A-Z]{2,8}$/, 'contractNumberPrefix must be 2 to 8 capital letters'),
     sealNumber: z.string().regex(/^[0-9A-Za-z-]{4,32}$/, 'sealNumber must be 4–32 letters, digits or "-"').optional(),
+    handwrittenSignature: handwriting.optional(),
   })
   .strict();
 
-const patchInput = z.object(contact).partial().strict();
+const patchInput = z.object({ ...contact, handwrittenSignature: handwriting }).partial().strict();
 const importInput = z
   .object({
     pkcs12: z.string({ message: 'pkcs12 is required: the certificate, its chain and its key as base64 PKCS#12' }).regex(/^[A-Za-z0-9+/=\s]{64,200000}$/, 'pkcs12 must be base64'),
@@ -87,6 +92,7 @@ export function organisationView(r: OrganisationRow): Organisation {
     phone: r.phone,
     contractNumberPrefix: r.contract_number_prefix,
     sealNumber: r.seal_number ?? r.credit_code,
+    handwrittenSignature: r.handwritten_signature,
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
   };
@@ -150,7 +156,7 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
       const parsed = createInput.safeParse(body ?? {});
       if (!parsed.success) throw invalid(parsed.error);
       const i = parsed.data;
-      const row = { id: i.id, name: i.name, credit_code: i.creditCode, address: i.address, phone: i.phone, contract_number_prefix: i.contractNumberPrefix, seal_number: i.sealNumber ?? null };
+      const row = { id: i.id, name: i.name, credit_code: i.creditCode, address: i.address, phone: i.phone, contract_number_prefix: i.contractNumberPrefix, seal_number: i.sealNumber ?? null, handwritten_signature: i.handwrittenSignature ?? true };
       const taken = await organisationRepository.conflicts(db, row);
       if (taken.length) throw new DomainError('conflict', 'organisation_exists', `Another organisation already has this ${taken.join(', ')}`, taken.map((t) => ({ path: `/${t}`, message: 'already taken' })));
       const inserted = await organisationRepository.insert(db, row);
@@ -166,7 +172,10 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
       return org;
     },
 
-    /** Contact data only: the name, credit code and prefix are in the organisation's certificate and in contract numbers already issued. */
+    /**
+     * Contact data and the handwriting setting only: the name, credit code and prefix are in the
+     * organisation's certificate and in contract numbers already issued.
+     */
     async update(id: string, body: unknown): Promise<Organisation> {
       const parsed = patchInput.safeParse(body ?? {});
       if (!parsed.success) throw invalid(parsed.error);

@@ -4,6 +4,7 @@ import { CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
 import { formatNumber as f } from '../pdf/cos.js';
 import { glyph, textWidthEm, unitsPerEm, type FontWeight } from './glyphs.js';
 import type { Appearance } from './types.js';
+import type { Handwriting } from './handwriting.js';
 
 const SEAL_RED = '0.85 0 0';
 const INK = '0.05 0.05 0.15';
@@ -84,11 +85,23 @@ function starPath(cx: number, cy: number, r: number): string {
 }
 
 /** Red round seal (电子印章): ring, central star, name on the upper arc, seal number on the lower arc. */
-export function sealStream(width: number, height: number, organisation: string, sealNumber: string): string {
+export function sealStream(width: number, height: number, organisation: string, sealNumber: string, signedAt?: Date): string {
   const out: string[] = [];
-  const cx = width / 2;
-  const cy = height / 2;
   const R = (Math.min(width, height) / 2) * 0.96;
+  // With a date the seal moves to the left of the field and the date stands beside it.
+  const dated = signedAt !== undefined && width - 2 * R > height * 0.9;
+  const cx = dated ? R / 0.96 : width / 2;
+  const cy = height / 2;
+  if (dated) {
+    const t = new Date(signedAt.getTime() + DISPLAY_UTC_OFFSET_MINUTES * 60_000);
+    const lines = ['签署日期', `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日`];
+    const x = cx + R + height * 0.12;
+    const room = width - x - height * 0.04;
+    const size = Math.min(height * 0.14, room / Math.max(...lines.map((l) => textWidthEm(l, 'regular'))));
+    out.push(`${INK} rg`);
+    textRun(out, lines[0], 'regular', size * 0.8, x, cy + size * 0.5);
+    textRun(out, lines[1], 'regular', size, x, cy - size * 1.1);
+  }
   const ring = R * 0.065;
   out.push(`${SEAL_RED} rg ${SEAL_RED} RG`);
   out.push(`${f(round2(ring))} w\n${circlePath(cx, cy, R - ring / 2)}\nS`);
@@ -136,24 +149,51 @@ export function sealStream(width: number, height: number, organisation: string, 
   return out.join('\n');
 }
 
-/** Personal signature: the name large, then caption and local time on one line beneath it. */
-export function personStream(width: number, height: number, nameText: string, caption: string, signedAt: Date): string {
+/** Drawn strokes fitted into the box (x, y: lower left; PDF units), centred, proportions kept. */
+function inkPaths(out: string[], h: Handwriting, x: number, y: number, w: number, boxH: number): void {
+  const scale = Math.min(w / h.aspect, boxH);
+  const inkW = scale * h.aspect;
+  const left = x + (w - inkW) / 2;
+  const top = y + (boxH + scale) / 2;
+  const p = (px: number, py: number) => `${f(round2(left + px * inkW))} ${f(round2(top - py * scale))}`;
+  out.push(`q ${INK} RG 1.1 w 1 J 1 j`);
+  for (const stroke of h.strokes) {
+    // A single point is a dot: a zero-length segment with round caps draws it.
+    const pts = stroke.length === 1 ? [stroke[0], stroke[0]] : stroke;
+    out.push(`${p(pts[0][0], pts[0][1])} m ${pts.slice(1).map(([a, b]) => `${p(a, b)} l`).join(' ')} S`);
+  }
+  out.push('Q');
+}
+
+/**
+ * Personal signature: the name large, then caption and local time on one line beneath it. With a drawn
+ * signature, the drawing takes the left of the space above the line and the printed name the right.
+ */
+export function personStream(width: number, height: number, nameText: string, caption: string, signedAt: Date, handwriting?: Handwriting): string {
   const out: string[] = [];
   const pad = Math.min(width, height) * 0.06;
   const innerW = width - 2 * pad;
   const time = formatDisplayTime(signedAt);
 
-  const nameEm = Math.max(textWidthEm(nameText, 'bold'), 0.01);
-  const nameSize = Math.min(height * 0.52, innerW / nameEm);
   const lineText = caption ? `${caption}  ${time}` : time;
   const lineEm = Math.max(textWidthEm(lineText, 'regular'), 0.01);
   const lineSize = Math.min(height * 0.2, innerW / lineEm);
+  const ruleY = pad + lineSize * 1.25;
+  const nameEm = Math.max(textWidthEm(nameText, 'bold'), 0.01);
 
   out.push(`${INK} rg`);
-  const nameBaseline = height - pad - nameSize * 0.88;
-  textRun(out, nameText, 'bold', nameSize, pad, nameBaseline);
+  if (handwriting) {
+    const above = height - pad - (ruleY + pad * 0.5);
+    const inkW = innerW * 0.62;
+    inkPaths(out, handwriting, pad, ruleY + pad * 0.5, inkW, above);
+    const nameW = innerW - inkW - pad;
+    const nameSize = Math.min(above * 0.45, nameW / nameEm);
+    textRun(out, nameText, 'bold', nameSize, pad + inkW + pad, ruleY + pad * 0.5 + (above - nameSize * 0.76) / 2);
+  } else {
+    const nameSize = Math.min(height * 0.52, innerW / nameEm);
+    textRun(out, nameText, 'bold', nameSize, pad, height - pad - nameSize * 0.88);
+  }
   // Thin rule between the signature and its legend, like the line on a paper form.
-  const ruleY = pad + lineSize * 1.25;
   out.push(`0.4 0.4 0.4 RG 0.5 w ${f(round2(pad))} ${f(round2(ruleY))} m ${f(round2(width - pad))} ${f(round2(ruleY))} l S`);
   textRun(out, lineText, 'regular', lineSize, pad, pad + lineSize * 0.15);
   return out.join('\n');
@@ -161,6 +201,6 @@ export function personStream(width: number, height: number, nameText: string, ca
 
 export function appearanceStream(a: Appearance, width: number, height: number): string {
   return a.kind === 'seal'
-    ? sealStream(width, height, a.organisation, a.sealNumber)
-    : personStream(width, height, a.name, a.caption, a.signedAt);
+    ? sealStream(width, height, a.organisation, a.sealNumber, a.signedAt)
+    : personStream(width, height, a.name, a.caption, a.signedAt, a.handwriting);
 }

@@ -5,3 +5,4 @@ export { warmUpGlyphs } from './glyphs.js';
 export { formatDisplayTime } from './appearance.js';
 export { signingCertificateV2Attribute, derSortedAttributes, OID } from './cms.js';
 export { appendDss, appendDocumentTimestamp, type ValidationData } from './longTermValidation.js';
+export { normaliseHandwriting, handwritingSummary, HandwritingError, MAX_POINTS, type Handwriting, type DrawnSignature } from './handwriting.js';

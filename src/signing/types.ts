@@ -1,4 +1,5 @@
 import type { KeySigner } from '../keys/keySigner.js';
+import type { Handwriting } from './handwriting.js';
 
 export interface SigningIdentity {
   /** In memory for a one-time event certificate; in the key store (database or PKCS#11 token) for an organisation. */
@@ -20,8 +21,9 @@ export interface TimestampClient {
 }
 
 export type Appearance =
-  | { kind: 'seal'; organisation: string; sealNumber: string }
-  | { kind: 'person'; name: string; caption: string; signedAt: Date };
+  /** `signedAt`: the date is printed beside the seal (the contract has no date line of its own). */
+  | { kind: 'seal'; organisation: string; sealNumber: string; signedAt?: Date }
+  | { kind: 'person'; name: string; caption: string; signedAt: Date; handwriting?: Handwriting };
 
 export interface SignRequest {
   pdf: Uint8Array;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { DomainError } from '../domain/errors.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
@@ -104,8 +104,12 @@ async function send(req: Request, res: Response, name: string, immutable: boolea
 
 export function assetRoutes(): Router {
   const r = Router();
+  const serve = (immutable: (req: Request) => boolean) => async (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    await send(req, res, decodeURIComponent(req.path.slice(1)), immutable(req));
+  };
   // A page of an older deployment may still ask for its version: it gets today's file, briefly cached.
-  r.get(/^\/v\/([0-9a-f]{12})\/(.+)$/, (req, res) => send(req, res, (req.params as Record<string, string>)[1], (req.params as Record<string, string>)[0] === ASSET_VERSION));
-  r.get(/^\/(.+)$/, (req, res) => send(req, res, (req.params as Record<string, string>)[0], false));
+  r.use('/v/:version', serve((req) => req.params.version === ASSET_VERSION));
+  r.use(serve(() => false));
   return r;
 }

@@ -124,7 +124,8 @@ export function webRoutes(deps: WebDeps): Router {
     }
     res.setHeader('Cache-Control', 'no-cache');
     if (doc && !registered) res.status(404);
-    sendPage(res, verifyPage({ registered, unknownDoc: Boolean(doc && !registered), maxMb: Math.round(deps.verifyMaxBytes / 1_048_576) }));
+    const contact = registered ? await deps.organisations.current(registered.contract.organisationId) : await defaultContact(deps);
+    sendPage(res, verifyPage({ registered, unknownDoc: Boolean(doc && !registered), maxMb: Math.round(deps.verifyMaxBytes / 1_048_576), contact: { name: contact.name, phone: contact.phone } }));
   });
 
   // The public page has no API key: the same verification, without the /api/v1 guard, PDF body only.

@@ -8,6 +8,8 @@ export interface OrganisationRow {
   phone: string;
   contract_number_prefix: string;
   seal_number: string | null;
+  /** Whether its applicants may draw a handwritten signature into their signature appearance. */
+  handwritten_signature: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -21,7 +23,7 @@ export interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, name, credit_code, address, phone, contract_number_prefix, seal_number, created_at, updated_at';
+const COLUMNS = 'id, name, credit_code, address, phone, contract_number_prefix, seal_number, handwritten_signature, created_at, updated_at';
 
 /** SQL for organisations and their API keys. */
 export const organisationRepository = {
@@ -36,9 +38,9 @@ export const organisationRepository = {
   /** Undefined when the id, credit code or number prefix is taken (the caller names which). */
   async insert(db: Queryable, o: Omit<OrganisationRow, 'created_at' | 'updated_at'>): Promise<OrganisationRow | undefined> {
     const res = await db.query<OrganisationRow>(
-      `INSERT INTO organisations (id, name, credit_code, address, phone, contract_number_prefix, seal_number)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-      [o.id, o.name, o.credit_code, o.address, o.phone, o.contract_number_prefix, o.seal_number],
+      `INSERT INTO organisations (id, name, credit_code, address, phone, contract_number_prefix, seal_number, handwritten_signature)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+      [o.id, o.name, o.credit_code, o.address, o.phone, o.contract_number_prefix, o.seal_number, o.handwritten_signature],
     );
     return res.rows[0];
   },
@@ -62,11 +64,12 @@ export const organisationRepository = {
     await db.query('DELETE FROM organisations WHERE id = $1', [id]);
   },
 
-  async updateContact(db: Queryable, id: string, c: { address?: string; phone?: string }): Promise<OrganisationRow | undefined> {
+  async updateContact(db: Queryable, id: string, c: { address?: string; phone?: string; handwrittenSignature?: boolean }): Promise<OrganisationRow | undefined> {
     const res = await db.query<OrganisationRow>(
-      `UPDATE organisations SET address = COALESCE($2, address), phone = COALESCE($3, phone), updated_at = now()
+      `UPDATE organisations SET address = COALESCE($2, address), phone = COALESCE($3, phone),
+         handwritten_signature = COALESCE($4, handwritten_signature), updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, c.address ?? null, c.phone ?? null],
+      [id, c.address ?? null, c.phone ?? null, c.handwrittenSignature ?? null],
     );
     return res.rows[0];
   },
@@ -74,9 +77,11 @@ export const organisationRepository = {
   /** The default organisation is what the UTILITY_* settings say, on every start. */
   async writeDefault(db: Queryable, o: Omit<OrganisationRow, 'id' | 'created_at' | 'updated_at'>): Promise<void> {
     await db.query(
-      `UPDATE organisations SET name = $1, credit_code = $2, address = $3, phone = $4, contract_number_prefix = $5, seal_number = $6, updated_at = now()
-       WHERE id = 'default' AND (name, credit_code, address, phone, contract_number_prefix, seal_number) IS DISTINCT FROM ($1, $2, $3, $4, $5, $6)`,
-      [o.name, o.credit_code, o.address, o.phone, o.contract_number_prefix, o.seal_number],
+      `UPDATE organisations SET name = $1, credit_code = $2, address = $3, phone = $4, contract_number_prefix = $5, seal_number = $6,
+         handwritten_signature = $7, updated_at = now()
+       WHERE id = 'default' AND (name, credit_code, address, phone, contract_number_prefix, seal_number, handwritten_signature)
+         IS DISTINCT FROM ($1, $2, $3, $4, $5, $6, $7)`,
+      [o.name, o.credit_code, o.address, o.phone, o.contract_number_prefix, o.seal_number, o.handwritten_signature],
     );
   },
 

@@ -63,9 +63,20 @@ function otherActions(open: boolean): SafeHtml {
 </details>`;
 }
 
+/** Optional: a signature drawn with a finger, placed beside the printed name in the signed PDF. */
+function handwritingField(): SafeHtml {
+  return html`<fieldset class="field handwriting" id="handwriting">
+    <legend>手写签名（可选）</legend>
+    <p class="help" id="pad-help">在框内用手指或鼠标写下您的姓名，它会和打印的姓名、签署时间一起显示在合同的签名处。不写也可以签署。</p>
+    <canvas id="pad" class="pad" role="img" aria-label="手写签名框" aria-describedby="pad-help"></canvas>
+    <p class="row"><button type="button" id="pad-clear" class="secondary small">重写</button><span id="pad-state" class="hint" aria-live="polite">尚未手写</span></p>
+  </fieldset>`;
+}
+
 function signForm(v: SigningViewData): SafeHtml {
   return html`${codeFields(v)}
 <form id="sign-form" class="stack" method="post" novalidate>
+  ${v.handwriting ? handwritingField() : ''}
   <div class="check">
     <input type="checkbox" id="consent" name="consent" required disabled aria-describedby="consent-hint">
     <label for="consent">${CONSENT}</label>

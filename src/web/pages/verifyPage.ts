@@ -37,7 +37,7 @@ function registered(doc: RegisteredDocument): SafeHtml {
 </section>`;
 }
 
-export function verifyPage(opts: { registered?: RegisteredDocument; unknownDoc?: boolean; maxMb: number }): string {
+export function verifyPage(opts: { registered?: RegisteredDocument; unknownDoc?: boolean; maxMb: number; contact: { name: string; phone: string } }): string {
   const body = html`
 <h1>合同验真</h1>
 <p class="meta">上传 PDF 合同文件，核验其中每个电子签名是否有效、签署后是否被改动，以及是否为本平台出具的文件。文件仅用于本次核验。</p>
@@ -53,5 +53,5 @@ ${opts.unknownDoc ? html`<p class="msg msg-bad" role="status">本平台没有登
   <div id="verify-msg" class="msg" role="status" aria-live="polite" tabindex="-1"></div>
 </section>
 <section id="report" class="report" aria-labelledby="report-h" tabindex="-1" hidden></section>`;
-  return page({ title: '合同验真', body, scripts: ['verify.js'] });
+  return page({ title: '合同验真', body, scripts: ['verify.js'], contact: opts.contact });
 }

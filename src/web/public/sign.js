@@ -177,7 +177,31 @@ function codeProblem(err) {
   if (err.code === 'wrong_code' || err.code === 'code_expired' || err.code === 'code_not_requested') $('otp').setAttribute('aria-invalid', 'true');
 }
 
+/** The drawing pad, when the utility takes drawn signatures; resolves to a reader of its strokes. */
+async function setupPad() {
+  const canvas = $('pad');
+  if (!canvas) return () => undefined;
+  const { default: SignaturePad } = await import('./vendor/signature_pad.min.mjs');
+  const ratio = Math.max(window.devicePixelRatio || 1, 1);
+  canvas.width = canvas.offsetWidth * ratio;
+  canvas.height = canvas.offsetHeight * ratio;
+  canvas.getContext('2d').scale(ratio, ratio);
+  const pad = new SignaturePad(canvas, { penColor: '#0d0d26', minWidth: 1, maxWidth: 2.8 });
+  const state = $('pad-state');
+  pad.addEventListener('endStroke', () => { state.textContent = '已手写，签署时会放入合同的签名处。'; });
+  $('pad-clear').addEventListener('click', () => {
+    pad.clear();
+    state.textContent = '尚未手写';
+  });
+  return () => (pad.isEmpty() ? undefined : {
+    width: canvas.offsetWidth,
+    height: canvas.offsetHeight,
+    strokes: pad.toData().map((group) => group.points.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10])),
+  });
+}
+
 function setupSignForm() {
+  const drawing = setupPad();
   const form = $('sign-form');
   const msg = $('msg');
   const consent = $('consent');
@@ -191,7 +215,8 @@ function setupSignForm() {
     btn.disabled = true;
     btn.textContent = '正在签署…';
     try {
-      await request('POST', `${api}/sign`, { otp, consent: true });
+      const signature = (await drawing)();
+      await request('POST', `${api}/sign`, { otp, consent: true, ...(signature ? { signature } : {}) });
       onSigned();
     } catch (err) {
       codeProblem(err);

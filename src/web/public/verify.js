@@ -164,7 +164,7 @@ function showReport(report, fileName) {
   out.replaceChildren(
     el('h2', { id: 'report-h' }, '核验结果'),
     el('div', { className: `card verdict verdict-${v.tone}`, id: 'verdict' },
-      el('p', { className: 'verdict-title' }, v.title),
+      el('h3', { className: 'verdict-title', id: 'verdict-title' }, v.title),
       el('p', {}, v.text),
       el('p', { className: 'help' }, `文件：${fileName}（${Math.ceil(report.size / 1024)} KB，${report.revisions} 次修订）`),
       el('p', { className: 'help' }, 'SHA-256：', el('code', { className: 'hash' }, report.sha256)),

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { benchDocuments } from './documents.js';
 import { benchHostile } from './hostile.js';
+import { benchSignPage } from './signPage.js';
 import { benchSigning } from './signing.js';
 import { benchVerification } from './verification.js';
 import { benchWorkflow } from './workflow.js';
@@ -15,6 +16,7 @@ const report: Record<string, unknown> = {
   verification: await benchVerification(),
   hostile: await benchHostile(),
   workflow: await benchWorkflow(),
+  signPage: await benchSignPage(),
 };
 report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 const out = fileURLToPath(new URL('./results/', import.meta.url));

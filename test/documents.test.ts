@@ -58,6 +58,18 @@ beforeAll(async () => {
 });
 
 describe('template registry', () => {
+  it('bounds every array of the latest shared templates (maxItems), so no input outgrows what a contract should hold', () => {
+    const unbounded: string[] = [];
+    const walk = (node: unknown, where: string) => {
+      if (node === null || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if (n.type === 'array' && typeof n.maxItems !== 'number') unbounded.push(where);
+      for (const [k, v] of Object.entries(n)) walk(v, `${where}/${k}`);
+    };
+    for (const id of ['water-supply-contract', 'reliability-agreement']) walk(registry.get(id)!.schema, id);
+    expect(unbounded).toEqual([]);
+  });
+
   it('lists both templates with signers in signing order and a folder digest', () => {
     const ids = registry.list().map((t) => `${t.id}@${t.version}`);
     expect(ids).toEqual(expect.arrayContaining(['water-supply-contract@1', 'reliability-agreement@1']));
@@ -226,6 +238,17 @@ describe('document renderer', () => {
       expect(word!.yMin).toBeGreaterThan(25 * (72 / 25.4) - 1);
       expect(word!.yMax).toBeLessThan(layout.pageHeight - 25 * (72 / 25.4) + 1);
     }
+  });
+
+  it('prints a long name under its signature field whole, wrapped in its column, not cut after the first line', () => {
+    const name = '海南省三亚市吉阳区某某房地产开发有限公司第一分公司甲乙丙';
+    const layout = renderer.layout(waterInput({ name }));
+    const page = layout.pages.find((p) => p.fields.some((f) => f.role === 'applicant'))!;
+    const field = page.fields.find((f) => f.role === 'applicant')!;
+    const column = layout.textWidth / 2;
+    const under = page.texts.filter((t) => t.y < field.rect[1] && t.x >= field.rect[0] - 0.01 && t.x < field.rect[0] + column && t.y > 25 * (72 / 25.4));
+    expect(under.map((t) => t.text).join('')).toContain(name);
+    for (const t of under) expect(t.x + t.width).toBeLessThanOrEqual(field.rect[0] + column);
   });
 
   it('prints a verification QR code and link in every footer, inside the margins and clear of the body', async () => {

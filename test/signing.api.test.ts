@@ -441,6 +441,15 @@ describe('signing rules', () => {
     expect(told.text).toContain(c.contractNumber);
     // The same link still leads to signing afterwards.
     expect((await (await signing(token)).json()).yourTurn).toBe(true);
+    // A contract voided between the code and the request has nothing left to correct.
+    const other = await createContract();
+    const otherToken = tokenOf(other.signers[0]);
+    expect((await signing(otherToken, 'otp', {})).status).toBe(202);
+    expect((await svc.call('workflow', 'POST', `/api/v1/contracts/${other.id}/void`, { reason: '重新受理' })).status).toBe(200);
+    const late = await signing(otherToken, 'correction', { reason: '地址有误', otp: sms.codeFor(other.signers[0].id) });
+    expect(late.status).toBe(409);
+    const otherEvents = (await (await svc.call('auditor', 'GET', `/api/v1/contracts/${other.id}/events`)).json()).events;
+    expect(otherEvents.some((e: any) => e.type === 'signer.correction_requested')).toBe(false);
   });
 
   it('records an API key holder reading a signing link as that key, not as the signer viewing it', async () => {

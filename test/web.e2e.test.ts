@@ -260,6 +260,11 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     const page = await openPage(PHONE);
     await page.goto(v1.signers[0].signingUrl);
     expect(await page.locator('#contract-text .clause').count()).toBeGreaterThan(20);
+    // A line break in the data is a line break in the reading, as in the PDF.
+    const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/water-supply-contract')).json()).example;
+    const withBreak = await createContract({ variables: { ...example, otherTerms: '一、表前阀门由供水人维护。\n二、表后管道由用水人维护。' } });
+    await page.goto(withBreak.signers[0].signingUrl);
+    expect(await page.locator('#contract-text .clause', { hasText: '表前阀门' }).innerText()).toMatch(/维护。\n二、/);
     // A contract whose template folder no longer hashes as it did at generation: the text is not offered.
     const other = await createContract();
     await svc.service.db.query(`UPDATE contracts SET template_sha256 = $2 WHERE id = $1`, [other.id, 'f'.repeat(64)]);
@@ -355,6 +360,9 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     const otherToken = other.signers[0].signingUrl.split('/').pop();
     expect((await svc.call(null, 'POST', `/api/v1/signing/${otherToken}/access/otp`, {})).status).toBe(410);
     expect((await page.goto(other.signers[0].signingUrl))!.status()).toBe(410);
+    // The gone page still names whom to call: the contract's own utility.
+    expect(await page.locator('#contact').innerText()).toContain('客服电话');
+    expect(await page.locator('main').innerText()).not.toContain('其他供水企业');
   });
 
   it('answers links with punctuation an SMS app glued on, unknown pages with a page, and serves the assets compressed', async () => {

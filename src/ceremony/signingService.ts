@@ -522,7 +522,12 @@ export function createSigningService(deps: SigningServiceDeps) {
       const challenge = await codes.check(ctx, contract, signer, otp, 'act');
       const at = now();
       await db.transaction(async (tx) => {
-        await lockInOrder(tx, contract.id);
+        await lockInOrder(tx, contract.id, { contractRow: true });
+        // Voided, declined or signed meanwhile: there is nothing left to correct.
+        const current = await contractRepository.get(tx, contract.id);
+        if (!current || !isOpen(current.status)) {
+          throw conflict('contract_not_signable', `The contract is ${current?.status}; a correction can no longer be asked for`, { status: current?.status });
+        }
         await codes.consume(tx, challenge, at);
         const event = await deps.audit.append(tx, {
           contractId: contract.id, type: 'signer.correction_requested', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id, role: signer.role, reason },
@@ -541,6 +546,14 @@ export function createSigningService(deps: SigningServiceDeps) {
     async signedParty(token: string): Promise<boolean> {
       const found = await byToken(token, { expired: true }).catch(() => undefined);
       return found?.signer.status === 'signed';
+    },
+
+    /** Whom the holder of a link, expired or not, should call: the contract's organisation. */
+    async contactOf(token: string): Promise<{ name: string; phone: string } | undefined> {
+      const found = await byToken(token, { expired: true }).catch(() => undefined);
+      if (!found) return undefined;
+      const org = await deps.organisations.current(found.contract.organisation_id);
+      return { name: org.name, phone: org.phone };
     },
 
     async sendAccessCode(ctx: RequestContext, token: string) {

@@ -212,9 +212,11 @@ class FlowBuilder {
     const rows: (typeof block.parties)[] = [];
     for (let i = 0; i < block.parties.length; i += 2) rows.push(block.parties.slice(i, i + 2));
     for (const row of rows) {
+      // Every line under a field is printed whole, wrapped within its column: a long name is never cut.
+      const wrapped = row.map((p) => p.lines.flatMap((text) => breakLines(text, this.measure('regular', BODY.size), { width: columnWidth - 8 })));
       // Lines under the fields start at the same height in every column so dates line up.
       const fieldsHeight = Math.max(...row.map((p) => p.field.heightMm * MM));
-      const height = BODY.leading + fieldsHeight + 4 + Math.max(...row.map((p) => p.lines.length)) * BODY.leading;
+      const height = BODY.leading + fieldsHeight + 4 + Math.max(...wrapped.map((w) => w.length)) * BODY.leading;
       this.items.push({
         height, spaceBefore: 24, keepWithNext: 0,
         draw: (page, top) => {
@@ -226,11 +228,9 @@ class FlowBuilder {
             const fieldTop = PAGE.height - (top + BODY.leading);
             const fieldHeight = party.field.heightMm * MM;
             page.fields.push({ role: party.role, rect: [x, fieldTop - fieldHeight, x + party.field.widthMm * MM, fieldTop] });
-            party.lines.forEach((text, i) => {
+            wrapped[col].forEach((l, i) => {
               const lineTop = top + BODY.leading + fieldsHeight + 4 + i * BODY.leading;
-              for (const l of breakLines(text, this.measure('regular', BODY.size), { width: columnWidth - 8 }).slice(0, 1)) {
-                page.texts.push(placeLine(l, x, columnWidth, false, 'regular', BODY.size, baseline(lineTop, BODY.leading, BODY.size)));
-              }
+              page.texts.push(placeLine(l, x, columnWidth, false, 'regular', BODY.size, baseline(lineTop, BODY.leading, BODY.size)));
             });
           });
         },

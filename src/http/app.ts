@@ -126,7 +126,8 @@ export function createApp(deps: AppDeps) {
   });
   // The signing link is the signer's credential; everything after it needs an API key.
   api.use('/signing', signingRateLimit(limits.signingTokenPerMinute, limits.signingIpPerMinute));
-  api.use('/signing', requireJson, jsonBody('16kb'), signingRoutes(deps.db, deps.signing, deps.apiKeys));
+  // A drawn signature of up to 10 000 points is about 150 kB of JSON; nothing else sent here is near it.
+  api.use('/signing', requireJson, jsonBody('192kb'), signingRoutes(deps.db, deps.signing, deps.apiKeys, deps.publicUrl.startsWith('https:')));
   api.use(authenticate(deps.apiKeys));
   api.use(perApiKey);
   // A PDF body, not JSON: mounted before the JSON-only guard.

@@ -90,7 +90,7 @@ export function openApiDocument(publicUrl: string) {
             templateVersion: { type: 'integer', description: 'Defaults to the latest version' },
             autoSign: { type: 'boolean', description: "Whether the utility signs automatically when its turn comes; default: the template's setting" },
             priority: { type: 'boolean', description: 'Green channel (绿色通道): listed first, shorter deadline' },
-            notify: { type: 'boolean', description: 'Default true: the service texts each person their signing link when their turn comes. false: the workflow sends the links itself (reminders and the completion message still go out)' },
+            notify: { type: 'boolean', description: 'Default true: the service texts each person their signing link when their turn comes. false: the workflow sends the links itself, and the reminders that carry them (the completion message and correction acknowledgements still go out)' },
             deadlineWorkingDays: { type: 'integer', minimum: 1, maximum: 60 },
             reference: { type: 'string', maxLength: 200, description: 'The application id in the calling workflow' },
             variables: { type: 'object', description: 'Must validate against the template schema' },
@@ -552,7 +552,7 @@ export function openApiDocument(publicUrl: string) {
       },
       '/signing/{token}/access': {
         post: {
-          summary: 'Check that code: sets the HttpOnly cookie esign_read, with which …/progress and …/document answer for 30 minutes after the link expired',
+          summary: 'Check that code: sets an HttpOnly cookie (esign_read_<hash of the link>), with which …/progress and …/document answer for 30 minutes after the link expired',
           security: [],
           parameters: [tokenParam],
           requestBody: jsonBody({ type: 'object', required: ['otp'], properties: { otp: { type: 'string', pattern: '^\\d{6}$' } } }),

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { withoutTrailingPunctuation } from '../ceremony/signingService.js';
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 /**
  * Token buckets in memory: each key may burst up to `perMinute` requests and refills at perMinute/60
@@ -91,7 +100,9 @@ export function signingRateLimit(perTokenPerMinute: number, perIpPerMinute: numb
       const wait = byIp.take(req.ip ?? 'unknown');
       if (wait > 0) return rateLimited(res, wait, 'client address');
     }
-    const token = /^\/([^/?]+)/.exec(req.path)?.[1];
+    // The token as the link resolves it: punctuation glued onto it does not make a fresh budget.
+    const raw = /^\/([^/?]+)/.exec(req.path)?.[1];
+    const token = raw === undefined ? undefined : withoutTrailingPunctuation(safeDecode(raw));
     if (perTokenPerMinute > 0 && token) {
       const key = createHash('sha256').update(token).digest('base64url');
       const wait = (req.method === 'GET' || req.method === 'HEAD' ? reads : writes).take(key);

@@ -34,9 +34,11 @@ export interface SmsOutboxDeps {
 const DAY_STARTS = 8;
 const DAY_ENDS = 21;
 const MAX_ATTEMPTS = 8;
+const BATCH = 20;
+/** The gateway's timeout (5 s) for every message of a batch, and room to spare: a lease never ends mid-batch. */
+const LEASE_SECONDS = BATCH * 5 + 60;
 /** 10 s, 30 s, 90 s … capped at an hour: eight attempts span about three hours, the life of an SMS worth sending. */
 const retryDelaySeconds = (attempts: number) => Math.min(10 * 3 ** (attempts - 1), 3600);
-const LEASE_SECONDS = 60;
 
 const isNight = (at: Date) => {
   const h = chinaParts(at).hour;
@@ -77,41 +79,48 @@ export function createSmsOutbox(deps: SmsOutboxDeps) {
   }
 
   /** Why a queued message should no longer go out, if it should not. */
-  function stale(kind: QueuedKind, contract: ContractRow, signer: SignerRow): string | null {
+  function stale(kind: QueuedKind, contract: ContractRow, signer: SignerRow, at: Date): string | null {
     if (!signer.mobile) return 'the signer has no mobile number';
     if ((kind === 'signing_link' || kind === 'reminder') && (!OPEN.includes(contract.status) || signer.status === 'signed' || signer.status === 'declined')) {
       return `the contract is ${contract.status} and the signer ${signer.status}`;
     }
+    // A reminder held back overnight must not announce a deadline that has passed.
+    if (kind === 'reminder' && new Date(contract.deadline) <= at) return 'the deadline has passed';
     return null;
   }
 
-  async function deliver(row: { id: number; kind: QueuedKind; contract_id: string; signer_id: string; attempts: number }): Promise<void> {
+  type Claimed = { id: number; kind: QueuedKind; contract_id: string; signer_id: string; attempts: number; lease_until: Date };
+
+  /** Every outcome is written only by the holder of the row's lease, so a row re-claimed after a lapse is not written twice. */
+  const settle = (row: Claimed, set: string, params: unknown[] = []) =>
+    db.query(`UPDATE sms_notifications SET ${set}, lease_until = NULL WHERE id = $1 AND lease_until = $2`, [row.id, row.lease_until, ...params]);
+
+  async function deliver(row: Claimed): Promise<void> {
     const [contract] = (await db.query<ContractRow>('SELECT * FROM contracts WHERE id = $1', [row.contract_id])).rows;
     const [sealed] = (await db.query<SignerRow>('SELECT * FROM signers WHERE id = $1', [row.signer_id])).rows;
     const signer = deps.personalData.openSigner(sealed);
-    const skip = stale(row.kind, contract, signer);
+    const skip = stale(row.kind, contract, signer, now());
     if (skip) {
-      await db.query(`UPDATE sms_notifications SET status = 'skipped', last_error = $2, lease_until = NULL WHERE id = $1`, [row.id, skip]);
+      await settle(row, `status = 'skipped', last_error = $3`, [skip]);
       return;
     }
     if (row.kind === 'reminder' && isNight(now())) {
-      await db.query('UPDATE sms_notifications SET next_attempt_at = $2, lease_until = NULL WHERE id = $1', [row.id, nextMorning(now())]);
+      await settle(row, 'next_attempt_at = $3', [nextMorning(now())]);
       return;
     }
     try {
       const { text, url } = await compose(row.kind, contract, signer);
       await deps.sms.send({ kind: row.kind, mobile: signer.mobile!, text, contractId: contract.id, signerId: signer.id, ...(url ? { url } : {}) });
-      await db.query(`UPDATE sms_notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL, lease_until = NULL WHERE id = $1`, [row.id]);
+      await settle(row, `status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL`);
     } catch (err) {
       const attempts = row.attempts + 1;
       const error = (err as Error).message;
       log.warn({ kind: row.kind, contractId: row.contract_id, signerId: row.signer_id, attempts, err: error }, 'SMS not delivered; will retry');
-      await db.query(
-        `UPDATE sms_notifications SET attempts = $2::int, last_error = $3, lease_until = NULL,
-           status = CASE WHEN $2::int >= $4::int THEN 'failed' ELSE 'pending' END,
-           next_attempt_at = now() + ($5::double precision * interval '1 second')
-         WHERE id = $1`,
-        [row.id, attempts, error, MAX_ATTEMPTS, retryDelaySeconds(attempts)],
+      await settle(
+        row,
+        `attempts = $3::int, last_error = $4, status = CASE WHEN $3::int >= $5::int THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = now() + ($6::double precision * interval '1 second')`,
+        [attempts, error, MAX_ATTEMPTS, retryDelaySeconds(attempts)],
       );
     }
   }
@@ -131,33 +140,36 @@ export function createSmsOutbox(deps: SmsOutboxDeps) {
     async queueReminders(at: Date = now()): Promise<number> {
       if (isNight(at)) return 0;
       const day = chinaDay(at);
-      const tomorrow = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000 - CHINA_UTC_OFFSET_MS);
+      const today = new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_UTC_OFFSET_MS);
+      const tomorrow = new Date(today.getTime() + 86_400_000);
       const res = await db.query<{ id: string }>(
         `INSERT INTO sms_notifications (dedupe_key, kind, contract_id, signer_id)
          SELECT 'reminder:' || s.id || ':' || $3::text, 'reminder', c.id, s.id
          FROM contracts c
          JOIN LATERAL (
            SELECT * FROM signers x WHERE x.contract_id = c.id AND x.status <> 'signed' ORDER BY x.position LIMIT 1) s ON true
-         WHERE c.status IN ('awaiting_signatures', 'partially_signed') AND c.deadline > $1 AND c.deadline <= $2
+         WHERE c.status IN ('awaiting_signatures', 'partially_signed') AND c.notify AND c.deadline > $1 AND c.deadline <= $2
            AND s.kind = 'person' AND s.status <> 'declined' AND s.mobile IS NOT NULL
            AND NOT EXISTS (
-             SELECT 1 FROM sms_notifications n WHERE n.signer_id = s.id AND n.kind = 'signing_link' AND n.created_at >= $2 - interval '1 day')
+             SELECT 1 FROM sms_notifications n
+             WHERE n.signer_id = s.id AND n.kind = 'signing_link' AND n.status IN ('pending', 'sent') AND COALESCE(n.sent_at, n.created_at) >= $4)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id`,
-        [at, tomorrow, day],
+        [at, tomorrow, day, today],
       );
       return res.rows.length;
     },
 
     /** Sends what is due; returns how many rows it handled. */
-    async runOnce(limit = 20): Promise<number> {
-      const claimed = await db.query<{ id: string; kind: QueuedKind; contract_id: string; signer_id: string; attempts: number }>(
-        `UPDATE sms_notifications SET lease_until = now() + ($2::int * interval '1 second')
+    async runOnce(limit = BATCH): Promise<number> {
+      const claimed = await db.query<Omit<Claimed, 'id'> & { id: string }>(
+        // Milliseconds, as JavaScript dates hold them: the lease is compared when the outcome is written.
+        `UPDATE sms_notifications SET lease_until = date_trunc('milliseconds', now() + ($2::int * interval '1 second'))
          WHERE id IN (
            SELECT id FROM sms_notifications
            WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING id, kind, contract_id, signer_id, attempts`,
+         RETURNING id, kind, contract_id, signer_id, attempts, lease_until`,
         [limit, LEASE_SECONDS],
       );
       for (const r of claimed.rows) {
@@ -169,8 +181,10 @@ export function createSmsOutbox(deps: SmsOutboxDeps) {
 
     start(): void {
       if (timer) return;
+      // One run at a time in this instance: the next tick waits for a slow gateway instead of piling up.
       const tick = () => {
-        running = outbox.runOnce().catch((err) => log.error({ err }, 'SMS outbox run failed'));
+        if (running) return;
+        running = outbox.runOnce().catch((err) => log.error({ err }, 'SMS outbox run failed')).finally(() => (running = undefined));
       };
       timer = setInterval(tick, deps.pollMs ?? 1000);
       timer.unref();

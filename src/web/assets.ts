@@ -50,6 +50,8 @@ export const ASSET_VERSION = (() => {
 /** In the path, not a query: relative imports between the modules keep the version, and every cache keys on it. */
 export const assetUrl = (file: string) => `/assets/v/${ASSET_VERSION}/${file}`;
 
+const contentHash = (a: Asset) => createHash('sha256').update(a.bytes).digest('hex').slice(0, 16);
+
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
 const compressed = new Map<string, Promise<Buffer>>();
@@ -59,7 +61,8 @@ function encoded(name: string, asset: Asset, encoding: 'br' | 'gzip'): Promise<B
   const key = `${name}:${encoding}`;
   let done = compressed.get(key);
   if (!done) {
-    const prebuilt = path.join(PRECOMPRESSED_DIR, `${name}.${encoding === 'br' ? 'br' : 'gz'}`);
+    // Named by the content it compresses: a file changed after the build is compressed afresh, never served stale.
+    const prebuilt = path.join(PRECOMPRESSED_DIR, `${name}.${contentHash(asset)}.${encoding === 'br' ? 'br' : 'gz'}`);
     done = existsSync(prebuilt)
       ? Promise.resolve(readFileSync(prebuilt))
       : encoding === 'br'
@@ -76,8 +79,8 @@ export async function precompressAssets(outDir: string): Promise<void> {
   for (const [name, a] of ASSETS) {
     const target = path.join(outDir, name);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(`${target}.br`, await brotli(a.bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: a.bytes.length } }));
-    await writeFile(`${target}.gz`, await gzip(a.bytes, { level: 9 }));
+    await writeFile(`${target}.${contentHash(a)}.br`, await brotli(a.bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: a.bytes.length } }));
+    await writeFile(`${target}.${contentHash(a)}.gz`, await gzip(a.bytes, { level: 9 }));
   }
 }
 
@@ -86,7 +89,7 @@ async function send(req: Request, res: Response, name: string, immutable: boolea
   if (!asset) throw new DomainError('not_found', 'asset_not_found', `No asset ${req.originalUrl.split('?')[0]}`);
   const encoding = asset.type.startsWith('text/') || asset.type === 'image/svg+xml' ? req.acceptsEncodings(['br', 'gzip']) : false;
   const body = encoding === 'br' || encoding === 'gzip' ? await encoded(name, asset, encoding) : asset.bytes;
-  const etag = `"${createHash('sha256').update(asset.bytes).digest('hex').slice(0, 16)}${encoding ? `-${encoding}` : ''}"`;
+  const etag = `"${contentHash(asset)}${encoding ? `-${encoding}` : ''}"`;
   res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Vary', 'Accept-Encoding');

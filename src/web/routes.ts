@@ -41,9 +41,12 @@ const TRAILING = /[^\w-]+$/u;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A bad or expired link is a page in words with the right status, not the app and not JSON. */
-async function sendError(deps: WebDeps, res: Response, err: unknown): Promise<void> {
+async function sendError(deps: WebDeps, res: Response, err: unknown, token?: string): Promise<void> {
   if (err instanceof DomainError && (err.kind === 'not_found' || err.kind === 'gone')) {
-    res.status(err.kind === 'gone' ? 410 : 404).type('html').send(errorPage(err.code, await defaultContact(deps)));
+    // An expired link still names its contract's utility; an unknown one gets the service's own line.
+    const own = err.kind === 'gone' && token ? await deps.signing.contactOf(token) : undefined;
+    const contact = own ? { ...own, ofContract: true } : await defaultContact(deps);
+    res.status(err.kind === 'gone' ? 410 : 404).type('html').send(errorPage(err.code, contact));
     return;
   }
   if (err instanceof DomainError && err.kind === 'unavailable') {
@@ -87,7 +90,7 @@ export function webRoutes(deps: WebDeps): Router {
         res.redirect(303, `/track/${encodeURIComponent(token)}`);
         return;
       }
-      await sendError(deps, res, err);
+      await sendError(deps, res, err, token);
     }
   });
 
@@ -100,13 +103,13 @@ export function webRoutes(deps: WebDeps): Router {
   r.get('/track/:token', pageHeaders, noStore, canonical, async (req: Request, res: Response) => {
     const token = String(req.params.token);
     try {
-      sendPage(res, trackPage(token, await deps.signing.progress(token, accessGrantOf(req))));
+      sendPage(res, trackPage(token, await deps.signing.progress(token, accessGrantOf(req, token))));
     } catch (err) {
       if (err instanceof DomainError && err.code === 'access_expired') {
-        res.status(401).type('html').send(reopenPage(token, await defaultContact(deps)));
+        res.status(401).type('html').send(reopenPage(token, (await deps.signing.contactOf(token)) ?? (await defaultContact(deps))));
         return;
       }
-      await sendError(deps, res, err);
+      await sendError(deps, res, err, token);
     }
   });
 

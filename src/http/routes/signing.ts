@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { SigningService } from '../../ceremony/signingService.js';
+import { withoutTrailingPunctuation, type SigningService } from '../../ceremony/signingService.js';
 import type { Database } from '../../storage/db/database.js';
 import { idempotentAction } from '../../domain/idempotency.js';
 import { contextOf } from '../requestContext.js';
@@ -7,21 +7,26 @@ import type { RequestContext } from '../../domain/requestContext.js';
 import { createHash } from 'node:crypto';
 import { authenticate, type ApiKeyDirectory } from '../auth.js';
 
-const linkPrincipal = (token: string) => `link:${createHash('sha256').update(token).digest('hex')}`;
+const linkPrincipal = (token: string) => `link:${createHash('sha256').update(withoutTrailingPunctuation(token)).digest('hex')}`;
 
-/** The read-access grant of a signed party whose link expired: an HttpOnly cookie, never in a URL. */
-export const ACCESS_COOKIE = 'esign_read';
+/**
+ * The read-access grant of a signed party whose link expired: an HttpOnly cookie, never in a URL, one
+ * per link, so reopening a second contract keeps the first open.
+ */
+export const accessCookieName = (token: string) => `esign_read_${createHash('sha256').update(withoutTrailingPunctuation(token)).digest('hex').slice(0, 16)}`;
 
-export function accessGrantOf(req: Request): string | undefined {
+export function accessGrantOf(req: Request, token: string): string | undefined {
+  const wanted = accessCookieName(token);
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === ACCESS_COOKIE) return value.join('=');
+    if (name === wanted) return value.join('=');
   }
   return undefined;
 }
 
 /** Reached through the signing link alone, without an API key: the token is the credential. */
-export function signingRoutes(db: Database, signing: SigningService, apiKeys: ApiKeyDirectory): Router {
+/** `secureCookies`: the service is reached over HTTPS (its PUBLIC_URL), whatever a proxy in front says. */
+export function signingRoutes(db: Database, signing: SigningService, apiKeys: ApiKeyDirectory, secureCookies: boolean): Router {
   const r = Router();
   // The link is the credential; a request that also brings an API key is recorded as that key.
   const keyHolder = authenticate(apiKeys);
@@ -42,17 +47,17 @@ export function signingRoutes(db: Database, signing: SigningService, apiKeys: Ap
       async () => undefined,
     );
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await signing.progress(token, accessGrantOf(req)));
+    res.json(await signing.progress(token, accessGrantOf(req, token)));
   };
   r.get('/:token', async (req, res) => {
     res.json(await signing.view(contextOf(req), req.params.token));
   });
   r.get('/:token/progress', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await signing.progress(req.params.token, accessGrantOf(req)));
+    res.json(await signing.progress(req.params.token, accessGrantOf(req, req.params.token)));
   });
   r.get('/:token/document', async (req, res) => {
-    const doc = await signing.document(contextOf(req), req.params.token, accessGrantOf(req));
+    const doc = await signing.document(contextOf(req), req.params.token, accessGrantOf(req, req.params.token));
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('ETag', `"${doc.sha256}"`);
     res.setHeader('Cache-Control', 'no-store');
@@ -78,8 +83,8 @@ export function signingRoutes(db: Database, signing: SigningService, apiKeys: Ap
   });
   r.post('/:token/access', async (req, res) => {
     const { grant, expiresAt } = await signing.grantAccess(contextOf(req), String(req.params.token), req.body);
-    res.cookie(ACCESS_COOKIE, grant, {
-      httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', expires: new Date(expiresAt),
+    res.cookie(accessCookieName(String(req.params.token)), grant, {
+      httpOnly: true, sameSite: 'strict', secure: secureCookies || req.secure, path: '/', expires: new Date(expiresAt),
     });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ expiresAt });

@@ -9,13 +9,14 @@ const MESSAGES: Record<string, { title: string; text: string }> = {
   unavailable: { title: '服务暂时不可用', text: '服务暂时不可用，请稍后刷新重试。' },
 };
 
-export function errorPage(code: string, contact?: { name: string; phone: string }): string {
+/** `contact.ofContract`: the link's own utility; otherwise the service's, and other utilities' lines are in their SMS. */
+export function errorPage(code: string, contact?: { name: string; phone: string; ofContract?: boolean }): string {
   const m = MESSAGES[code] ?? MESSAGES.unavailable;
   return page({
     title: m.title,
     contact,
     body: html`<section class="card" aria-labelledby="err-h"><h1 id="err-h">${m.title}</h1><p class="msg msg-info" data-error="${code}">${m.text}</p>
-<p>${contact ? html`如需帮助，请拨打${contact.name}客服电话 <a href="tel:${contact.phone.replace(/[^\d+]/g, '')}">${contact.phone}</a>；其他供水企业的客服电话见您收到的短信。` : '供水企业客服电话请见您收到的短信或营业厅公告。'}</p>
+<p>${contact ? html`如需帮助，请拨打${contact.name}客服电话 <a href="tel:${contact.phone.replace(/[^\d+]/g, '')}">${contact.phone}</a>${contact.ofContract ? '' : '；其他供水企业的客服电话见您收到的短信'}。` : '供水企业客服电话请见您收到的短信或营业厅公告。'}</p>
 <p><a href="/verify">合同验真</a></p></section>`,
   });
 }

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { PDFDocument } from 'pdf-lib';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { annotsOf, appendRevision, documentObjects, withEntry } from './helpers/attackCorpus.js';
@@ -15,6 +16,7 @@ import { pdfText, tempFile } from './support/pdfTools.js';
 const hasChromium = available('chromium');
 
 const SHOTS = path.join(import.meta.dirname, '..', 'test-results');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
@@ -510,6 +512,34 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     expect(await page.locator('#sign-form').count()).toBe(0);
     const track = await page.goto(`${svc.url}/track/not-a-token`);
     expect(track!.status()).toBe(404);
+  });
+
+  it('every page an applicant meets passes axe-core (WCAG 2.1 A and AA) at phone width', async () => {
+    const fresh = await createContract();
+    const { contract, token } = await signedByApplicant();
+    const expiredSigned = await signedByApplicant();
+    await svc.service.db.query(`UPDATE signers SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [expiredSigned.contract.signers[0].id]);
+    // axe is injected as a script: only this context lets the page's CSP allow it.
+    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', bypassCSP: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    const pages = [
+      fresh.signers[0].signingUrl, `${svc.url}/sign/${token}`, `${svc.url}/track/${token}`, `${svc.url}/track/${expiredSigned.token}`,
+      `${svc.url}/sign/${'x'.repeat(43)}`, `${svc.url}/no/such/page`, `${svc.url}/verify`, `${svc.url}/verify?doc=${contract.id}`,
+    ];
+    const found: string[] = [];
+    for (const url of pages) {
+      await page.goto(url);
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run({
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        });
+        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      found.push(...violations.map((v) => `${new URL(url).pathname.slice(0, 20)} ${v}`));
+    }
+    expect(found).toEqual([]);
   });
 
   // Every test is held to this after it (afterEach); this one visits each kind of page itself.

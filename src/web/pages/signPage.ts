@@ -97,8 +97,8 @@ function readingSection(v: SigningViewData): SafeHtml {
   return html`<div class="doc-tools row">
   <span class="hint" id="size-label">文字大小</span>
   <div class="row" role="group" aria-labelledby="size-label">
-    <button type="button" class="secondary small" id="text-smaller" aria-label="缩小文字">A−</button>
-    <button type="button" class="secondary small" id="text-larger" aria-label="放大文字">A+</button>
+    <button type="button" class="secondary small" id="text-smaller">A−<span class="sr-only">（缩小文字）</span></button>
+    <button type="button" class="secondary small" id="text-larger">A+<span class="sr-only">（放大文字）</span></button>
   </div>
   <button type="button" class="secondary small" id="show-pdf" aria-controls="pdf" aria-expanded="false">查看原版 PDF</button>
   ${pdfLink}

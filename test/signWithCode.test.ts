@@ -68,6 +68,16 @@ describe('signing with the one-time code', () => {
     });
   });
 
+  it('does not sign with a code sent for reading a signed contract again (purpose access)', async () => {
+    now = new Date(Date.now() - 60 * MINUTE);
+    const { token, signerId } = await firstSigner('CODE-ACCESS');
+    const code = await sendCode(token);
+    await svc.database.db.query(`UPDATE otp_challenges SET purpose = 'access' WHERE signer_id = $1`, [signerId]);
+    expect(await sign(token, code)).toMatchObject({ status: 400, error: { code: 'code_not_requested' } });
+    await svc.database.db.query(`UPDATE otp_challenges SET purpose = 'act' WHERE signer_id = $1`, [signerId]);
+    expect(await sign(token, code)).toEqual({ status: 200 });
+  });
+
   it('takes a wrong code up to the last millisecond of its lifetime, refuses the right one at its end, and counts only the wrong one', async () => {
     const t0 = Date.now() - 60 * MINUTE;
     now = new Date(t0);

@@ -22,6 +22,8 @@ export class LiveIdentity<T> {
   private checkedAt = 0;
   private revoked = false;
   private checking: Promise<void> | undefined;
+  /** Bumped by invalidate(): a check that began before it may have read the state from before the change. */
+  private generation = 0;
 
   constructor(
     readonly role: ServiceRole,
@@ -42,8 +44,10 @@ export class LiveIdentity<T> {
 
   /** The identity to sign with now; throws certificate_unavailable when its certificate is revoked. */
   async use(): Promise<{ material: StoredMaterial; built: T; serial: string }> {
-    const now = (this.deps.now ?? Date.now)();
-    if (now - this.checkedAt >= (this.deps.recheckMs ?? IDENTITY_RECHECK_MS)) {
+    for (;;) {
+      const now = (this.deps.now ?? Date.now)();
+      if (now - this.checkedAt < (this.deps.recheckMs ?? IDENTITY_RECHECK_MS)) break;
+      // A check overtaken by an invalidation leaves checkedAt as it was: the loop then checks once more.
       this.checking ??= this.check(now).finally(() => (this.checking = undefined));
       await this.checking;
     }
@@ -66,10 +70,12 @@ export class LiveIdentity<T> {
 
   /** Check again on the next use (this instance revoked or rotated it). */
   invalidate(): void {
+    this.generation += 1;
     this.checkedAt = 0;
   }
 
   private async check(now: number): Promise<void> {
+    const generation = this.generation;
     const row = await this.deps.db.query<{ label: string | null; status: string | null }>(
       'SELECT (SELECT key_label FROM pki_identities WHERE role = $1) AS label, (SELECT status FROM certificates WHERE serial = $2) AS status',
       [this.role, this.serial],
@@ -88,6 +94,8 @@ export class LiveIdentity<T> {
         status = (await this.deps.db.query<{ status: string }>('SELECT status FROM certificates WHERE serial = $1', [this.serial])).rows[0]?.status ?? null;
       }
     }
+    // Revoked or rotated here while this read was under way: its answer may be from before, so it is dropped.
+    if (generation !== this.generation) return;
     this.revoked = status === 'revoked';
     this.checkedAt = now;
   }

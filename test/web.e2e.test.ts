@@ -224,6 +224,16 @@ describe.skipIf(!hasChromium)('web pages in Chromium', () => {
     await page.check('#consent');
     await drawSignature(page);
     await poll(() => page.locator('#pad-state').innerText()).toContain('已手写');
+    // Turned sideways and back, the drawing is still there.
+    await page.setViewportSize({ width: 844, height: 390 });
+    await page.setViewportSize(PHONE);
+    expect(await page.$eval('#pad', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let ink = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+      return ink;
+    })).toBeGreaterThan(200);
     await page.click('#sign-btn');
     await poll(() => page.locator('#msg').innerText()).toContain('验证码不正确');
     await poll(() => page.locator('#msg').innerText()).toContain('还可以再试 4 次');

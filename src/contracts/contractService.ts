@@ -312,6 +312,7 @@ export function createContractService(deps: ContractServiceDeps) {
             auto_sign: input.autoSign ?? null,
             priority: input.priority ?? false,
             notify: input.notify ?? true,
+            printed_party: utility,
             deadline_working_days: workingDays,
             deadline,
             created_by: ctx.actor.id,

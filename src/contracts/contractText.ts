@@ -17,7 +17,8 @@ export interface ContractText {
  */
 export const verifyUrlFor = (publicUrl: string | undefined, id: string) => (publicUrl ? `${publicUrl.replace(/\/+$/, '')}/verify?doc=${id}` : undefined);
 
-export const partyOf = (org: Organisation): Party => ({ name: org.name, creditCode: org.creditCode, address: org.address, phone: org.phone });
+/** In this key order, always: the order is part of what generation hashes into the PDF's id, and jsonb does not keep it. */
+export const partyOf = (org: Pick<Organisation, 'name' | 'creditCode' | 'address' | 'phone'>): Party => ({ name: org.name, creditCode: org.creditCode, address: org.address, phone: org.phone });
 
 /** Everything generation reads, so a later reading can be checked against the same input. */
 export function generationInput(opts: {
@@ -39,10 +40,11 @@ export interface ContractTextDeps {
 const CACHED = 256;
 
 /**
- * The text of a contract for reading on a screen. It is composed again from the template, variables and
- * organisation, and offered only when rendering that input reproduces the generated PDF byte for byte:
- * so the reading cannot differ from what is signed. When it does not (the template folder or the
- * organisation's printed details changed since), the answer is null and the reader gets the PDF.
+ * The text of a contract for reading on a screen. It is composed again from the template, the variables
+ * and the utility as the contract printed it, and offered only when rendering that input reproduces the
+ * generated PDF byte for byte: so the reading cannot differ from what is signed. When it does not (the
+ * template folder changed, or a contract older than the kept printed utility meets changed details), the
+ * answer is null and the reader gets the PDF.
  */
 export function createContractText(deps: ContractTextDeps) {
   // A generated version never changes, so a checked text stays right; bounded, oldest out first.
@@ -59,7 +61,7 @@ export function createContractText(deps: ContractTextDeps) {
           variables: deps.personalData.openVariables(contract.id, contract.variables) as Record<string, unknown>,
           contractNumber: contract.contract_number,
           issuedAt: new Date(contract.created_at),
-          utility: partyOf(await deps.organisations.current(contract.organisation_id)),
+          utility: partyOf(contract.printed_party ?? (await deps.organisations.current(contract.organisation_id))),
           place: deps.place,
           id: contract.id,
           publicUrl: deps.publicUrl,

@@ -16,6 +16,8 @@ export interface ContractRow {
   priority: boolean;
   /** false: the workflow sends the signing links itself. */
   notify: boolean;
+  /** The utility as printed in the generated PDF; null for contracts made before it was kept. */
+  printed_party?: { name: string; creditCode: string; address: string; phone: string } | null;
   deadline_working_days: number;
   deadline: Date;
   completed_at: Date | null;
@@ -121,10 +123,10 @@ export const contractRepository = {
     const k = c.contract;
     await tx.query(
       `INSERT INTO contracts (id, contract_number, template_id, template_version, template_sha256, reference, status,
-         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at, organisation_id, notify)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)`,
+         variables, auto_sign, priority, deadline_working_days, deadline, created_by, created_at, updated_at, organisation_id, notify, printed_party)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17)`,
       [k.id, k.contract_number, k.template_id, k.template_version, k.template_sha256, k.reference, k.status,
-        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at, k.organisation_id, k.notify],
+        JSON.stringify(k.variables), k.auto_sign, k.priority, k.deadline_working_days, k.deadline, k.created_by, k.created_at, k.organisation_id, k.notify, k.printed_party ? JSON.stringify(k.printed_party) : null],
     );
     await this.insertDocumentVersion(tx, c.document);
     for (const s of c.signers) {

@@ -5,6 +5,10 @@ ALTER TABLE contracts ADD COLUMN notify boolean NOT NULL DEFAULT true;
 -- 'act' codes sign, decline or ask for a correction; 'access' codes only reopen a signed contract for reading.
 ALTER TABLE otp_challenges ADD COLUMN purpose text NOT NULL DEFAULT 'act';
 
+-- The utility as the contract printed it (name, credit code, address, phone): the reading on a phone is
+-- composed from it, so an organisation's later change of phone or address does not take it away.
+ALTER TABLE contracts ADD COLUMN printed_party jsonb;
+
 -- Whether applicants of the organisation may draw a handwritten signature into their signature appearance.
 ALTER TABLE organisations ADD COLUMN handwritten_signature boolean NOT NULL DEFAULT true;
 

@@ -182,11 +182,26 @@ async function setupPad() {
   const canvas = $('pad');
   if (!canvas) return () => undefined;
   const { default: SignaturePad } = await import('./vendor/signature_pad.min.mjs');
-  const ratio = Math.max(window.devicePixelRatio || 1, 1);
-  canvas.width = canvas.offsetWidth * ratio;
-  canvas.height = canvas.offsetHeight * ratio;
-  canvas.getContext('2d').scale(ratio, ratio);
   const pad = new SignaturePad(canvas, { penColor: '#0d0d26', minWidth: 1, maxWidth: 2.8 });
+  // The canvas follows its box (a phone turned sideways): resized, the drawing is redrawn from its
+  // points, never stretched and never lost.
+  let drawnWidth = 0;
+  const fit = () => {
+    const width = canvas.offsetWidth;
+    if (!width || width === drawnWidth) return;
+    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    const data = pad.toData();
+    // Narrower: the drawing shrinks to fit; wider: it keeps its size (the height does not grow).
+    const k = drawnWidth ? Math.min(1, width / drawnWidth) : 1;
+    canvas.width = width * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext('2d').scale(ratio, ratio);
+    pad.clear();
+    if (data.length > 0) pad.fromData(data.map((g) => ({ ...g, points: g.points.map((p) => ({ ...p, x: p.x * k, y: p.y * k })) })));
+    drawnWidth = width;
+  };
+  fit();
+  window.addEventListener('resize', fit);
   const state = $('pad-state');
   pad.addEventListener('endStroke', () => { state.textContent = '已手写，签署时会放入合同的签名处。'; });
   $('pad-clear').addEventListener('click', () => {

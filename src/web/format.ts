@@ -23,7 +23,7 @@ export const SIGNER_STATUS_TEXT: Record<string, string> = {
   declined: '已拒签',
 };
 
-export const SLA_TEXT: Record<string, { text: string; tone: 'ok' | 'warn' | 'bad' }> = {
+const SLA_TEXT: Record<string, { text: string; tone: 'ok' | 'warn' | 'bad' }> = {
   on_track: { text: '按期进行中', tone: 'ok' },
   at_risk: { text: '今日到期，请尽快办理', tone: 'warn' },
   overdue: { text: '已超过办理时限', tone: 'bad' },

@@ -75,6 +75,7 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/contracts': { access: CONTENT, reached: { status: 200 } },
   'GET /api/v1/contracts/:id': { access: CONTENT, reached: notFound('contract_not_found') },
   'POST /api/v1/contracts/:id/signers/:signerId/sign': { access: ['utility'], reached: notFound('contract_not_found') },
+  'POST /api/v1/contracts/countersign': { access: ['utility'], reached: invalid, body: {} },
   'POST /api/v1/contracts/:id/void': { access: ['workflow', 'utility'], reached: notFound('contract_not_found'), body: { reason: '申请撤回' } },
   'GET /api/v1/contracts/:id/events': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
   'GET /api/v1/contracts/:id/verify': { access: CONTENT, reached: notFound('contract_not_found') },

@@ -477,6 +477,30 @@ describe('signing rules', () => {
     expect((await res.json()).error.code).toBe('signing_link_not_found');
   });
 
+  it('seals a set of contracts in one call: those waiting for the utility are signed, the others say why, a retry signs nothing twice', async () => {
+    const manual = { autoSign: false };
+    const [a, b, early] = await Promise.all([createContract('water-supply-contract', manual), createContract('water-supply-contract', manual), createContract('water-supply-contract', manual)]);
+    for (const c of [a, b]) expect((await signAsApplicant(tokenOf(c.signers[0]), c.signers[0].id)).status).toBe(200);
+    const missing = '0b6b2a0e-8d1c-4c6b-9a51-3f4e2d1c0b9a';
+    const call = (ids: string[]) => svc.call('utility', 'POST', '/api/v1/contracts/countersign', { ids });
+    const first = await (await call([a.id, early.id, b.id, missing])).json();
+    expect(first).toMatchObject({ signed: 2, skipped: 1, failed: 1 });
+    expect(first.results.map((r: any) => [r.id, r.outcome, r.status ?? null, r.code ?? null])).toEqual([
+      [a.id, 'signed', 'completed', null],
+      [early.id, 'skipped', 'awaiting_signatures', 'not_waiting_for_utility'],
+      [b.id, 'signed', 'completed', null],
+      [missing, 'failed', null, 'contract_not_found'],
+    ]);
+    const again = await (await call([a.id, b.id])).json();
+    expect(again).toMatchObject({ signed: 0, skipped: 2, failed: 0 });
+    const view = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${a.id}`)).json();
+    expect(view.versions.map((v: any) => v.reason)).toEqual(['generated', 'signed:applicant', 'signed:utility']);
+    // Only the utility seals, and a set is bounded and without repeats.
+    expect((await svc.call('workflow', 'POST', '/api/v1/contracts/countersign', { ids: [a.id] })).status).toBe(403);
+    expect((await call([a.id, a.id])).status).toBe(422);
+    expect((await call(Array.from({ length: 201 }, () => missing))).status).toBe(422);
+  });
+
   it('signs the reliability agreement for the utility first, automatically, then the customer', async () => {
     const c = await createContract('reliability-agreement');
     expect(c.status).toBe('partially_signed');

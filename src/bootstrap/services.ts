@@ -13,6 +13,7 @@ import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../contracts/contractService.js';
 import { createContractText } from '../contracts/contractText.js';
 import { createSmsOutbox } from '../notifications/smsOutbox.js';
+import { createCountersign } from '../ceremony/countersign.js';
 import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
 import { createEvidenceService } from '../contracts/evidence.js';
 import { createAuditTrail } from '../audit/auditTrail.js';
@@ -213,6 +214,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     pki,
     webhooks,
     organisations,
+    countersign: createCountersign({ contracts, signing }),
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,
     publicUrl: config.publicUrl,

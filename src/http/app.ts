@@ -28,6 +28,7 @@ import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { organisationRoutes } from './routes/organisations.js';
 import type { OrganisationService } from '../organisations/organisationService.js';
+import type { Countersign } from '../ceremony/countersign.js';
 import type { WebhookService } from '../webhooks/webhookService.js';
 import { htmlNotFound, webRoutes } from '../web/routes.js';
 import type { Drain } from './drain.js';
@@ -48,6 +49,7 @@ export interface AppDeps {
   pki: Pki;
   webhooks: WebhookService;
   organisations: OrganisationService;
+  countersign: Countersign;
   apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
   publicUrl: string;

@@ -317,6 +317,17 @@ export function openApiDocument(publicUrl: string) {
           },
         },
       },
+      '/contracts/countersign': {
+        post: {
+          summary: 'The utility seals every contract of the set that waits for it (role utility), one after another; the others are skipped or failed with the reason; a retry signs nothing twice',
+          requestBody: jsonBody({ type: 'object', required: ['ids'], properties: { ids: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { type: 'string', format: 'uuid' } } } }),
+          responses: {
+            '200': { description: '{signed, skipped, failed, results: [{id, outcome: signed|skipped|failed, status?, code? (already_signed, not_waiting_for_utility, contract_not_found, certificate_unavailable…), message?}]}' },
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+      },
       '/contracts/{id}/signers/{signerId}/sign': {
         post: {
           summary: 'The utility signs with its organisation certificate and red seal (role utility)',

@@ -1,3 +1,4 @@
+import type { Countersign } from '../../ceremony/countersign.js';
 import { Router, type Request, type Response } from 'express';
 import type { ContractService } from '../../contracts/contractService.js';
 import type { ContractView } from '../../contracts/contractView.js';
@@ -24,6 +25,7 @@ export function contractRoutes(deps: {
   signing: SigningService;
   evidence: EvidenceService;
   verification: VerificationService;
+  countersign: Countersign;
   metrics: Metrics;
 }): Router {
   const { db, contracts, signing, evidence, verification, metrics } = deps;
@@ -35,6 +37,11 @@ export function contractRoutes(deps: {
     res.setHeader('Location', `/api/v1/contracts/${contract.id}`);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(replayed ? 200 : 201).json(contract);
+  });
+
+  // A set of contracts sealed in one call; each contract's own answer is in the results.
+  r.post('/countersign', requireRole('utility'), async (req, res) => {
+    res.json(await deps.countersign.many(contextOf(req), req.body));
   });
 
   // Contract content is an organisation's: the platform admin (no organisation) reads none of it.

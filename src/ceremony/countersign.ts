@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
+import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
+import type { ContractService } from '../contracts/contractService.js';
+import type { SigningService } from './signingService.js';
+
+/** At most this many contracts in one call: each is a signature, and the caller waits for all of them. */
+export const COUNTERSIGN_MAX = 200;
+
+const input = z.object({
+  ids: z
+    .array(z.string().uuid('each id must be a contract id'), { message: 'ids must be a list of contract ids' })
+    .min(1, 'ids must name at least one contract')
+    .max(COUNTERSIGN_MAX, `at most ${COUNTERSIGN_MAX} contracts per call`)
+    .refine((ids) => new Set(ids).size === ids.length, 'ids must not repeat a contract'),
+});
+
+export interface CountersignOutcome {
+  id: string;
+  outcome: 'signed' | 'skipped' | 'failed';
+  /** The contract's status after the call (absent when it was not found). */
+  status?: string;
+  /** Why it was skipped or failed, as the single-contract call would answer. */
+  code?: string;
+  message?: string;
+}
+
+/**
+ * The utility seals, in one call, every contract of a set whose turn has come to it (a person signed
+ * before it, or it signs first). Each is the same signature as the single call, one after another; a
+ * contract not waiting for the utility is skipped, one that fails is reported and the rest go on. A retried
+ * call signs nothing twice: those already sealed are skipped as already_signed.
+ */
+export function createCountersign(deps: { contracts: Pick<ContractService, 'get'>; signing: Pick<SigningService, 'signByUtility'> }) {
+  return {
+    async many(ctx: RequestContext, body: unknown): Promise<{ signed: number; skipped: number; failed: number; results: CountersignOutcome[] }> {
+      const parsed = input.safeParse(body ?? {});
+      if (!parsed.success) {
+        throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message,
+          parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
+      }
+      const results: CountersignOutcome[] = [];
+      for (const id of parsed.data.ids) {
+        try {
+          const contract = await deps.contracts.get(scopeOfContext(ctx), id);
+          const next = [...contract.signers].sort((a, b) => a.order - b.order).find((s) => s.status !== 'signed');
+          const utility = contract.signers.find((s) => s.kind === 'organisation');
+          if (!utility || utility.status === 'signed') {
+            results.push({ id, outcome: 'skipped', status: contract.status, code: 'already_signed', message: 'The utility has signed this contract already' });
+          } else if (next?.id !== utility.id || (contract.status !== 'awaiting_signatures' && contract.status !== 'partially_signed')) {
+            results.push({ id, outcome: 'skipped', status: contract.status, code: 'not_waiting_for_utility', message: `The contract is ${contract.status}; ${next && next.id !== utility.id ? `${next.label} signs first` : 'it cannot be signed'}` });
+          } else {
+            const signed = await deps.signing.signByUtility(ctx, id, utility.id);
+            results.push({ id, outcome: 'signed', status: signed.status });
+          }
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          results.push({ id, outcome: 'failed', code: err.code, message: err.message });
+        }
+      }
+      const count = (o: CountersignOutcome['outcome']) => results.filter((r) => r.outcome === o).length;
+      return { signed: count('signed'), skipped: count('skipped'), failed: count('failed'), results };
+    },
+  };
+}
+
+export type Countersign = ReturnType<typeof createCountersign>;

@@ -50,8 +50,10 @@ async function sendError(deps: WebDeps, res: Response, err: unknown, token?: str
     return;
   }
   if (err instanceof DomainError && err.kind === 'unavailable') {
+    // The database may be what is unavailable: then the page goes without the phone rather than not at all.
+    const contact = await defaultContact(deps).catch(() => undefined);
     res.status(503).setHeader('Retry-After', '5');
-    res.type('html').send(errorPage('unavailable'));
+    res.type('html').send(errorPage('unavailable', contact));
     return;
   }
   throw err;

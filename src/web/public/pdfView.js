@@ -27,8 +27,8 @@ export async function renderPdf(container, bytes, { onProgress } = {}) {
   const doc = await lib.getDocument({ data: bytes, isEvalSupported: false, disableFontFace: false, useSystemFonts: false }).promise;
   const width = Math.max(280, container.clientWidth);
   const ratio = Math.min(window.devicePixelRatio || 1, 2);
-  const frag = document.createDocumentFragment();
-  const pages = [];
+  // Page by page, each shown as soon as it is drawn: page 1 appears before the others are even fetched.
+  container.replaceChildren();
   for (let n = 1; n <= doc.numPages; n++) {
     const page = await doc.getPage(n);
     const base = page.getViewport({ scale: 1 });
@@ -40,19 +40,14 @@ export async function renderPdf(container, bytes, { onProgress } = {}) {
     canvas.height = Math.floor(viewport.height);
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `合同第 ${n} 页，共 ${doc.numPages} 页`);
-    figure.append(canvas);
     const text = document.createElement('figcaption');
     text.className = 'sr-only';
-    figure.append(text);
-    frag.append(figure);
-    pages.push({ page, viewport, canvas, text });
-  }
-  container.replaceChildren(frag);
-  for (const [i, p] of pages.entries()) {
-    await p.page.render({ canvas: p.canvas, canvasContext: p.canvas.getContext('2d'), viewport: p.viewport }).promise;
-    const content = await p.page.getTextContent();
-    p.text.textContent = content.items.map((item) => item.str).join('');
-    if (onProgress) onProgress(i + 1, pages.length);
+    figure.append(canvas, text);
+    container.append(figure);
+    await page.render({ canvas, canvasContext: canvas.getContext('2d'), viewport }).promise;
+    const content = await page.getTextContent();
+    text.textContent = content.items.map((item) => item.str).join('');
+    if (onProgress) onProgress(n, doc.numPages);
   }
   return doc.numPages;
 }

@@ -15,6 +15,7 @@ import { createLongTermValidation, type Archived } from '../archive/longTermVali
 import type { SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from '../domain/errors.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from '../contracts/contractService.js';
+import type { ContractView } from '../contracts/contractView.js';
 import { maskMobile } from '../contracts/signerIdentity.js';
 import { type AuditTrail } from '../audit/auditTrail.js';
 import { contractSourcesOf, isOpen, signerSourcesOf } from '../contracts/lifecycle.js';
@@ -97,6 +98,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
  */
 export const withoutTrailingPunctuation = (token: string) => token.replace(/[^\w-]+$/u, '');
 
+const linkGone = () => new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+
 const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
   new DomainError('conflict', code, message, undefined, extra);
 
@@ -144,7 +147,46 @@ export function createSigningService(deps: SigningServiceDeps) {
     if (found.signer.status === 'signed') {
       throw new DomainError('gone', 'access_expired', 'The link has expired; a code sent to the signer\'s mobile (POST …/access/otp, then …/access) opens the signed contract again');
     }
-    throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+    throw linkGone();
+  }
+
+  /**
+   * What declining and asking for a correction share: a reason and the code (no turn needed), then one
+   * transaction under the contract row lock that spends the code with what it was for; a throw in `act`
+   * leaves the code unspent.
+   */
+  async function actWithReason(
+    ctx: RequestContext,
+    token: string,
+    body: unknown,
+    act: (tx: Queryable, a: { signer: SignerRow; contract: ContractRow; reason: string; at: Date; who: RequestContext }) => Promise<void>,
+  ): Promise<{ id: string }> {
+    const { reason, otp } = parse(reasonInput, body);
+    const { signer, contract } = await byToken(token);
+    assertSignerOpen(contract, signer);
+    const challenge = await codes.check(ctx, contract, signer, otp, 'act');
+    const at = now();
+    await db.transaction(async (tx) => {
+      await lockInOrder(tx, contract.id, { contractRow: true });
+      await codes.consume(tx, challenge, at);
+      await act(tx, { signer, contract, reason, at, who: asSigner(ctx, signer) });
+      await ctx.commit?.(tx, contract.id);
+    });
+    return { id: contract.id };
+  }
+
+  /** The timeline the link holder may see, of a contract view already read. */
+  async function progressOf(view: ContractView, signerId: string, token: string, utility: { name: string; phone: string }): Promise<SigningProgress> {
+    const events = await eventRepository.chain(db, view.id);
+    const title = deps.templates.get(view.templateId, view.templateVersion, view.organisationId)?.title ?? view.templateId;
+    return signingProgress(view, title, events, signerId, `/api/v1/signing/${token}/document`, utility);
+  }
+
+  /** The link of a party who signed, expired or not: their lasting read access; for anyone else the link is gone. */
+  async function signedPartyOf(token: string): Promise<{ signer: SignerRow; contract: ContractRow }> {
+    const found = await byToken(token, { expired: true });
+    if (found.signer.status !== 'signed') throw linkGone();
+    return found;
   }
 
   /** `expired`: also a link past its expiry (for the signed party's lasting read access, which has its own check). */
@@ -155,7 +197,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       : undefined;
     if (!signer) throw new DomainError('not_found', 'signing_link_not_found', 'This signing link is not valid; ask the utility for a new one');
     if (!opts.expired && linkExpired(signer)) {
-      throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+      throw linkGone();
     }
     // The signing link's holder acts on their own ID and mobile numbers: opened here, sealed at rest.
     return { signer: deps.personalData.openSigner(signer), contract: await contractOf(signer.contract_id) };
@@ -361,8 +403,11 @@ export function createSigningService(deps: SigningServiceDeps) {
     autoSignIfDue,
     retryAutoSigns,
 
-    /** `text`: also the contract's text for the reflowed reading (the signing page asks; the JSON API does not). */
-    async view(ctx: RequestContext, token: string, opts: { text?: boolean } = {}) {
+    /**
+     * `page`: also what the signing page shows besides (the contract's text for the reflowed reading,
+     * and the progress), from the same reads; the JSON API asks for neither.
+     */
+    async view(ctx: RequestContext, token: string, opts: { page?: boolean } = {}) {
       const found = await byToken(token);
       const { contract } = found;
       let { signer } = found;
@@ -387,13 +432,15 @@ export function createSigningService(deps: SigningServiceDeps) {
       const waitingFor = all.find((s) => s.order < signer.position && s.status !== 'signed');
       const [org, text] = await Promise.all([
         deps.organisations.current(contract.organisation_id),
-        opts.text ? deps.contractText.of(contract, c.versions[0].sha256) : Promise.resolve(undefined),
+        opts.page ? deps.contractText.of(contract, c.versions[0].sha256) : Promise.resolve(undefined),
       ]);
+      const utility = { name: org.name, phone: org.phone };
       return {
-        utility: { name: org.name, phone: org.phone },
+        utility,
         /** Whether the page offers a pad to draw a signature on. */
         handwriting: org.handwrittenSignature,
         ...(text !== undefined ? { text } : {}),
+        ...(opts.page ? { progress: await progressOf(c, signer.id, token, utility) } : {}),
         contract: {
           id: contract.id,
           contractNumber: contract.contract_number,
@@ -426,11 +473,8 @@ export function createSigningService(deps: SigningServiceDeps) {
     /** Read-only: following the progress is not viewing the contract, so nothing is recorded. */
     async progress(token: string, grant?: string): Promise<SigningProgress> {
       const { signer, contract } = await readable(token, grant);
-      const [view, events, org] = await Promise.all([
-        deps.contracts.viewOf(contract), eventRepository.chain(db, contract.id), deps.organisations.current(contract.organisation_id),
-      ]);
-      const title = deps.templates.get(contract.template_id, contract.template_version, contract.organisation_id)?.title ?? contract.template_id;
-      return signingProgress(view, title, events, signer.id, `/api/v1/signing/${token}/document`, { name: org.name, phone: org.phone });
+      const [view, org] = await Promise.all([deps.contracts.viewOf(contract), deps.organisations.current(contract.organisation_id)]);
+      return progressOf(view, signer.id, token, { name: org.name, phone: org.phone });
     },
 
     /** `grant`: the read-access cookie, for a signed party whose link has expired. */
@@ -488,17 +532,9 @@ export function createSigningService(deps: SigningServiceDeps) {
     },
 
     /** Final: the contract will not take effect. Needs the code, so holding the link is not enough. */
-    async decline(ctx: RequestContext, token: string, body: unknown) {
-      const { reason, otp } = parse(reasonInput, body);
-      const { signer, contract } = await byToken(token);
+    decline: (ctx: RequestContext, token: string, body: unknown) =>
       // Unlike signing, declining needs no turn: a later party may refuse the terms at once.
-      assertSignerOpen(contract, signer);
-      const challenge = await codes.check(ctx, contract, signer, otp, 'act');
-      const at = now();
-      const who = asSigner(ctx, signer);
-      await db.transaction(async (tx) => {
-        await lockInOrder(tx, contract.id, { contractRow: true });
-        await codes.consume(tx, challenge, at);
+      actWithReason(ctx, token, body, async (tx, { signer, contract, reason, at, who }) => {
         const ok = await signingRepository.decline(tx, {
           contractId: contract.id, signerId: signer.id, reason, at,
           signerFrom: signerSourcesOf('declined'), contractFrom: contractSourcesOf('declined'),
@@ -506,37 +542,24 @@ export function createSigningService(deps: SigningServiceDeps) {
         if (!ok) throw conflict('contract_not_signable', 'The contract changed meanwhile; reload it');
         await deps.audit.append(tx, { contractId: contract.id, type: 'signer.declined', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason } });
         await deps.audit.append(tx, { contractId: contract.id, type: 'contract.declined', ctx: who, at, data: { reason } });
-        await ctx.commit?.(tx, contract.id);
-      });
-      return { id: contract.id };
-    },
+      }),
 
     /**
      * Not final: the signer says something in the contract is wrong. The utility hears of it (event and
      * webhook), the signer gets an SMS that it arrived, and the contract stays open for a corrected issue.
      */
-    async requestCorrection(ctx: RequestContext, token: string, body: unknown) {
-      const { reason, otp } = parse(reasonInput, body);
-      const { signer, contract } = await byToken(token);
-      assertSignerOpen(contract, signer);
-      const challenge = await codes.check(ctx, contract, signer, otp, 'act');
-      const at = now();
-      await db.transaction(async (tx) => {
-        await lockInOrder(tx, contract.id, { contractRow: true });
+    requestCorrection: (ctx: RequestContext, token: string, body: unknown) =>
+      actWithReason(ctx, token, body, async (tx, { signer, contract, reason, at, who }) => {
         // Voided, declined or signed meanwhile: there is nothing left to correct.
         const current = await contractRepository.get(tx, contract.id);
         if (!current || !isOpen(current.status)) {
           throw conflict('contract_not_signable', `The contract is ${current?.status}; a correction can no longer be asked for`, { status: current?.status });
         }
-        await codes.consume(tx, challenge, at);
         const event = await deps.audit.append(tx, {
-          contractId: contract.id, type: 'signer.correction_requested', ctx: asSigner(ctx, signer), at, data: { signerId: signer.id, role: signer.role, reason },
+          contractId: contract.id, type: 'signer.correction_requested', ctx: who, at, data: { signerId: signer.id, role: signer.role, reason },
         });
         await deps.notifications.queue(tx, { kind: 'correction_received', contractId: contract.id, signerId: signer.id, dedupeKey: `correction_received:${event.id}` });
-        await ctx.commit?.(tx, contract.id);
-      });
-      return { id: contract.id };
-    },
+      }),
 
     /**
      * A person who signed keeps read access after their link expired: a fresh code to the same mobile
@@ -544,8 +567,7 @@ export function createSigningService(deps: SigningServiceDeps) {
      */
     /** Whether the link belongs to a party who signed (whose lasting read access survives the link). */
     async signedParty(token: string): Promise<boolean> {
-      const found = await byToken(token, { expired: true }).catch(() => undefined);
-      return found?.signer.status === 'signed';
+      return Boolean(await signedPartyOf(token).catch(() => undefined));
     },
 
     /** Whom the holder of a link, expired or not, should call: the contract's organisation. */
@@ -557,15 +579,13 @@ export function createSigningService(deps: SigningServiceDeps) {
     },
 
     async sendAccessCode(ctx: RequestContext, token: string) {
-      const { signer, contract } = await byToken(token, { expired: true });
-      if (signer.status !== 'signed') throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+      const { signer, contract } = await signedPartyOf(token);
       return codes.send(ctx, contract, signer, 'access');
     },
 
     async grantAccess(ctx: RequestContext, token: string, body: unknown): Promise<{ grant: string; expiresAt: string }> {
       const { otp } = parse(accessInput, body);
-      const { signer, contract } = await byToken(token, { expired: true });
-      if (signer.status !== 'signed') throw new DomainError('gone', 'signing_link_expired', 'This signing link has expired; ask the utility for a new one');
+      const { signer, contract } = await signedPartyOf(token);
       const challenge = await codes.check(ctx, contract, signer, otp, 'access');
       const at = now();
       const until = new Date(at.getTime() + ACCESS_GRANT_MS);

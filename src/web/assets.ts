@@ -19,7 +19,12 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
 };
 
-interface Asset { bytes: Buffer; type: string }
+interface Asset {
+  bytes: Buffer;
+  type: string;
+  /** SHA-256 of the bytes, 16 hex digits: the ETag and the name of the pre-compressed copies. */
+  hash: string;
+}
 
 /**
  * Every file a page may load, by the path under /assets: the pages' own files, the pdf.js builds (the
@@ -29,7 +34,10 @@ interface Asset { bytes: Buffer; type: string }
  */
 function loadAssets(): Map<string, Asset> {
   const files = new Map<string, Asset>();
-  const add = (name: string, file: string) => files.set(name, { bytes: readFileSync(file), type: TYPES[path.extname(file)] ?? 'application/octet-stream' });
+  const add = (name: string, file: string) => {
+    const bytes = readFileSync(file);
+    files.set(name, { bytes, type: TYPES[path.extname(file)] ?? 'application/octet-stream', hash: createHash('sha256').update(bytes).digest('hex').slice(0, 16) });
+  };
   for (const f of readdirSync(PUBLIC_DIR)) add(f, path.join(PUBLIC_DIR, f));
   for (const [build, prefix] of [['build', 'pdfjs/'], ['legacy/build', 'pdfjs/legacy/']]) {
     for (const f of ['pdf.min.mjs', 'pdf.worker.min.mjs']) add(`${prefix}${f}`, path.join(PDFJS_DIR, build, f));
@@ -43,14 +51,12 @@ export const ASSETS = loadAssets();
 /** Changes whenever a shipped file changes, so URLs carrying it can be cached for a year. */
 export const ASSET_VERSION = (() => {
   const h = createHash('sha256');
-  for (const [name, a] of [...ASSETS].sort(([x], [y]) => (x < y ? -1 : 1))) h.update(name).update(a.bytes);
+  for (const [name, a] of [...ASSETS].sort(([x], [y]) => (x < y ? -1 : 1))) h.update(name).update(a.hash);
   return h.digest('hex').slice(0, 12);
 })();
 
 /** In the path, not a query: relative imports between the modules keep the version, and every cache keys on it. */
 export const assetUrl = (file: string) => `/assets/v/${ASSET_VERSION}/${file}`;
-
-const contentHash = (a: Asset) => createHash('sha256').update(a.bytes).digest('hex').slice(0, 16);
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
@@ -62,7 +68,7 @@ function encoded(name: string, asset: Asset, encoding: 'br' | 'gzip'): Promise<B
   let done = compressed.get(key);
   if (!done) {
     // Named by the content it compresses: a file changed after the build is compressed afresh, never served stale.
-    const prebuilt = path.join(PRECOMPRESSED_DIR, `${name}.${contentHash(asset)}.${encoding === 'br' ? 'br' : 'gz'}`);
+    const prebuilt = path.join(PRECOMPRESSED_DIR, `${name}.${asset.hash}.${encoding === 'br' ? 'br' : 'gz'}`);
     done = existsSync(prebuilt)
       ? Promise.resolve(readFileSync(prebuilt))
       : encoding === 'br'
@@ -79,8 +85,8 @@ export async function precompressAssets(outDir: string): Promise<void> {
   for (const [name, a] of ASSETS) {
     const target = path.join(outDir, name);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(`${target}.${contentHash(a)}.br`, await brotli(a.bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: a.bytes.length } }));
-    await writeFile(`${target}.${contentHash(a)}.gz`, await gzip(a.bytes, { level: 9 }));
+    await writeFile(`${target}.${a.hash}.br`, await brotli(a.bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: a.bytes.length } }));
+    await writeFile(`${target}.${a.hash}.gz`, await gzip(a.bytes, { level: 9 }));
   }
 }
 
@@ -89,7 +95,7 @@ async function send(req: Request, res: Response, name: string, immutable: boolea
   if (!asset) throw new DomainError('not_found', 'asset_not_found', `No asset ${req.originalUrl.split('?')[0]}`);
   const encoding = asset.type.startsWith('text/') || asset.type === 'image/svg+xml' ? req.acceptsEncodings(['br', 'gzip']) : false;
   const body = encoding === 'br' || encoding === 'gzip' ? await encoded(name, asset, encoding) : asset.bytes;
-  const etag = `"${contentHash(asset)}${encoding ? `-${encoding}` : ''}"`;
+  const etag = `"${asset.hash}${encoding ? `-${encoding}` : ''}"`;
   res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Vary', 'Accept-Encoding');

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ContractService } from '../contracts/contractService.js';
-import type { SigningService } from '../ceremony/signingService.js';
+import { withoutTrailingPunctuation, type SigningService } from '../ceremony/signingService.js';
 import type { TemplateRegistry } from '../documents/index.js';
 import type { VerificationService } from '../verify/verificationService.js';
 import { DomainError } from '../domain/errors.js';
@@ -32,12 +32,6 @@ const defaultContact = async (deps: Pick<WebDeps, 'organisations'>) => {
   return { name: org.name, phone: org.phone };
 };
 
-/**
- * SMS apps glue the sentence's punctuation onto a link ("…/sign/abc。"): a token never ends in one, so
- * the page redirects to the link without it instead of calling it invalid.
- */
-const TRAILING = /[^\w-]+$/u;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A bad or expired link is a page in words with the right status, not the app and not JSON. */
@@ -68,10 +62,12 @@ export function htmlNotFound(deps: Pick<WebDeps, 'organisations'>) {
   };
 }
 
+/** A link with the punctuation an SMS app glued on redirects to the link itself, so the page's own links are clean. */
 function canonical(req: Request, res: Response, next: NextFunction) {
   const token = String(req.params.token);
-  if (!TRAILING.test(token) || token.replace(TRAILING, '') === '') return next();
-  res.redirect(301, `${req.baseUrl}${req.path.split('/').slice(0, -1).join('/')}/${encodeURIComponent(token.replace(TRAILING, ''))}`);
+  const clean = withoutTrailingPunctuation(token);
+  if (clean === token || clean === '') return next();
+  res.redirect(301, `${req.baseUrl}${req.path.split('/').slice(0, -1).join('/')}/${encodeURIComponent(clean)}`);
 }
 
 const sendPage = (res: Response, markup: string) => res.type('html').send(markup);
@@ -84,8 +80,7 @@ export function webRoutes(deps: WebDeps): Router {
   r.get('/sign/:token', pageHeaders, noStore, canonical, async (req: Request, res: Response) => {
     const token = String(req.params.token);
     try {
-      const view = await deps.signing.view(contextOf(req), token, { text: true });
-      sendPage(res, signPage(token, view, await deps.signing.progress(token)));
+      sendPage(res, signPage(token, await deps.signing.view(contextOf(req), token, { page: true })));
     } catch (err) {
       // A signed party's expired link still leads to their contract, through the track page's code check.
       if (err instanceof DomainError && err.code === 'signing_link_expired' && (await deps.signing.signedParty(token))) {

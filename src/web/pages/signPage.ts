@@ -1,5 +1,4 @@
 import type { SigningService } from '../../ceremony/signingService.js';
-import type { SigningProgress } from '../../ceremony/signingProgress.js';
 import { chineseDate, chineseDateTime, meterTypeText } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
@@ -130,7 +129,9 @@ function statusActions(token: string, v: SigningViewData, notice: StatusNotice):
 
 const open = (status: string) => status === 'awaiting_signatures' || status === 'partially_signed';
 
-export function signPage(token: string, v: SigningViewData, p: SigningProgress): string {
+/** `v` read with { page: true }: it carries the progress and, where it can be proved, the text. */
+export function signPage(token: string, v: SigningViewData): string {
+  const p = v.progress!;
   const situation = { status: p.contract.status, next: p.next, parties: p.parties, utility: p.utility, voidReason: p.contract.voidReason };
   const notice = statusNotice(situation, v.signer);
   const canSign = v.yourTurn && v.signer.status !== 'signed';

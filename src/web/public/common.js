@@ -83,6 +83,9 @@ export function announce(el, text, tone = 'bad', focus = true) {
   if (focus && text) el.focus();
 }
 
+/** What was typed as a code: digits only, full-width ones from some Chinese keyboards counted as digits. */
+export const codeDigits = (text) => text.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/\D/g, '');
+
 export function clear(el) {
   el.textContent = '';
   el.className = 'msg';

@@ -1,5 +1,5 @@
 // An expired link of a party who signed: a fresh SMS code reopens the contract for half an hour.
-import { announce, clear, errorText, request } from './common.js';
+import { announce, clear, codeDigits, errorText, request } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
@@ -23,7 +23,7 @@ $('otp-btn').addEventListener('click', async () => {
 $('reopen-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   clear(msg);
-  const otp = $('otp').value.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/\D/g, '');
+  const otp = codeDigits($('otp').value);
   if (!/^\d{6}$/.test(otp)) return announce(msg, '请输入短信中的 6 位数字验证码。');
   try {
     await request('POST', api, { otp });

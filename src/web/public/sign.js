@@ -1,5 +1,5 @@
 // The signing page: show the contract, send the code, sign or decline.
-import { announce, chineseDateTime, clear, errorText, request } from './common.js';
+import { announce, clear, codeDigits, errorText, request } from './common.js';
 import { renderPdf } from './pdfView.js';
 
 const app = document.getElementById('app');
@@ -157,7 +157,7 @@ function setupCodeButton() {
 function setupCodeInput() {
   const otp = $('otp');
   otp.addEventListener('input', () => {
-    const v = otp.value.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/\D/g, '').slice(0, 6);
+    const v = codeDigits(otp.value).slice(0, 6);
     if (v !== otp.value) otp.value = v;
     otp.removeAttribute('aria-invalid');
   });

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { benchBatches } from './batches.js';
 import { benchDocuments } from './documents.js';
 import { benchHostile } from './hostile.js';
 import { benchSignPage } from './signPage.js';
@@ -16,6 +17,7 @@ const report: Record<string, unknown> = {
   verification: await benchVerification(),
   hostile: await benchHostile(),
   workflow: await benchWorkflow(),
+  batches: await benchBatches(),
   signPage: await benchSignPage(),
 };
 report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);

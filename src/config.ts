@@ -77,6 +77,8 @@ const schema = z
     CALENDAR_OVERRIDES: z.string().optional(),
     EXPIRY_SWEEP_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
     WEBHOOK_DISPATCH: bool.default(true),
+    BATCH_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
+    BATCH_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
     RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
@@ -186,6 +188,10 @@ export interface Config {
   expirySweepMs: number;
   /** false: this instance only queues webhook deliveries; another instance (or a test) sends them. */
   webhookDispatch: boolean;
+  /** Batch items this instance works on at once; 0: it takes no batch work (another instance does). */
+  batchWorkers: number;
+  /** How long a batch item is its worker's: items of an instance that dies are taken up after this. */
+  batchLeaseMs: number;
   rateLimits: RateLimits;
   /** POST /pki/tsa without an API key (budgeted per client address instead). */
   tsaPublic: boolean;
@@ -270,6 +276,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pool: { threads: e.VERIFY_WORKERS, maxQueue: e.VERIFY_QUEUE, timeoutMs: e.VERIFY_TIMEOUT_SECONDS * 1000, heapMb: e.VERIFY_WORKER_MEMORY_MB },
     },
     webhookDispatch: e.WEBHOOK_DISPATCH,
+    batchWorkers: e.BATCH_WORKERS,
+    batchLeaseMs: Math.round(e.BATCH_LEASE_SECONDS * 1000),
     rateLimits: {
       apiKeyPerMinute: e.RATE_LIMIT_API_KEY_PER_MINUTE,
       signingTokenPerMinute: e.RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE,

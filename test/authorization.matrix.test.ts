@@ -84,6 +84,13 @@ const POLICY: Record<string, Row> = {
   'POST /api/v1/certificates/:serial/revoke': { access: ['admin'], reached: notFound('certificate_not_found'), body: { reason: 'superseded' } },
   'POST /api/v1/certificates/tsa/rotate': { access: ['admin'], reached: { status: 200 } },
   'POST /api/v1/certificates/ocsp/rotate': { access: ['admin'], reached: { status: 200 } },
+  // Batches are an organisation's contracts in bulk: its workflow and utility issue them, the utility seals them.
+  'POST /api/v1/batches': { access: ['workflow', 'utility'], reached: invalid, body: {} },
+  'POST /api/v1/batches/preview': { access: ['workflow', 'utility'], reached: invalid, body: {} },
+  'GET /api/v1/batches': { access: CONTENT, reached: { status: 200 } },
+  'GET /api/v1/batches/:id': { access: CONTENT, reached: notFound('batch_not_found') },
+  'GET /api/v1/batches/:id/items': { access: CONTENT, reached: notFound('batch_not_found') },
+  'POST /api/v1/batches/:id/countersign': { access: ['utility'], reached: notFound('batch_not_found') },
   'GET /api/v1/stats': { access: ['utility', 'auditor'], reached: { status: 200 }, query: '?from=2026-01-01&to=2026-02-01' },
   // An organisation's contract events go to its own receivers: its workflow registers them.
   'POST /api/v1/webhooks': { access: ['workflow'], reached: invalid, body: {} },
@@ -180,6 +187,15 @@ describe('authorisation matrix: every route × every caller', () => {
     const mounted = mountedRoutes(svc.service.app).map((r) => `${r.method} ${r.path}`);
     expect(new Set(mounted).size).toBe(mounted.length);
     expect([...mounted].sort()).toEqual(Object.keys(POLICY).sort());
+  });
+
+  it('documents every /api/v1 route it mounts in its OpenAPI document', async () => {
+    const spec = await (await fetch(`${svc.url}/api/v1/openapi.json`)).json();
+    const documented = new Set(
+      Object.entries(spec.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} /api/v1${p.replace(/\{(\w+)\}/g, ':$1')}`)),
+    );
+    const mounted = mountedRoutes(svc.service.app).map((r) => `${r.method} ${r.path}`).filter((r) => r.includes(' /api/v1/') && !r.endsWith('/openapi.json'));
+    expect(mounted.filter((r) => !documented.has(r))).toEqual([]);
   });
 
   for (const [route, row] of Object.entries(POLICY)) {

@@ -14,6 +14,8 @@ import { createContractService } from '../contracts/contractService.js';
 import { createContractText } from '../contracts/contractText.js';
 import { createSmsOutbox } from '../notifications/smsOutbox.js';
 import { createCountersign } from '../ceremony/countersign.js';
+import { createBatchService } from '../batches/batchService.js';
+import { createBatchWorker } from '../batches/batchWorker.js';
 import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
 import { createEvidenceService } from '../contracts/evidence.js';
 import { createAuditTrail } from '../audit/auditTrail.js';
@@ -197,6 +199,12 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, targets, log: log.child({ component: 'webhooks' }) });
   if (config.webhookDispatch) webhookDispatcher.start();
   const drain = createDrain();
+  const countersign = createCountersign({ contracts, signing });
+  const batchWorker = createBatchWorker({
+    db, contracts, countersign, personalData, log: log.child({ component: 'batches' }), concurrency: config.batchWorkers, leaseMs: config.batchLeaseMs, requests: drain,
+  });
+  batchWorker.start();
+  const batches = createBatchService({ db, templates, contracts, personalData, links, queued: () => batchWorker.nudge() });
   const app = createApp({
     drain,
     rateLimits: config.rateLimits,
@@ -214,7 +222,8 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     pki,
     webhooks,
     organisations,
-    countersign: createCountersign({ contracts, signing }),
+    countersign,
+    batches,
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,
     publicUrl: config.publicUrl,
@@ -275,9 +284,12 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     webhooks,
     webhookDispatcher,
     smsOutbox,
+    batchWorker,
+    batches,
     verifier,
     async close() {
       for (const t of timers) clearInterval(t);
+      await batchWorker.stop();
       await webhookDispatcher.stop();
       await smsOutbox.stop();
       await verifier.close();

@@ -23,6 +23,8 @@ export interface CountersignOutcome {
   /** Why it was skipped or failed, as the single-contract call would answer. */
   code?: string;
   message?: string;
+  /** The failure is the service's (storage or the signing key unavailable): the same call may succeed later. */
+  transient?: boolean;
 }
 
 /**
@@ -32,7 +34,28 @@ export interface CountersignOutcome {
  * call signs nothing twice: those already sealed are skipped as already_signed.
  */
 export function createCountersign(deps: { contracts: Pick<ContractService, 'get'>; signing: Pick<SigningService, 'signByUtility'> }) {
+  /** One contract's outcome; a failure the single call would answer is an outcome, anything else throws. */
+  async function one(ctx: RequestContext, id: string): Promise<CountersignOutcome> {
+    try {
+      const contract = await deps.contracts.get(scopeOfContext(ctx), id);
+      const next = [...contract.signers].sort((a, b) => a.order - b.order).find((s) => s.status !== 'signed');
+      const utility = contract.signers.find((s) => s.kind === 'organisation');
+      if (!utility || utility.status === 'signed') {
+        return { id, outcome: 'skipped', status: contract.status, code: 'already_signed', message: 'The utility has signed this contract already' };
+      }
+      if (next?.id !== utility.id || (contract.status !== 'awaiting_signatures' && contract.status !== 'partially_signed')) {
+        return { id, outcome: 'skipped', status: contract.status, code: 'not_waiting_for_utility', message: `The contract is ${contract.status}; ${next && next.id !== utility.id ? `${next.label} signs first` : 'it cannot be signed'}` };
+      }
+      const signed = await deps.signing.signByUtility(ctx, id, utility.id);
+      return { id, outcome: 'signed', status: signed.status };
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return { id, outcome: 'failed', code: err.code, message: err.message, ...(err.kind === 'unavailable' ? { transient: true } : {}) };
+    }
+  }
+
   return {
+    one,
     async many(ctx: RequestContext, body: unknown): Promise<{ signed: number; skipped: number; failed: number; results: CountersignOutcome[] }> {
       const parsed = input.safeParse(body ?? {});
       if (!parsed.success) {
@@ -40,24 +63,7 @@ export function createCountersign(deps: { contracts: Pick<ContractService, 'get'
           parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
       }
       const results: CountersignOutcome[] = [];
-      for (const id of parsed.data.ids) {
-        try {
-          const contract = await deps.contracts.get(scopeOfContext(ctx), id);
-          const next = [...contract.signers].sort((a, b) => a.order - b.order).find((s) => s.status !== 'signed');
-          const utility = contract.signers.find((s) => s.kind === 'organisation');
-          if (!utility || utility.status === 'signed') {
-            results.push({ id, outcome: 'skipped', status: contract.status, code: 'already_signed', message: 'The utility has signed this contract already' });
-          } else if (next?.id !== utility.id || (contract.status !== 'awaiting_signatures' && contract.status !== 'partially_signed')) {
-            results.push({ id, outcome: 'skipped', status: contract.status, code: 'not_waiting_for_utility', message: `The contract is ${contract.status}; ${next && next.id !== utility.id ? `${next.label} signs first` : 'it cannot be signed'}` });
-          } else {
-            const signed = await deps.signing.signByUtility(ctx, id, utility.id);
-            results.push({ id, outcome: 'signed', status: signed.status });
-          }
-        } catch (err) {
-          if (!(err instanceof DomainError)) throw err;
-          results.push({ id, outcome: 'failed', code: err.code, message: err.message });
-        }
-      }
+      for (const id of parsed.data.ids) results.push(await one(ctx, id));
       const count = (o: CountersignOutcome['outcome']) => results.filter((r) => r.outcome === o).length;
       return { signed: count('signed'), skipped: count('skipped'), failed: count('failed'), results };
     },

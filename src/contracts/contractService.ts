@@ -135,7 +135,7 @@ export function createContractService(deps: ContractServiceDeps) {
           'unsupported_character',
           `The contract font cannot show ${err.characters.map((c) => `"${c}" (U+${c.codePointAt(0)!.toString(16).toUpperCase()})`).join(', ')}; ` +
             'enter the name with a supported character or contact the utility',
-          err.paths.map((p) => ({ path: p, message: 'contains a character the contract font cannot show' })),
+          err.paths.map((p) => ({ path: `/variables${p}`, message: 'contains a character the contract font cannot show' })),
           { characters: err.characters },
         );
       }
@@ -163,7 +163,7 @@ export function createContractService(deps: ContractServiceDeps) {
     }
   }
 
-  return {
+  const service = {
     get: load,
     /** The row itself, after the same scope check as get. */
     row: scopedRow,
@@ -229,11 +229,11 @@ export function createContractService(deps: ContractServiceDeps) {
       await db.transaction((tx) => deps.audit.append(tx, { contractId: id, type: 'document.downloaded', ctx, at: now(), document: doc }).then(() => undefined));
     },
 
-    async create(
-      ctx: RequestContext,
-      body: unknown,
-      idempotencyKey?: string,
-    ): Promise<{ contract: ContractView; replayed: boolean }> {
+    /**
+     * Everything create() refuses before it writes anything (body, template, variables, the signers'
+     * identities), so a list of requests can be checked row by row before any is made.
+     */
+    check(ctx: RequestContext, body: unknown): { input: CreateContractInput; template: Template; organisationId: string } {
       const parsed = createInput.safeParse(body);
       if (!parsed.success) {
         throw new DomainError('unprocessable', 'validation_failed', 'The request body is not a valid contract request', zodDetails(parsed.error));
@@ -251,11 +251,32 @@ export function createContractService(deps: ContractServiceDeps) {
           fieldErrors.map((e) => ({ path: `/variables${e.path}`, message: e.message })),
         );
       }
+      for (const spec of template.signers) {
+        if (spec.role !== 'utility' && !signerIdentity(input.variables, spec.role)) {
+          throw new DomainError('unprocessable', 'signer_identity_missing', `variables.${spec.role} must name the person who signs (name, idNumber, mobile)`);
+        }
+      }
+      return { input, template, organisationId };
+    },
+
+    /**
+     * idempotency: a request's Idempotency-Key (kept per API key), or a key and the principal it is kept
+     * under, as batches keep theirs per organisation so that any retry of an item finds the first.
+     */
+    async create(
+      ctx: RequestContext,
+      body: unknown,
+      idempotency?: string | { principal: string; key: string },
+      /** The batch the contract is an item of, recorded with its creation. */
+      origin?: { batchId: string },
+    ): Promise<{ contract: ContractView; replayed: boolean }> {
+      const { input, template, organisationId } = service.check(ctx, body);
 
       let idem;
-      if (idempotencyKey !== undefined) {
-        validateIdempotencyKey(idempotencyKey);
-        idem = { principal: ctx.actor.id, key: idempotencyKey, operation: 'contracts.create', requestHash: requestHash('contracts.create', body) };
+      if (idempotency !== undefined) {
+        const { principal, key } = typeof idempotency === 'string' ? { principal: ctx.actor.id, key: idempotency } : idempotency;
+        validateIdempotencyKey(key);
+        idem = { principal, key, operation: 'contracts.create', requestHash: requestHash('contracts.create', body) };
         const earlier = await replayedResource(db, idem);
         if (earlier) return { contract: await load(ALL_ORGANISATIONS, earlier), replayed: true };
       }
@@ -278,10 +299,8 @@ export function createContractService(deps: ContractServiceDeps) {
       const signers = template.signers.map((spec, i) => {
         const signerId = randomUUID();
         const organisation = spec.role === 'utility';
+        // check() has made sure every person who signs is named.
         const person = organisation ? undefined : signerIdentity(input.variables, spec.role);
-        if (!organisation && !person) {
-          throw new DomainError('unprocessable', 'signer_identity_missing', `variables.${spec.role} must name the person who signs (name, idNumber, mobile)`);
-        }
         return {
           id: signerId,
           contract_id: id,
@@ -324,7 +343,7 @@ export function createContractService(deps: ContractServiceDeps) {
         const document = { version: 1, sha256 };
         await deps.audit.append(tx, {
           contractId: id, type: 'contract.created', ctx, at: createdAt, document,
-          data: { contractNumber, templateId: template.id, templateVersion: template.version, reference: input.reference, priority: input.priority ?? false },
+          data: { contractNumber, templateId: template.id, templateVersion: template.version, reference: input.reference, priority: input.priority ?? false, ...(origin ? { batchId: origin.batchId } : {}) },
         });
         await notifySigner(tx, signers[0], ctx, createdAt, document, input.notify ?? true);
       });
@@ -372,6 +391,7 @@ export function createContractService(deps: ContractServiceDeps) {
       return { bytes, sha256: row.sha256, version: row.version, contractNumber: contract.contract_number };
     },
   };
+  return service;
 }
 
 export type ContractService = ReturnType<typeof createContractService>;

@@ -29,6 +29,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { organisationRoutes } from './routes/organisations.js';
 import type { OrganisationService } from '../organisations/organisationService.js';
 import type { Countersign } from '../ceremony/countersign.js';
+import type { BatchService } from '../batches/batchService.js';
+import { batchRoutes } from './routes/batches.js';
 import type { WebhookService } from '../webhooks/webhookService.js';
 import { htmlNotFound, webRoutes } from '../web/routes.js';
 import type { Drain } from './drain.js';
@@ -50,6 +52,7 @@ export interface AppDeps {
   webhooks: WebhookService;
   organisations: OrganisationService;
   countersign: Countersign;
+  batches: BatchService;
   apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
   publicUrl: string;
@@ -60,6 +63,8 @@ export interface AppDeps {
   /** TSA_PUBLIC: POST /pki/tsa without an API key (then budgeted per client address). */
   tsaPublic?: boolean;
 }
+
+const BATCH_BODY_LIMIT = '16mb';
 
 /** Signing tokens travel in URLs; they are credentials and must not reach the logs. */
 function loggableUrl(url: string): string {
@@ -135,6 +140,8 @@ export function createApp(deps: AppDeps) {
   // A PDF body, not JSON: mounted before the JSON-only guard.
   api.use('/verify', verifyRoutes(deps.verification, deps.verifyMaxBytes, 'authenticated'));
   api.use(requireJson);
+  // Up to 10 000 items of a few hundred bytes each: the one body allowed to be this large.
+  api.use('/batches', jsonBody(BATCH_BODY_LIMIT), batchRoutes(deps.batches));
   api.use(jsonBody(deps.jsonBodyLimit));
   api.use('/templates', templateRoutes(deps.templates));
   api.use('/contracts', contractRoutes({ ...deps, metrics }));

@@ -41,6 +41,29 @@ export function openApiDocument(publicUrl: string) {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
+        Batch: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            kind: { type: 'string', enum: ['issue', 'countersign'] },
+            status: { type: 'string', enum: ['queued', 'running', 'completed'] },
+            templateId: { type: ['string', 'null'] },
+            templateVersion: { type: ['integer', 'null'] },
+            sourceBatchId: { type: ['string', 'null'], description: 'for a countersign batch: the batch whose contracts it seals' },
+            total: { type: 'integer' },
+            pending: { type: 'integer' },
+            created: { type: 'integer' },
+            existing: { type: 'integer', description: 'made by an earlier batch with the same reference and data' },
+            signed: { type: 'integer' },
+            skipped: { type: 'integer' },
+            failed: { type: 'integer' },
+            errors: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, reference: { type: ['string', 'null'] }, contractId: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } } },
+            errorsTruncated: { type: 'boolean' },
+            createdAt: { type: 'string', format: 'date-time' },
+            startedAt: { type: ['string', 'null'], format: 'date-time' },
+            finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
         Error: {
           type: 'object',
           required: ['error'],
@@ -324,6 +347,96 @@ export function openApiDocument(publicUrl: string) {
           responses: {
             '200': { description: '{signed, skipped, failed, results: [{id, outcome: signed|skipped|failed, status?, code? (already_signed, not_waiting_for_utility, contract_not_found, certificate_unavailable…), message?}]}' },
             '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/batches': {
+        post: {
+          summary: 'Issue up to 10 000 contracts of one template in one request (roles workflow, utility): accepted at once (202) and worked off in the background by every instance; each item is made once per organisation, template and reference, so a retried batch makes nothing twice (the items already made are "existing"); Idempotency-Key supported',
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['templateId', 'items'],
+            properties: {
+              templateId: { type: 'string' },
+              templateVersion: { type: 'integer', description: 'default: the latest, fixed when the batch is accepted' },
+              notify: { type: 'boolean', description: 'false: the workflow sends the signing links itself (from GET …/items)' },
+              autoSign: { type: 'boolean', description: 'false: the utility countersigns later (POST /batches/{id}/countersign)' },
+              deadlineWorkingDays: { type: 'integer', minimum: 1, maximum: 60 },
+              items: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 10000,
+                items: { type: 'object', required: ['reference', 'variables'], properties: { reference: { type: 'string', maxLength: 200, description: 'unique within the batch' }, variables: { type: 'object' }, priority: { type: 'boolean' } } },
+              },
+            },
+          }),
+          responses: {
+            '202': { description: 'Accepted: the batch (see GET /batches/{id}); Location names it', content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
+            '200': { description: 'Replayed for the same Idempotency-Key (header Idempotent-Replayed: true)' },
+            '404': errorResponse('template_not_found'),
+            '413': errorResponse('The body is over 16 MB'),
+            '422': errorResponse('validation_failed, duplicate_reference (details name the items)'),
+            ...standardErrors,
+          },
+        },
+        get: {
+          summary: 'The organisation\'s batches, newest first (roles workflow, utility, auditor)',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+          ],
+          responses: { '200': { description: '{items: Batch[], nextCursor}' }, ...standardErrors },
+        },
+      },
+      '/batches/preview': {
+        post: {
+          summary: 'Check every item of a batch as the create call would, storing nothing (roles workflow, utility)',
+          requestBody: jsonBody({ type: 'object', description: 'as POST /batches' }),
+          responses: {
+            '200': { description: '{total, valid, errors: [{index, reference, code, message, details}]}' },
+            '404': errorResponse('template_not_found'),
+            '422': errorResponse('validation_failed, duplicate_reference'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/batches/{id}': {
+        get: {
+          summary: 'A batch\'s progress: how many items are pending, created, existing, signed, skipped, failed, and the errors by index and reference (at most 1000; GET …/items has all)',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The batch', content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
+            '404': errorResponse('batch_not_found'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/batches/{id}/items': {
+        get: {
+          summary: 'Each item\'s result: the contract made or signed (number, status, the first person\'s signing link for workflow and utility keys) or the error; format=csv for the whole batch as a file',
+          parameters: [
+            idParam,
+            { name: 'from', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 }, description: 'first item index; the answer\'s next continues' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } },
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'created', 'existing', 'signed', 'skipped', 'failed'] } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'csv'] } },
+          ],
+          responses: {
+            '200': { description: '{items: [{index, reference, status, contractId, contractNumber, contractStatus, signingUrl?, code?, message?, details?}], next}, or text/csv' },
+            '404': errorResponse('batch_not_found'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/batches/{id}/countersign': {
+        post: {
+          summary: 'The utility seals every contract the batch made that waits for it (role utility), as a batch of its own (kind countersign); a contract not waiting for the utility is skipped with the reason, and a repeat signs nothing twice',
+          parameters: [idParam],
+          responses: {
+            '202': { description: 'The countersign batch', content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
+            '404': errorResponse('batch_not_found'),
+            '409': errorResponse('batch_not_finished, not_an_issue_batch, nothing_to_countersign'),
             ...standardErrors,
           },
         },

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Database } from '../storage/db/database.js';
+import { batchRepository, type BatchRow, type ItemResultRow, type ItemStatus } from '../storage/db/batchRepository.js';
+import { contractRepository } from '../storage/db/contractRepository.js';
+import { DomainError, type ErrorDetail } from '../domain/errors.js';
+import { scopeOfContext, visibleIn, type RequestContext, type Scope } from '../domain/requestContext.js';
+import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../domain/idempotency.js';
+import type { PersonalData } from '../domain/personalData.js';
+import type { ContractService } from '../contracts/contractService.js';
+import type { SigningLinks } from '../contracts/signingLinks.js';
+import type { TemplateRegistry } from '../documents/index.js';
+
+/** A utility re-signing its reliability agreements with every existing customer issues thousands at once. */
+export const BATCH_MAX_ITEMS = 10_000;
+/** At most this many errors in a batch's status; the items list has them all. */
+const STATUS_ERRORS = 1000;
+
+const item = z.object({
+  reference: z
+    .string({ message: 'reference is required: the id of the application (or customer) in the calling workflow' })
+    .min(1, 'reference must not be empty')
+    .max(200, 'reference must be at most 200 characters'),
+  variables: z.record(z.string(), z.unknown(), { message: 'variables must be an object' }),
+  priority: z.boolean({ message: 'priority must be true or false (绿色通道)' }).optional(),
+});
+
+const submitInput = z.object({
+  templateId: z.string({ message: 'templateId is required (see GET /api/v1/templates)' }).min(1),
+  templateVersion: z.number().int().positive().optional(),
+  notify: z.boolean({ message: 'notify must be true or false: false when the workflow sends the signing links itself' }).optional(),
+  deadlineWorkingDays: z.number().int().min(1, 'deadlineWorkingDays must be at least 1').max(60).optional(),
+  autoSign: z.boolean({ message: 'autoSign must be true or false: false when the utility countersigns the batch itself' }).optional(),
+  items: z
+    .array(item, { message: 'items must be a list of {reference, variables, priority?}' })
+    .min(1, 'items must hold at least one item')
+    .max(BATCH_MAX_ITEMS, `at most ${BATCH_MAX_ITEMS} items per batch`),
+});
+type SubmitInput = z.infer<typeof submitInput>;
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^\d+$/, 'cursor is the nextCursor of the previous page').optional(),
+});
+
+const itemsQuery = z.object({
+  from: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(BATCH_MAX_ITEMS).default(500),
+  status: z.enum(['pending', 'created', 'existing', 'signed', 'skipped', 'failed']).optional(),
+});
+
+export interface BatchItemError {
+  index: number;
+  reference: string | null;
+  contractId?: string;
+  code: string;
+  message: string;
+  details?: unknown[];
+}
+
+export interface BatchView {
+  id: string;
+  kind: BatchRow['kind'];
+  status: BatchRow['status'];
+  templateId: string | null;
+  templateVersion: number | null;
+  sourceBatchId: string | null;
+  total: number;
+  /** Items worked off so far, and how: created (new contract), existing (made by an earlier batch), signed, skipped, failed. */
+  pending: number;
+  created: number;
+  existing: number;
+  signed: number;
+  skipped: number;
+  failed: number;
+  errors: BatchItemError[];
+  errorsTruncated: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface BatchItemView {
+  index: number;
+  reference: string | null;
+  status: ItemStatus;
+  contractId: string | null;
+  contractNumber: string | null;
+  contractStatus: string | null;
+  /** The first person's signing link, for a workflow that sends the links itself. */
+  signingUrl?: string;
+  code?: string;
+  message?: string;
+  details?: unknown[];
+}
+
+const zodDetails = (err: z.ZodError): ErrorDetail[] => err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message }));
+
+/** Each item of a batch, as the single create call would receive it. */
+export function itemRequest(batch: Pick<BatchRow, 'template_id' | 'template_version' | 'options'>, it: { reference: string; variables: Record<string, unknown>; priority?: boolean }) {
+  return {
+    templateId: batch.template_id,
+    templateVersion: batch.template_version,
+    reference: it.reference,
+    variables: it.variables,
+    ...(it.priority !== undefined ? { priority: it.priority } : {}),
+    ...batch.options,
+  };
+}
+
+export interface BatchServiceDeps {
+  db: Database;
+  templates: TemplateRegistry;
+  contracts: Pick<ContractService, 'check'>;
+  personalData: PersonalData;
+  links: SigningLinks;
+  /** Called once a batch is stored: the worker starts on it now rather than at its next poll. */
+  queued?: () => void;
+}
+
+/**
+ * Batches: many contracts from one template in one request, worked off in the background by the batch
+ * worker; and the utility's countersignature over every contract of a batch. The request is checked as a
+ * whole (template, size, references unique) before anything is stored; each item is checked and made
+ * as the single create call would, and its error reported by index and reference.
+ */
+export function createBatchService(deps: BatchServiceDeps) {
+  const { db } = deps;
+
+  function parse(ctx: RequestContext, body: unknown): { input: SubmitInput; organisationId: string; templateVersion: number } {
+    const parsed = submitInput.safeParse(body ?? {});
+    if (!parsed.success) throw new DomainError('unprocessable', 'validation_failed', 'The request body is not a valid batch', zodDetails(parsed.error).slice(0, 100));
+    const input = parsed.data;
+    const organisationId = ctx.organisationId;
+    if (!organisationId) throw new DomainError('forbidden', 'organisation_required', 'Batches are made by an organisation\'s API keys');
+    const template = deps.templates.get(input.templateId, input.templateVersion, organisationId);
+    if (!template) {
+      const what = input.templateVersion ? `${input.templateId} version ${input.templateVersion}` : input.templateId;
+      throw new DomainError('not_found', 'template_not_found', `No template ${what}; see GET /api/v1/templates`);
+    }
+    const seen = new Map<string, number>();
+    const repeated: ErrorDetail[] = [];
+    input.items.forEach((it, i) => {
+      const first = seen.get(it.reference);
+      if (first === undefined) seen.set(it.reference, i);
+      else repeated.push({ path: `/items/${i}/reference`, message: `reference "${it.reference}" is item ${first}'s as well` });
+    });
+    if (repeated.length > 0) {
+      throw new DomainError('unprocessable', 'duplicate_reference', 'Each item of a batch needs a reference of its own', repeated.slice(0, 100));
+    }
+    // The version is fixed when the batch is accepted: a template published while it runs changes nothing in it.
+    return { input, organisationId, templateVersion: template.version };
+  }
+
+  function errorOf(r: Pick<ItemResultRow, 'idx' | 'reference' | 'contract_id' | 'error_code' | 'error'>): BatchItemError {
+    return {
+      index: r.idx,
+      reference: r.reference,
+      ...(r.contract_id ? { contractId: r.contract_id } : {}),
+      code: r.error_code ?? 'failed',
+      message: r.error?.message ?? '',
+      ...(r.error?.details ? { details: r.error.details } : {}),
+    };
+  }
+
+  async function scoped(scope: Scope, id: string): Promise<BatchRow> {
+    const row = await batchRepository.get(db, id);
+    if (!row || !visibleIn(scope, row.organisation_id)) throw new DomainError('not_found', 'batch_not_found', `No batch with id ${id}`);
+    return row;
+  }
+
+  async function view(row: BatchRow): Promise<BatchView> {
+    const counts = await batchRepository.counts(db, [row.id]);
+    const n = (s: ItemStatus) => counts.find((c) => c.status === s)?.n ?? 0;
+    const unsuccessful = n('failed') + n('skipped');
+    const errors = unsuccessful > 0 ? await batchRepository.results(db, row.id, { from: 0, limit: STATUS_ERRORS, statuses: ['failed', 'skipped'] }) : [];
+    return {
+      id: row.id,
+      kind: row.kind,
+      status: row.status,
+      templateId: row.template_id,
+      templateVersion: row.template_version,
+      sourceBatchId: row.source_batch_id,
+      total: row.total,
+      pending: n('pending'),
+      created: n('created'),
+      existing: n('existing'),
+      signed: n('signed'),
+      skipped: n('skipped'),
+      failed: n('failed'),
+      errors: errors.map(errorOf),
+      errorsTruncated: unsuccessful > STATUS_ERRORS,
+      createdAt: new Date(row.created_at).toISOString(),
+      startedAt: row.started_at ? new Date(row.started_at).toISOString() : null,
+      finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+    };
+  }
+
+  const requestedBy = (ctx: RequestContext): BatchRow['requested_by'] => ({
+    actor: ctx.actor,
+    ...(ctx.ip ? { ip: ctx.ip } : {}),
+    ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 300) } : {}),
+  });
+
+  return {
+    /** Accepts a batch for the worker; an Idempotency-Key makes a retried request answer with the first batch. */
+    async submit(ctx: RequestContext, body: unknown, idempotencyKey?: string): Promise<{ batch: BatchView; replayed: boolean }> {
+      const { input, organisationId, templateVersion } = parse(ctx, body);
+      let idem;
+      if (idempotencyKey !== undefined) {
+        validateIdempotencyKey(idempotencyKey);
+        idem = { principal: ctx.actor.id, key: idempotencyKey, operation: 'batches.create', requestHash: requestHash('batches.create', body) };
+        const earlier = await replayedResource(db, idem);
+        if (earlier) return { batch: await view(await scoped(scopeOfContext(ctx), earlier)), replayed: true };
+      }
+      const id = randomUUID();
+      const options = {
+        ...(input.notify !== undefined ? { notify: input.notify } : {}),
+        ...(input.deadlineWorkingDays !== undefined ? { deadlineWorkingDays: input.deadlineWorkingDays } : {}),
+        ...(input.autoSign !== undefined ? { autoSign: input.autoSign } : {}),
+      };
+      const result = await runIdempotent(db, idem, id, async (tx) => {
+        await batchRepository.insert(
+          tx,
+          { id, organisation_id: organisationId, kind: 'issue', template_id: input.templateId, template_version: templateVersion, options, source_batch_id: null, requested_by: requestedBy(ctx), total: input.items.length },
+          input.items.map((it, idx) => ({
+            idx,
+            reference: it.reference,
+            priority: it.priority ?? false,
+            // Bound to the batch and the item: a sealed value moved to another row does not open.
+            variables: deps.personalData.sealVariables(`batch:${id}:${idx}`, it.variables),
+            contract_id: null,
+          })),
+        );
+      });
+      if (!result.replayed) deps.queued?.();
+      return { batch: await view(await scoped(scopeOfContext(ctx), result.resourceId)), replayed: result.replayed };
+    },
+
+    /** Every item checked as the create call would check it, nothing stored: the errors by index and reference. */
+    preview(ctx: RequestContext, body: unknown): { total: number; valid: number; errors: BatchItemError[] } {
+      const { input, templateVersion } = parse(ctx, body);
+      const errors: BatchItemError[] = [];
+      input.items.forEach((it, index) => {
+        try {
+          deps.contracts.check(ctx, itemRequest({ template_id: input.templateId, template_version: templateVersion, options: {} }, it));
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          errors.push({ index, reference: it.reference, code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+        }
+      });
+      return { total: input.items.length, valid: input.items.length - errors.length, errors };
+    },
+
+    /** The utility's signature on every contract the batch made, as a batch of its own. */
+    async countersign(ctx: RequestContext, id: string): Promise<BatchView> {
+      const source = await scoped(scopeOfContext(ctx), id);
+      if (source.kind !== 'issue') throw new DomainError('conflict', 'not_an_issue_batch', 'Only a batch that issued contracts can be countersigned');
+      if (source.status !== 'completed') {
+        throw new DomainError('conflict', 'batch_not_finished', `The batch is ${source.status}: countersign it once every item is worked off`);
+      }
+      const contracts = await batchRepository.contractsOf(db, id);
+      if (contracts.length === 0) throw new DomainError('conflict', 'nothing_to_countersign', 'The batch made no contract');
+      const batchId = randomUUID();
+      await db.transaction((tx) =>
+        batchRepository.insert(
+          tx,
+          { id: batchId, organisation_id: source.organisation_id, kind: 'countersign', template_id: source.template_id, template_version: source.template_version, options: {}, source_batch_id: id, requested_by: requestedBy(ctx), total: contracts.length },
+          contracts.map((contractId, idx) => ({ idx, reference: null, priority: false, variables: null, contract_id: contractId })),
+        ),
+      );
+      deps.queued?.();
+      return view(await scoped(scopeOfContext(ctx), batchId));
+    },
+
+    async get(scope: Scope, id: string): Promise<BatchView> {
+      return view(await scoped(scope, id));
+    },
+
+    async list(scope: Scope, query: unknown): Promise<{ items: BatchView[]; nextCursor: string | null }> {
+      const parsed = listQuery.safeParse(query);
+      if (!parsed.success) throw new DomainError('invalid', 'invalid_query', 'The list query is not valid', zodDetails(parsed.error));
+      if (!scope.organisationId) return { items: [], nextCursor: null };
+      const rows = await batchRepository.list(db, scope.organisationId, parsed.data.limit + 1, parsed.data.cursor);
+      const page = rows.slice(0, parsed.data.limit);
+      return { items: await Promise.all(page.map(view)), nextCursor: rows.length > page.length ? page[page.length - 1].seq : null };
+    },
+
+    /** The result of each item: the contract it made or signed, or its error; a page from index `from`. */
+    async items(scope: Scope, id: string, query: unknown, withLinks: boolean): Promise<{ items: BatchItemView[]; next: number | null }> {
+      const parsed = itemsQuery.safeParse(query);
+      if (!parsed.success) throw new DomainError('invalid', 'invalid_query', 'The items query is not valid', zodDetails(parsed.error));
+      const batch = await scoped(scope, id);
+      const { from, limit, status } = parsed.data;
+      const rows = await batchRepository.results(db, batch.id, { from, limit: limit + 1, ...(status ? { statuses: [status] } : {}) });
+      const page = rows.slice(0, limit);
+      const links = new Map<string, string>();
+      if (withLinks) {
+        const signers = await contractRepository.signers(db, page.flatMap((r) => (r.contract_id ? [r.contract_id] : [])));
+        for (const s of signers) {
+          const url = s.status !== 'signed' && s.status !== 'declined' ? deps.links.urlFor(s) : undefined;
+          if (url && !links.has(s.contract_id)) links.set(s.contract_id, url);
+        }
+      }
+      return {
+        items: page.map((r) => {
+          const failedOrSkipped = r.status === 'failed' || r.status === 'skipped';
+          const link = r.contract_id ? links.get(r.contract_id) : undefined;
+          return {
+            index: r.idx,
+            reference: r.reference,
+            status: r.status,
+            contractId: r.contract_id,
+            contractNumber: r.contract_number,
+            contractStatus: r.contract_status,
+            ...(link ? { signingUrl: link } : {}),
+            ...(failedOrSkipped ? { code: r.error_code ?? 'failed', message: r.error?.message ?? '', ...(r.error?.details ? { details: r.error.details } : {}) } : {}),
+          };
+        }),
+        next: rows.length > page.length ? page[page.length - 1].idx + 1 : null,
+      };
+    },
+  };
+}
+
+export type BatchService = ReturnType<typeof createBatchService>;

@@ -24,6 +24,9 @@ export function chinaParts(at: Date): ChinaTimeParts {
 }
 
 /** The China calendar day of an instant, as YYYY-MM-DD. */
+/** 00:00 China time of a day given as YYYY-MM-DD. */
+export const chinaMidnight = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_UTC_OFFSET_MS);
+
 export const chinaDay = (at: Date) => new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
 
 export const pad2 = (n: number) => String(n).padStart(2, '0');

@@ -83,6 +83,7 @@ const schema = z
     RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     RATE_LIMIT_SIGNING_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     RATE_LIMIT_PKI_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+    RATE_LIMIT_LOGIN_IP_PER_MINUTE: z.coerce.number().int().min(0).default(20),
     TSA_PUBLIC: bool.default(false),
     PKI_RECHECK_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
@@ -150,6 +151,8 @@ export interface RateLimits {
   signingIpPerMinute: number;
   /** POST /pki/ocsp, and POST /pki/tsa when TSA_PUBLIC: per client address. */
   pkiIpPerMinute: number;
+  /** Console sign-in and set-up attempts per client address (the per-account lock-out comes on top). */
+  loginIpPerMinute: number;
 }
 
 export interface Config {
@@ -283,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingTokenPerMinute: e.RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE,
       signingIpPerMinute: e.RATE_LIMIT_SIGNING_IP_PER_MINUTE,
       pkiIpPerMinute: e.RATE_LIMIT_PKI_IP_PER_MINUTE,
+      loginIpPerMinute: e.RATE_LIMIT_LOGIN_IP_PER_MINUTE,
     },
     tsaPublic: e.TSA_PUBLIC,
     pkiRecheckMs: e.PKI_RECHECK_MS,

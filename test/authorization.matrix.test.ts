@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_ROLES, type Role } from '../src/config.js';
 import { startTestService, TEST_KEYS, type TestService } from './support/harness.js';
 import { mountedRoutes } from './support/mountedRoutes.js';
+import { ConsoleClient, totpAt } from './support/consoleClient.js';
+import { STAFF_ROLES, type StaffRole } from '../src/staff/staffAccounts.js';
 
 /**
  * Who may call what, stated here and not read from the routers: a policy taken from the code would
@@ -76,6 +78,8 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/contracts/:id': { access: CONTENT, reached: notFound('contract_not_found') },
   'POST /api/v1/contracts/:id/signers/:signerId/sign': { access: ['utility'], reached: notFound('contract_not_found') },
   'POST /api/v1/contracts/countersign': { access: ['utility'], reached: invalid, body: {} },
+  'POST /api/v1/contracts/:id/resend-link': { access: ['workflow', 'utility'], reached: notFound('contract_not_found'), body: {} },
+  'POST /api/v1/contracts/:id/deadline': { access: ['workflow', 'utility'], reached: notFound('contract_not_found'), body: { workingDays: 1, reason: '用户申请' } },
   'POST /api/v1/contracts/:id/void': { access: ['workflow', 'utility'], reached: notFound('contract_not_found'), body: { reason: '申请撤回' } },
   'GET /api/v1/contracts/:id/events': { access: ['workflow', 'utility', 'auditor'], reached: notFound('contract_not_found') },
   'GET /api/v1/contracts/:id/verify': { access: CONTENT, reached: notFound('contract_not_found') },
@@ -109,6 +113,57 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found') },
   'POST /api/v1/organisations/:id/api-keys': { access: ['admin'], reached: notFound('organisation_not_found'), body: { role: 'workflow' } },
   'DELETE /api/v1/organisations/:id/api-keys/:keyId': { access: ['admin'], reached: notFound('api_key_not_found') },
+  // Console users are created by the platform admin (the first org_admin); the organisation's admin adds the others in the console.
+  'POST /api/v1/organisations/:id/users': { access: ['admin'], reached: notFound('organisation_not_found'), body: { username: 'a.b', displayName: 'x', roles: ['clerk'] } },
+  'GET /api/v1/organisations/:id/users': { access: ['admin'], reached: notFound('organisation_not_found') },
+  'POST /api/v1/organisations/:id/users/:userId/setup-link': { access: ['admin'], reached: notFound('organisation_not_found') },
+  'DELETE /api/v1/organisations/:id/users/:userId': { access: ['admin'], reached: notFound('organisation_not_found') },
+};
+
+/**
+ * The console: a staff session, never an API key. 'public': the sign-in and set-up pages (what a visitor
+ * with a session gets is `withSession`); otherwise a visitor is sent to sign in (303) and a user whose roles
+ * do not include one of `staff` gets 403. `reached`: what an allowed user gets for the made-up ids below.
+ */
+type ConsoleRow =
+  | { staff: 'public'; reached: number; withSession?: number; query?: string }
+  | { staff: 'any' | readonly StaffRole[]; reached: number; query?: string; multipart?: boolean };
+
+const CONSOLE: Record<string, ConsoleRow> = {
+  'GET /console/login': { staff: 'public', reached: 200, withSession: 303 },
+  'POST /console/login': { staff: 'public', reached: 403 },
+  'GET /console/setup/:token': { staff: 'public', reached: 404 },
+  'POST /console/setup/:token': { staff: 'public', reached: 404 },
+  'POST /console/logout': { staff: 'any', reached: 303 },
+  'GET /console': { staff: 'any', reached: 200 },
+  'GET /console/contracts': { staff: 'any', reached: 200 },
+  'GET /console/contracts/:id': { staff: 'any', reached: 404 },
+  'GET /console/contracts/:id/document': { staff: 'any', reached: 404 },
+  'GET /console/contracts/:id/evidence': { staff: 'any', reached: 404 },
+  'GET /console/contracts/:id/verify': { staff: 'any', reached: 404 },
+  'POST /console/contracts/:id/countersign': { staff: ['sealer'], reached: 404 },
+  'POST /console/contracts/:id/void': { staff: ['clerk'], reached: 404 },
+  'POST /console/contracts/:id/resend': { staff: ['clerk'], reached: 404 },
+  'POST /console/contracts/:id/deadline': { staff: ['clerk'], reached: 404 },
+  'GET /console/countersign': { staff: ['sealer'], reached: 200 },
+  'POST /console/countersign': { staff: ['sealer'], reached: 422 },
+  'GET /console/batches': { staff: 'any', reached: 200 },
+  'GET /console/batches/new': { staff: ['clerk'], reached: 200 },
+  'GET /console/batches/template.:format': { staff: ['clerk'], reached: 200, query: '?templateId=reliability-agreement' },
+  'POST /console/batches/preview': { staff: ['clerk'], reached: 400, multipart: true },
+  'POST /console/batches': { staff: ['clerk'], reached: 400, multipart: true },
+  'GET /console/batches/:id': { staff: 'any', reached: 404 },
+  'GET /console/batches/:id/status': { staff: 'any', reached: 404 },
+  'GET /console/batches/:id/result.csv': { staff: 'any', reached: 404 },
+  'POST /console/batches/:id/countersign': { staff: ['sealer'], reached: 404 },
+  'GET /console/stats': { staff: 'any', reached: 200 },
+  'GET /console/stats.csv': { staff: 'any', reached: 200 },
+  'GET /console/seal': { staff: 'any', reached: 200 },
+  'GET /console/seal.pdf': { staff: 'any', reached: 200 },
+  'GET /console/users': { staff: ['org_admin'], reached: 200 },
+  'POST /console/users': { staff: ['org_admin'], reached: 422 },
+  'POST /console/users/:userId/setup-link': { staff: ['org_admin'], reached: 404 },
+  'POST /console/users/:userId/disable': { staff: ['org_admin'], reached: 404 },
 };
 
 /** Well-formed ids of nothing, so an allowed caller gets as far as the lookup. */
@@ -118,6 +173,8 @@ const PARAMS: Record<string, string> = {
   token: 'no-such-link-token-0123456789abcdef',
   serial: '0A1B2C3D4E5F',
   keyId: 'key_000000000000',
+  userId: '7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9',
+  format: 'xlsx',
 };
 
 function concretePath(path: string): string {
@@ -167,6 +224,9 @@ async function outcome(res: Response): Promise<Outcome> {
 
 describe('authorisation matrix: every route × every caller', () => {
   let svc: TestService;
+  /** The service's clock runs ahead by this much: a user's sign-in code is a later one than their set-up code. */
+  let shift = 0;
+  const now = () => new Date(Date.now() + shift);
   beforeAll(async () => {
     // One made-up token from one address is called more often than the default budgets allow; rate
     // limits have their own tests.
@@ -176,7 +236,9 @@ describe('authorisation matrix: every route × every caller', () => {
         RATE_LIMIT_SIGNING_TOKEN_PER_MINUTE: '0',
         RATE_LIMIT_SIGNING_IP_PER_MINUTE: '0',
         RATE_LIMIT_PKI_IP_PER_MINUTE: '0',
+        RATE_LIMIT_LOGIN_IP_PER_MINUTE: '0',
       },
+      overrides: { clock: now },
     });
   });
   afterAll(async () => {
@@ -186,7 +248,7 @@ describe('authorisation matrix: every route × every caller', () => {
   it('declares who may call every route the app mounts, and no route it does not', () => {
     const mounted = mountedRoutes(svc.service.app).map((r) => `${r.method} ${r.path}`);
     expect(new Set(mounted).size).toBe(mounted.length);
-    expect([...mounted].sort()).toEqual(Object.keys(POLICY).sort());
+    expect([...mounted].sort()).toEqual([...Object.keys(POLICY), ...Object.keys(CONSOLE)].sort());
   });
 
   it('documents every /api/v1 route it mounts in its OpenAPI document', async () => {
@@ -213,4 +275,48 @@ describe('authorisation matrix: every route × every caller', () => {
       expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(CALLERS.map((c) => [c.name, expected(row, c)])));
     });
   }
+
+  describe('the console: every page × no session and each staff role', () => {
+    let sequence = 0;
+    const signedIn = new Map<StaffRole, Promise<ConsoleClient>>();
+    /** One signed-in user per role (sealers and administrators with their TOTP); a fresh one where the route ends the session. */
+    const sessionFor = (role: StaffRole, fresh: boolean) => {
+      if (fresh) return sessionAs(role);
+      if (!signedIn.has(role)) signedIn.set(role, sessionAs(role));
+      return signedIn.get(role)!;
+    };
+    async function sessionAs(role: StaffRole): Promise<ConsoleClient> {
+      const username = `matrix.${role.replace('_', '-')}.${sequence++}`;
+      const created = await (await svc.call('admin', 'POST', '/api/v1/organisations/default/users', { username, displayName: username, roles: [role] })).json();
+      const client = new ConsoleClient(svc);
+      const secret = await client.setup(created.setupUrl, 'matrix password 0123', now);
+      shift += 30_000;
+      const res = await client.login(username, 'matrix password 0123', secret ? await totpAt(secret, now()) : undefined);
+      expect(res.status).toBe(303);
+      return client;
+    }
+
+    for (const [route, row] of Object.entries(CONSOLE)) {
+      it(`${route} (${row.staff === 'public' ? 'public' : row.staff === 'any' ? 'any staff' : row.staff.join(', ')})`, async () => {
+        const [method, path] = route.split(' ');
+        const url = `${concretePath(path)}${row.query ?? ''}`;
+        const call = async (client: ConsoleClient) => {
+          if (method === 'GET') return (await client.get(url)).res.status;
+          const page = client.cookies.has('esign_console') ? (await client.get('/console')).text : '';
+          const csrf = page ? ConsoleClient.field(page, '_csrf') : '';
+          return (await client.post(url, { _csrf: csrf }, 'multipart' in row && row.multipart ? { 'x-csrf-token': csrf } : {})).res.status;
+        };
+        const answers: Record<string, number> = { 'no session': await call(new ConsoleClient(svc)) };
+        for (const role of STAFF_ROLES) answers[role] = await call(await sessionFor(role, route === 'POST /console/logout'));
+        const expected: Record<string, number> = {
+          'no session': row.staff === 'public' ? row.reached : 303,
+          ...Object.fromEntries(STAFF_ROLES.map((role) => [
+            role,
+            row.staff === 'public' ? (row.withSession ?? row.reached) : row.staff === 'any' || row.staff.includes(role) ? row.reached : 403,
+          ])),
+        };
+        expect(answers).toEqual(expected);
+      });
+    }
+  });
 });

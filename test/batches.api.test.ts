@@ -77,10 +77,10 @@ describe('a batch of reliability agreements', () => {
     const res = await svc.call('utility', 'GET', `/api/v1/batches/${batchId}/items?format=csv`);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await res.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('index,reference,status,contractNumber,contractId,contractStatus,signingUrl,code,message');
+    expect(lines[0]).toBe('index,row,reference,status,contractNumber,contractId,contractStatus,signingUrl,code,message');
     expect(lines).toHaveLength(7);
-    expect(lines[3]).toMatch(new RegExp(`^2,${run}-2,failed,,,,,invalid_variables,`));
-    expect(lines[6]).toMatch(/^5,"'=HYPERLINK\(""http:\/\/evil""\)",created,SY/);
+    expect(lines[3]).toMatch(new RegExp(`^2,,${run}-2,failed,,,,,invalid_variables,`));
+    expect(lines[6]).toMatch(/^5,,"'=HYPERLINK\(""http:\/\/evil""\)",created,SY/);
     expect(lines[1]).toContain(`${svc.url}/sign/`);
     const forAuditor = await (await svc.call('auditor', 'GET', `/api/v1/batches/${batchId}/items`)).json();
     expect(forAuditor.items.every((i: any) => i.signingUrl === undefined)).toBe(true);

@@ -30,7 +30,22 @@ export type EventType =
   | 'document.verified'
   | 'certificate.issued'
   | 'certificate.revoked'
-  | 'document.timestamp_renewed';
+  | 'document.timestamp_renewed'
+  | 'contract.deadline_extended'
+  | 'signer.link_resent'
+  // On the organisation's own chain (organisationChain): its staff's accounts and sign-ins.
+  | 'staff.user_created'
+  | 'staff.setup_link_issued'
+  | 'staff.setup_completed'
+  | 'staff.signed_in'
+  | 'staff.sign_in_failed'
+  | 'staff.locked'
+  | 'staff.stepped_up'
+  | 'staff.signed_out'
+  | 'staff.user_disabled';
+
+/** The chain of an organisation's events that belong to no contract (its staff's accounts and sign-ins). */
+export const organisationChain = (organisationId: string) => `organisation:${organisationId}`;
 
 export interface NewEvent {
   contractId: string | null;
@@ -158,6 +173,8 @@ function verifyChain(key: Buffer, events: EventRow[]): ChainCheck {
   }
   return { valid: true };
 }
+
+export type EventView = ReturnType<typeof eventView>;
 
 export function eventView(e: EventRow) {
   return {

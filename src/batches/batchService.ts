@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Database } from '../storage/db/database.js';
-import { batchRepository, type BatchRow, type ItemResultRow, type ItemStatus } from '../storage/db/batchRepository.js';
+import type { Database, Queryable } from '../storage/db/database.js';
+import { batchRepository, type BatchRow, type ItemResultRow, type ItemStatus, type NewItem } from '../storage/db/batchRepository.js';
+import { columnOfPath, sheetColumns, type SheetError, type SheetItem } from './spreadsheet.js';
 import { contractRepository } from '../storage/db/contractRepository.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { scopeOfContext, visibleIn, type RequestContext, type Scope } from '../domain/requestContext.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../domain/idempotency.js';
 import type { PersonalData } from '../domain/personalData.js';
 import type { ContractService } from '../contracts/contractService.js';
+import { contractIdsInput } from '../ceremony/countersign.js';
 import type { SigningLinks } from '../contracts/signingLinks.js';
 import type { TemplateRegistry } from '../documents/index.js';
 
@@ -37,6 +39,27 @@ const submitInput = z.object({
     .max(BATCH_MAX_ITEMS, `at most ${BATCH_MAX_ITEMS} items per batch`),
 });
 type SubmitInput = z.infer<typeof submitInput>;
+
+const countersignInput = contractIdsInput(BATCH_MAX_ITEMS, 'batch');
+
+/** A bulk-issuance sheet as read from its file: the rows, and the cells that could not be read. */
+export interface SheetInput {
+  templateId: string;
+  items: SheetItem[];
+  cellErrors: SheetError[];
+  options?: BatchRow['options'];
+}
+
+export interface SheetPlan {
+  organisationId: string;
+  templateId: string;
+  templateVersion: number;
+  total: number;
+  valid: number;
+  /** Every problem, by row (as the spreadsheet numbers it) and column. */
+  errors: Array<SheetError & { reference: string; code: string }>;
+  rows: Array<SheetItem & { rejected?: NonNullable<NewItem['rejected']> }>;
+}
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -82,6 +105,8 @@ export interface BatchView {
 
 export interface BatchItemView {
   index: number;
+  /** The row of the uploaded sheet, for a batch issued from one in the console. */
+  row: number | null;
   reference: string | null;
   status: ItemStatus;
   contractId: string | null;
@@ -196,11 +221,64 @@ export function createBatchService(deps: BatchServiceDeps) {
     };
   }
 
+  /** Stores a batch and its items in one transaction; the worker is told at once. */
+  async function store(tx: Queryable, ctx: RequestContext, b: Pick<BatchRow, 'id' | 'organisation_id' | 'kind' | 'template_id' | 'template_version' | 'options' | 'source_batch_id'>, items: NewItem[]) {
+    await batchRepository.insert(tx, { ...b, requested_by: requestedBy(ctx), total: items.length }, items);
+  }
+
+  /** Item variables are bound to the batch and the item: a sealed value moved to another row does not open. */
+  const sealed = (batchId: string, idx: number, variables: Record<string, unknown>) => deps.personalData.sealVariables(`batch:${batchId}:${idx}`, variables);
+
   const requestedBy = (ctx: RequestContext): BatchRow['requested_by'] => ({
     actor: ctx.actor,
     ...(ctx.ip ? { ip: ctx.ip } : {}),
     ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 300) } : {}),
   });
+
+  async function countersignBatch(ctx: RequestContext, contracts: string[], from: Pick<BatchRow, 'template_id' | 'template_version' | 'source_batch_id'>): Promise<BatchView> {
+    const scope = scopeOfContext(ctx);
+    const batchId = randomUUID();
+    await db.transaction((tx) =>
+      store(
+        tx,
+        ctx,
+        { id: batchId, organisation_id: scope.organisationId!, kind: 'countersign', options: {}, ...from },
+        contracts.map((contractId, idx) => ({ idx, reference: null, priority: false, variables: null, contract_id: contractId })),
+      ),
+    );
+    deps.queued?.();
+    return view(await scoped(scope, batchId));
+  }
+
+  function planSheet(ctx: RequestContext, sheet: SheetInput): SheetPlan {
+    const organisationId = ctx.organisationId;
+    if (!organisationId) throw new DomainError('forbidden', 'organisation_required', 'Batches are made by an organisation\'s staff or API keys');
+    const template = deps.templates.get(sheet.templateId, undefined, organisationId);
+    if (!template) throw new DomainError('not_found', 'template_not_found', `No template ${sheet.templateId}`);
+    const columns = sheetColumns(template.schema as never);
+    const errors: SheetPlan['errors'] = sheet.cellErrors.map((e) => ({ ...e, reference: sheet.items.find((i) => i.row === e.row)?.reference ?? '', code: 'invalid_cell' }));
+    const firstRow = new Map<string, number>();
+    const rows = sheet.items.map((it) => {
+      const own = errors.filter((e) => e.row === it.row);
+      const earlier = firstRow.get(it.reference);
+      if (it.reference && earlier !== undefined) own.push({ row: it.row, reference: it.reference, column: 'reference', code: 'duplicate_reference', message: `业务编号与第 ${earlier} 行重复` });
+      else if (it.reference) firstRow.set(it.reference, it.row);
+      if (own.length === 0) {
+        try {
+          deps.contracts.check(ctx, itemRequest({ template_id: template.id, template_version: template.version, options: sheet.options ?? {} }, it));
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          const details = err.details?.length ? err.details : [{ path: '', message: err.message }];
+          for (const d of details) own.push({ row: it.row, reference: it.reference, column: columnOfPath(d.path, columns), code: err.code, message: d.message });
+        }
+      }
+      for (const e of own) if (!errors.includes(e)) errors.push(e);
+      return { ...it, ...(own.length > 0 ? { rejected: { code: own[0].code, error: { message: own.map((e) => `${e.column}: ${e.message}`).join('；'), details: own.map((e) => ({ path: e.column, message: e.message })) } } } : {}) };
+    });
+    errors.sort((a, b) => a.row - b.row);
+    const valid = rows.filter((r) => !r.rejected).length;
+    return { organisationId, templateId: template.id, templateVersion: template.version, total: rows.length, valid, errors, rows };
+  }
 
   return {
     /** Accepts a batch for the worker; an Idempotency-Key makes a retried request answer with the first batch. */
@@ -219,20 +297,14 @@ export function createBatchService(deps: BatchServiceDeps) {
         ...(input.deadlineWorkingDays !== undefined ? { deadlineWorkingDays: input.deadlineWorkingDays } : {}),
         ...(input.autoSign !== undefined ? { autoSign: input.autoSign } : {}),
       };
-      const result = await runIdempotent(db, idem, id, async (tx) => {
-        await batchRepository.insert(
+      const result = await runIdempotent(db, idem, id, (tx) =>
+        store(
           tx,
-          { id, organisation_id: organisationId, kind: 'issue', template_id: input.templateId, template_version: templateVersion, options, source_batch_id: null, requested_by: requestedBy(ctx), total: input.items.length },
-          input.items.map((it, idx) => ({
-            idx,
-            reference: it.reference,
-            priority: it.priority ?? false,
-            // Bound to the batch and the item: a sealed value moved to another row does not open.
-            variables: deps.personalData.sealVariables(`batch:${id}:${idx}`, it.variables),
-            contract_id: null,
-          })),
-        );
-      });
+          ctx,
+          { id, organisation_id: organisationId, kind: 'issue', template_id: input.templateId, template_version: templateVersion, options, source_batch_id: null },
+          input.items.map((it, idx) => ({ idx, reference: it.reference, priority: it.priority ?? false, variables: sealed(id, idx, it.variables), contract_id: null })),
+        ),
+      );
       if (!result.replayed) deps.queued?.();
       return { batch: await view(await scoped(scopeOfContext(ctx), result.resourceId)), replayed: result.replayed };
     },
@@ -261,16 +333,47 @@ export function createBatchService(deps: BatchServiceDeps) {
       }
       const contracts = await batchRepository.contractsOf(db, id);
       if (contracts.length === 0) throw new DomainError('conflict', 'nothing_to_countersign', 'The batch made no contract');
-      const batchId = randomUUID();
+      return countersignBatch(ctx, contracts, { template_id: source.template_id, template_version: source.template_version, source_batch_id: id });
+    },
+
+    /** The utility's signature on each of these contracts (the console's batch countersign), as a batch. */
+    async countersignContracts(ctx: RequestContext, body: unknown): Promise<BatchView> {
+      const parsed = countersignInput.safeParse(body ?? {});
+      if (!parsed.success) throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, zodDetails(parsed.error));
+      return countersignBatch(ctx, parsed.data.ids, { template_id: null, template_version: null, source_batch_id: null });
+    },
+
+    /**
+     * A bulk-issuance sheet checked row by row, nothing stored: each row's problems by row and column.
+     * The same plan as submitSheet makes, so what the preview shows is what the batch will hold.
+     */
+    async previewSheet(ctx: RequestContext, sheet: SheetInput): Promise<SheetPlan> {
+      return planSheet(ctx, sheet);
+    },
+
+    /** The sheet's good rows as a batch, its refused rows recorded in it as failed (with the reasons), so the result names every row. */
+    async submitSheet(ctx: RequestContext, sheet: SheetInput): Promise<{ batch: BatchView; plan: SheetPlan }> {
+      const plan = planSheet(ctx, sheet);
+      if (plan.valid === 0) throw new DomainError('unprocessable', 'no_valid_rows', 'No row of the sheet can be issued: fix the rows listed in details', plan.errors.slice(0, 100).map((e) => ({ path: `row ${e.row} ${e.column}`, message: e.message })));
+      const id = randomUUID();
       await db.transaction((tx) =>
-        batchRepository.insert(
+        store(
           tx,
-          { id: batchId, organisation_id: source.organisation_id, kind: 'countersign', template_id: source.template_id, template_version: source.template_version, options: {}, source_batch_id: id, requested_by: requestedBy(ctx), total: contracts.length },
-          contracts.map((contractId, idx) => ({ idx, reference: null, priority: false, variables: null, contract_id: contractId })),
+          ctx,
+          { id, organisation_id: plan.organisationId, kind: 'issue', template_id: plan.templateId, template_version: plan.templateVersion, options: sheet.options ?? {}, source_batch_id: null },
+          plan.rows.map((r, idx) => ({
+            idx,
+            reference: r.reference || null,
+            source_row: r.row,
+            priority: r.priority ?? false,
+            variables: r.rejected ? null : sealed(id, idx, r.variables),
+            contract_id: null,
+            ...(r.rejected ? { rejected: r.rejected } : {}),
+          })),
         ),
       );
       deps.queued?.();
-      return view(await scoped(scopeOfContext(ctx), batchId));
+      return { batch: await view(await scoped(scopeOfContext(ctx), id)), plan };
     },
 
     async get(scope: Scope, id: string): Promise<BatchView> {
@@ -308,6 +411,7 @@ export function createBatchService(deps: BatchServiceDeps) {
           const link = r.contract_id ? links.get(r.contract_id) : undefined;
           return {
             index: r.idx,
+            row: r.source_row,
             reference: r.reference,
             status: r.status,
             contractId: r.contract_id,

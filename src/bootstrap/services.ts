@@ -12,10 +12,13 @@ import { createS3Store } from '../storage/objects/s3Store.js';
 import { createDocumentRenderer, loadTemplates } from '../documents/index.js';
 import { createContractService } from '../contracts/contractService.js';
 import { createContractText } from '../contracts/contractText.js';
+import { createFollowUp } from '../contracts/followUp.js';
 import { createSmsOutbox } from '../notifications/smsOutbox.js';
 import { createCountersign } from '../ceremony/countersign.js';
 import { createBatchService } from '../batches/batchService.js';
 import { createBatchWorker } from '../batches/batchWorker.js';
+import { createStaffAccounts } from '../staff/staffAccounts.js';
+import { createStaffSessions } from '../staff/staffSessions.js';
 import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
 import { createEvidenceService } from '../contracts/evidence.js';
 import { createAuditTrail } from '../audit/auditTrail.js';
@@ -199,6 +202,8 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
   const webhookDispatcher = createWebhookDispatcher({ db, masterKey: masterKey.key, targets, log: log.child({ component: 'webhooks' }) });
   if (config.webhookDispatch) webhookDispatcher.start();
   const drain = createDrain();
+  const staffAccounts = createStaffAccounts({ db, audit, masterKey: masterKey.key, publicUrl: config.publicUrl, clock: overrides.clock });
+  const staffSessions = createStaffSessions({ db, audit, accounts: staffAccounts, masterKey: masterKey.key, clock: overrides.clock });
   const countersign = createCountersign({ contracts, signing });
   const batchWorker = createBatchWorker({
     db, contracts, countersign, personalData, log: log.child({ component: 'batches' }), concurrency: config.batchWorkers, leaseMs: config.batchLeaseMs, requests: drain,
@@ -224,6 +229,9 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     organisations,
     countersign,
     batches,
+    staffAccounts,
+    staffSessions,
+    followUp: createFollowUp({ db, audit, contracts, calendar, links, notifications: smsOutbox, clock: overrides.clock }),
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,
     publicUrl: config.publicUrl,

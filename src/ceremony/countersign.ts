@@ -7,13 +7,17 @@ import type { SigningService } from './signingService.js';
 /** At most this many contracts in one call: each is a signature, and the caller waits for all of them. */
 export const COUNTERSIGN_MAX = 200;
 
-const input = z.object({
-  ids: z
-    .array(z.string().uuid('each id must be a contract id'), { message: 'ids must be a list of contract ids' })
-    .min(1, 'ids must name at least one contract')
-    .max(COUNTERSIGN_MAX, `at most ${COUNTERSIGN_MAX} contracts per call`)
-    .refine((ids) => new Set(ids).size === ids.length, 'ids must not repeat a contract'),
-});
+/** `{ids}`: a set of contract ids, at most `max`, none twice. */
+export const contractIdsInput = (max: number, per: string) =>
+  z.object({
+    ids: z
+      .array(z.string().uuid('each id must be a contract id'), { message: 'ids must be a list of contract ids' })
+      .min(1, 'ids must name at least one contract')
+      .max(max, `at most ${max} contracts per ${per}`)
+      .refine((ids) => new Set(ids).size === ids.length, 'ids must not repeat a contract'),
+  });
+
+const input = contractIdsInput(COUNTERSIGN_MAX, 'call');
 
 export interface CountersignOutcome {
   id: string;

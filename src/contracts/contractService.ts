@@ -21,6 +21,7 @@ import { SYSTEM } from '../domain/requestContext.js';
 import type { QueuedSms } from '../notifications/smsOutbox.js';
 import type { Organisation } from '../organisations/organisationService.js';
 import type { PersonalData } from '../domain/personalData.js';
+import { chinaMidnight } from '../chinaTime.js';
 
 export interface ContractServiceDeps {
   db: Database;
@@ -60,10 +61,17 @@ const createInput = z.object({
 
 export type CreateContractInput = z.infer<typeof createInput>;
 
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-12-01 (China time)');
 const listInput = z.object({
   reference: z.string().min(1).max(200).optional(),
   status: z.enum(CONTRACT_STATUSES).optional(),
   sla: z.enum(['on_track', 'at_risk', 'overdue', 'met', 'missed']).optional(),
+  templateId: z.string().min(1).max(100).optional(),
+  priority: z.enum(['true', 'false'], { message: 'priority must be true or false' }).optional(),
+  createdFrom: day.optional(),
+  createdTo: day.optional(),
+  awaiting: z.enum(['utility', 'person'], { message: 'awaiting must be utility or person' }).optional(),
+  q: z.string().trim().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().regex(/^[01]\.\d+$/, 'cursor must be a value returned as nextCursor').optional(),
 });
@@ -365,6 +373,13 @@ export function createContractService(deps: ContractServiceDeps) {
         reference: q.reference,
         status: q.status,
         sla: q.sla,
+        templateId: q.templateId,
+        priority: q.priority === undefined ? undefined : q.priority === 'true',
+        // Days are China days: a contract made at 07:00 on the 2nd (China) is of the 2nd, whatever the server's zone.
+        createdFrom: q.createdFrom ? chinaMidnight(q.createdFrom) : undefined,
+        createdBefore: q.createdTo ? new Date(chinaMidnight(q.createdTo).getTime() + 86_400_000) : undefined,
+        awaiting: q.awaiting,
+        search: q.q ? { text: q.q, ...(/^[\d\s+-]{11,}$/.test(q.q) ? { mobileIndex: deps.personalData.mobileIndex(q.q) } : {}) } : undefined,
         now: at,
         todayEnd: deps.calendar.deadlineAfter(at, 0),
         after: q.cursor ? { priority: p === '1', seq: Number(seq) } : undefined,

@@ -109,7 +109,7 @@ const ID_TYPES: Record<string, string> = {
   other: '其他证件',
 };
 
-const ACTOR_TYPES: Record<string, string> = { api_key: '接口密钥', signer: '签署方', system: '系统' };
+const ACTOR_TYPES: Record<string, string> = { api_key: '接口密钥', signer: '签署方', system: '系统', staff: '工作人员' };
 
 const labelled = (map: Record<string, string>, code: string) => (map[code] ? `${map[code]}（${code}）` : code);
 

@@ -3,14 +3,15 @@ import type { Queryable } from '../storage/db/database.js';
 
 /** Who did something and from where: recorded with every audit event. The HTTP layer fills it in. */
 export interface Actor {
-  type: 'api_key' | 'signer' | 'system';
+  /** staff: a utility employee signed in to the console (id: their user name). */
+  type: 'api_key' | 'signer' | 'system' | 'staff';
   id: string;
   role?: string;
 }
 
 export interface RequestContext {
   actor: Actor;
-  /** The organisation of the API key that acts; none for the platform admin, signers and the system. */
+  /** The organisation of the API key or staff member that acts; none for the platform admin, signers and the system. */
   organisationId?: string;
   ip?: string;
   userAgent?: string;

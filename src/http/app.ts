@@ -31,8 +31,13 @@ import type { OrganisationService } from '../organisations/organisationService.j
 import type { Countersign } from '../ceremony/countersign.js';
 import type { BatchService } from '../batches/batchService.js';
 import { batchRoutes } from './routes/batches.js';
+import { staffUserRoutes } from './routes/staffUsers.js';
+import type { StaffAccounts } from '../staff/staffAccounts.js';
+import type { StaffSessions } from '../staff/staffSessions.js';
+import type { FollowUp } from '../contracts/followUp.js';
 import type { WebhookService } from '../webhooks/webhookService.js';
 import { htmlNotFound, webRoutes } from '../web/routes.js';
+import { consoleRoutes } from '../web/console/consoleRoutes.js';
 import type { Drain } from './drain.js';
 import type { RateLimits } from '../config.js';
 import { apiKeyRateLimit, clientRateLimit, signingRateLimit } from './rateLimit.js';
@@ -53,6 +58,9 @@ export interface AppDeps {
   organisations: OrganisationService;
   countersign: Countersign;
   batches: BatchService;
+  staffAccounts: StaffAccounts;
+  staffSessions: StaffSessions;
+  followUp: FollowUp;
   apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
   publicUrl: string;
@@ -111,7 +119,7 @@ export function createApp(deps: AppDeps) {
   app.use(healthRoutes(deps.db, deps.store, () => deps.drain?.draining ?? false, () => deps.pki.unavailableIdentities()));
   if (deps.drain) app.use(deps.drain.middleware);
   app.get('/metrics', metrics.handler);
-  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0, pkiIpPerMinute: 0 };
+  const limits = deps.rateLimits ?? { apiKeyPerMinute: 0, signingTokenPerMinute: 0, signingIpPerMinute: 0, pkiIpPerMinute: 0, loginIpPerMinute: 0 };
   // One budget per API key, shared by /api/v1 and the TSA.
   const perApiKey = apiKeyRateLimit(limits.apiKeyPerMinute);
   app.use(
@@ -126,6 +134,8 @@ export function createApp(deps: AppDeps) {
   // so the public verify endpoint (CPU-heavy) and the pages are budgeted per client address.
   app.use(['/verify/report', '/sign', '/track'], clientRateLimit(limits.signingIpPerMinute));
   app.use(webRoutes(deps));
+  // The staff console: its own sessions (cookie, CSRF token), not API keys.
+  app.use('/console', consoleRoutes({ ...deps, loginPerMinute: limits.loginIpPerMinute }));
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
@@ -148,6 +158,7 @@ export function createApp(deps: AppDeps) {
   api.use('/certificates', certificateRoutes(deps.db, deps.pki, deps.contracts));
   api.use('/stats', statsRoutes(deps.db, deps.calendar));
   api.use('/webhooks', webhookRoutes(deps.webhooks));
+  api.use('/organisations/:id/users', staffUserRoutes(deps.organisations, deps.staffAccounts));
   api.use('/organisations', organisationRoutes(deps.organisations));
   app.use('/api/v1', api);
 

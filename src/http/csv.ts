@@ -1,13 +1,15 @@
-/**
- * RFC 4180 CSV, with a UTF-8 BOM so spreadsheet programs read the Chinese right. A cell that a spreadsheet
- * would run as a formula (=, +, -, @, tab, CR first) is prefixed with an apostrophe: references and
- * messages carry what callers sent.
- */
-export function csv(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const cell = (v: string | number | null | undefined) => {
-    let s = v === null || v === undefined ? '' : String(v);
-    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+import type { Response } from 'express';
+import type { BatchItemView } from '../batches/batchService.js';
+import { csv } from '../domain/csv.js';
+
+/** A batch's result as a file: one line per item, with the sheet row it came from when it came from one. */
+export function sendBatchCsv(res: Response, batchId: string, items: BatchItemView[]): void {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="batch-${batchId}.csv"`);
+  res.send(
+    csv(
+      ['index', 'row', 'reference', 'status', 'contractNumber', 'contractId', 'contractStatus', 'signingUrl', 'code', 'message'],
+      items.map((i) => [i.index, i.row, i.reference, i.status, i.contractNumber, i.contractId, i.contractStatus, i.signingUrl, i.code, i.message]),
+    ),
+  );
 }

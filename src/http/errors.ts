@@ -7,7 +7,7 @@ import { isDatabaseUnavailable } from '../storage/db/errors.js';
 import { KeyError } from '../keys/index.js';
 import { PkiError } from '../pki/errors.js';
 
-const STATUS: Record<ErrorKind, number> = {
+export const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
   unauthenticated: 401,
   forbidden: 403,

@@ -351,6 +351,39 @@ export function openApiDocument(publicUrl: string) {
           },
         },
       },
+      '/organisations/{id}/users': {
+        post: {
+          summary: 'Create a console user of the organisation (role admin): roles clerk, sealer, auditor, org_admin; answers a one-time set-up link (72 h) to choose a password and, for sealer and org_admin, enrol a TOTP authenticator',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: jsonBody({ type: 'object', required: ['username', 'displayName', 'roles'], properties: { username: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{2,39}$' }, displayName: { type: 'string', maxLength: 60 }, roles: { type: 'array', items: { type: 'string', enum: ['clerk', 'sealer', 'auditor', 'org_admin'] } }, oidcSubject: { type: 'string', description: 'the identity provider\'s subject, for single sign-on' } } }),
+          responses: {
+            '201': { description: '{user, setupUrl, setupExpiresAt}' },
+            '404': errorResponse('organisation_not_found'),
+            '409': errorResponse('username_taken'),
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+        get: {
+          summary: 'The organisation\'s console users (role admin): username, roles, status (setup_pending, active, locked, disabled), whether TOTP is enrolled',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{items: [...]}' }, '404': errorResponse('organisation_not_found'), ...standardErrors },
+        },
+      },
+      '/organisations/{id}/users/{userId}/setup-link': {
+        post: {
+          summary: 'A new set-up link (role admin): the password and TOTP are reset and every session of the user ends',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'userId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{user, setupUrl, setupExpiresAt}' }, '404': errorResponse('organisation_not_found, user_not_found'), '409': errorResponse('user_disabled'), ...standardErrors },
+        },
+      },
+      '/organisations/{id}/users/{userId}': {
+        delete: {
+          summary: 'Disable a console user (role admin): their sessions end at once',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'userId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The user, status disabled' }, '404': errorResponse('organisation_not_found, user_not_found'), ...standardErrors },
+        },
+      },
       '/batches': {
         post: {
           summary: 'Issue up to 10 000 contracts of one template in one request (roles workflow, utility): accepted at once (202) and worked off in the background by every instance; each item is made once per organisation, template and reference, so a retried batch makes nothing twice (the items already made are "existing"); Idempotency-Key supported',
@@ -462,6 +495,33 @@ export function openApiDocument(publicUrl: string) {
             '200': { description: 'Voided', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
             '404': errorResponse('contract_not_found'),
             '409': errorResponse('illegal_transition (with the current status)'),
+            '422': errorResponse('validation_failed'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/contracts/{id}/resend-link': {
+        post: {
+          summary: 'Text the signing link again to the person whose turn it is (roles workflow, utility); at most once in two minutes per signer',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'Queued; the contract', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
+            '404': errorResponse('contract_not_found'),
+            '409': errorResponse('contract_not_open, not_waiting_for_person'),
+            '429': errorResponse('link_sent_recently'),
+            ...standardErrors,
+          },
+        },
+      },
+      '/contracts/{id}/deadline': {
+        post: {
+          summary: 'Extend an open contract\'s deadline by working days, with a reason (roles workflow, utility; audited as contract.deadline_extended); statistics keep measuring against the first deadline; Idempotency-Key supported',
+          parameters: [idParam],
+          requestBody: jsonBody({ type: 'object', required: ['workingDays', 'reason'], properties: { workingDays: { type: 'integer', minimum: 1, maximum: 30 }, reason: { type: 'string', maxLength: 500 } } }),
+          responses: {
+            '200': { description: 'The contract with its new deadline (a signing link that would expire before it is replaced and texted)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Contract' } } } },
+            '404': errorResponse('contract_not_found'),
+            '409': errorResponse('contract_not_open, concurrent_change'),
             '422': errorResponse('validation_failed'),
             ...standardErrors,
           },

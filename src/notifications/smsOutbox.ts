@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { chinaDay, chinaParts, chineseDeadline, CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
+import { chinaDay, chinaMidnight, chinaParts, chineseDeadline, CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
 import { messageText, type SmsKind, type TemplateRegistry } from '../documents/index.js';
 import type { PersonalData } from '../domain/personalData.js';
 import type { Database, Queryable } from '../storage/db/database.js';
@@ -140,7 +140,7 @@ export function createSmsOutbox(deps: SmsOutboxDeps) {
     async queueReminders(at: Date = now()): Promise<number> {
       if (isNight(at)) return 0;
       const day = chinaDay(at);
-      const today = new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_UTC_OFFSET_MS);
+      const today = chinaMidnight(day);
       const tomorrow = new Date(today.getTime() + 86_400_000);
       const res = await db.query<{ id: string }>(
         `INSERT INTO sms_notifications (dedupe_key, kind, contract_id, signer_id)

@@ -10,10 +10,8 @@ export interface PageOptions {
   contact?: { name: string; phone: string };
 }
 
-/** The shell every page shares: Chinese, mobile viewport, one stylesheet, no inline script or style. */
-export function page({ title, body, scripts = [], contact }: PageOptions): string {
-  return '<!doctype html>\n' + html`<html lang="zh-CN">
-<head>
+/** The head of every page, the public ones and the console's: Chinese, mobile viewport, one stylesheet, modules only. */
+export const documentHead = (title: string, scripts: string[]) => html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
@@ -22,7 +20,12 @@ export function page({ title, body, scripts = [], contact }: PageOptions): strin
 <link rel="stylesheet" href="${assetUrl('app.css')}">
 <link rel="icon" href="${assetUrl('favicon.svg')}" type="image/svg+xml">
 ${scripts.map((s) => html`<script type="module" src="${assetUrl(s)}"></script>\n`)}
-</head>
+</head>`;
+
+/** The shell every page shares: Chinese, mobile viewport, one stylesheet, no inline script or style. */
+export function page({ title, body, scripts = [], contact }: PageOptions): string {
+  return '<!doctype html>\n' + html`<html lang="zh-CN">
+${documentHead(title, scripts)}
 <body>
 <a class="skip" href="#main">跳到主要内容</a>
 <header class="site"><div class="wrap"><span class="brand">供水业务电子签约</span></div></header>

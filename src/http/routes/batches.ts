@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { BatchService } from '../../batches/batchService.js';
 import { requireRole } from '../auth.js';
-import { csv } from '../csv.js';
+import { sendBatchCsv } from '../csv.js';
 import { contextOf, scopeOf } from '../requestContext.js';
 
 /** Signing links are credentials for the signer: only the parties that send them see them. */
@@ -39,14 +39,7 @@ export function batchRoutes(batches: BatchService): Router {
       res.json(page);
       return;
     }
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="batch-${String(req.params.id)}.csv"`);
-    res.send(
-      csv(
-        ['index', 'reference', 'status', 'contractNumber', 'contractId', 'contractStatus', 'signingUrl', 'code', 'message'],
-        page.items.map((i) => [i.index, i.reference, i.status, i.contractNumber, i.contractId, i.contractStatus, i.signingUrl, i.code, i.message]),
-      ),
-    );
+    sendBatchCsv(res, String(req.params.id), page.items);
   });
 
   r.post('/:id/countersign', requireRole('utility'), async (req, res) => {

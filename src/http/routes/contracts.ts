@@ -12,6 +12,7 @@ import { idempotentAction } from '../../domain/idempotency.js';
 import type { Database } from '../../storage/db/database.js';
 import type { EvidenceService } from '../../contracts/evidence.js';
 import type { VerificationService } from '../../verify/verificationService.js';
+import type { FollowUp } from '../../contracts/followUp.js';
 
 /** Signing links are credentials for the signer: only the parties that send them see them. */
 function forRole(role: string | undefined, c: ContractView): ContractView {
@@ -26,6 +27,7 @@ export function contractRoutes(deps: {
   evidence: EvidenceService;
   verification: VerificationService;
   countersign: Countersign;
+  followUp: FollowUp;
   metrics: Metrics;
 }): Router {
   const { db, contracts, signing, evidence, verification, metrics } = deps;
@@ -73,6 +75,12 @@ export function contractRoutes(deps: {
 
   r.post('/:id/void', requireRole('workflow', 'utility'), action('contracts.void', (ctx, req) =>
     contracts.void(ctx, String(req.params.id), req.body)));
+
+  r.post('/:id/resend-link', requireRole('workflow', 'utility'), action('contracts.resend_link', (ctx, req) =>
+    deps.followUp.resendLink(ctx, String(req.params.id))));
+
+  r.post('/:id/deadline', requireRole('workflow', 'utility'), action('contracts.extend_deadline', (ctx, req) =>
+    deps.followUp.extendDeadline(ctx, String(req.params.id), req.body)));
 
   r.get('/:id/events', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
     res.json(await contracts.events(scopeOf(req), String(req.params.id)));

@@ -1,3 +1,4 @@
+import { cookieValue } from '../cookies.js';
 import { Router, type Request, type Response } from 'express';
 import { withoutTrailingPunctuation, type SigningService } from '../../ceremony/signingService.js';
 import type { Database } from '../../storage/db/database.js';
@@ -15,14 +16,7 @@ const linkPrincipal = (token: string) => `link:${createHash('sha256').update(wit
  */
 export const accessCookieName = (token: string) => `esign_read_${createHash('sha256').update(withoutTrailingPunctuation(token)).digest('hex').slice(0, 16)}`;
 
-export function accessGrantOf(req: Request, token: string): string | undefined {
-  const wanted = accessCookieName(token);
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === wanted) return value.join('=');
-  }
-  return undefined;
-}
+export const accessGrantOf = (req: Request, token: string): string | undefined => cookieValue(req, accessCookieName(token));
 
 /** Reached through the signing link alone, without an API key: the token is the credential. */
 /** `secureCookies`: the service is reached over HTTPS (its PUBLIC_URL), whatever a proxy in front says. */

@@ -12,7 +12,7 @@ export interface BatchRow {
   template_version: number | null;
   options: { notify?: boolean; deadlineWorkingDays?: number; autoSign?: boolean };
   source_batch_id: string | null;
-  requested_by: { actor: { type: 'api_key' | 'signer' | 'system'; id: string; role?: string }; ip?: string; userAgent?: string };
+  requested_by: { actor: { type: 'api_key' | 'signer' | 'system' | 'staff'; id: string; role?: string }; ip?: string; userAgent?: string };
   status: 'queued' | 'running' | 'completed';
   total: number;
   created_at: Date;
@@ -23,6 +23,9 @@ export interface BatchRow {
 export interface NewItem {
   idx: number;
   reference: string | null;
+  source_row?: number | null;
+  /** An item refused before it was queued (a sheet row with errors): stored as failed, never worked. */
+  rejected?: { code: string; error: { message: string; details?: unknown[] } };
   priority: boolean;
   variables: Record<string, unknown> | null;
   contract_id: string | null;
@@ -32,6 +35,7 @@ export interface ItemRow {
   batch_id: string;
   idx: number;
   reference: string | null;
+  source_row: number | null;
   priority: boolean;
   variables: Record<string, unknown> | null;
   contract_id: string | null;
@@ -63,8 +67,11 @@ export const batchRepository = {
     for (let i = 0; i < items.length; i += INSERT_CHUNK) {
       const chunk = items.slice(i, i + INSERT_CHUNK);
       await tx.query(
-        `INSERT INTO batch_items (batch_id, batch_seq, idx, reference, priority, variables, contract_id)
-         SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::boolean[], $6::jsonb[], $7::text[])`,
+        `INSERT INTO batch_items (batch_id, batch_seq, idx, reference, priority, variables, contract_id, source_row, status, error_code, error, processed_at)
+         SELECT $1, $2, idx, reference, priority, variables, contract_id, source_row,
+                CASE WHEN code IS NULL THEN 'pending' ELSE 'failed' END, code, error, CASE WHEN code IS NULL THEN NULL ELSE now() END
+         FROM unnest($3::int[], $4::text[], $5::boolean[], $6::jsonb[], $7::text[], $8::int[], $9::text[], $10::jsonb[])
+           AS x(idx, reference, priority, variables, contract_id, source_row, code, error)`,
         [
           b.id,
           seq,
@@ -73,6 +80,9 @@ export const batchRepository = {
           chunk.map((x) => x.priority),
           chunk.map((x) => (x.variables === null ? null : JSON.stringify(x.variables))),
           chunk.map((x) => x.contract_id),
+          chunk.map((x) => x.source_row ?? null),
+          chunk.map((x) => x.rejected?.code ?? null),
+          chunk.map((x) => (x.rejected ? JSON.stringify(x.rejected.error) : null)),
         ],
       );
     }
@@ -108,7 +118,7 @@ export const batchRepository = {
   async results(db: Queryable, batchId: string, opts: { from: number; limit: number; statuses?: ItemStatus[] }): Promise<ItemResultRow[]> {
     return (
       await db.query<ItemResultRow>(
-        `SELECT i.batch_id, i.idx, i.reference, i.priority, i.contract_id, i.status, i.error_code, i.error, i.attempts,
+        `SELECT i.batch_id, i.idx, i.reference, i.source_row, i.priority, i.contract_id, i.status, i.error_code, i.error, i.attempts,
                 c.contract_number, c.status AS contract_status
          FROM batch_items i LEFT JOIN contracts c ON c.id = i.contract_id
          WHERE i.batch_id = $1 AND i.idx >= $2 AND ($4::text[] IS NULL OR i.status = ANY($4::text[]))
@@ -139,7 +149,7 @@ export const batchRepository = {
          SELECT batch_id, idx FROM batch_items
          WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())
          ORDER BY priority DESC, batch_seq, idx LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING batch_id, idx, reference, priority, variables, contract_id, status, error_code, error, attempts, lease_until`,
+       RETURNING batch_id, idx, reference, source_row, priority, variables, contract_id, status, error_code, error, attempts, lease_until`,
       [limit, leaseMs],
     );
     return res.rows;

@@ -20,6 +20,8 @@ export interface ContractRow {
   printed_party?: { name: string; creditCode: string; address: string; phone: string } | null;
   deadline_working_days: number;
   deadline: Date;
+  /** The deadline before the first extension; null when it was never extended. */
+  first_deadline: Date | null;
   completed_at: Date | null;
   closed_at: Date | null;
   close_reason: string | null;
@@ -71,7 +73,7 @@ export interface SignerRow {
 type SignerState =
   | 'signed_at' | 'certificate_serial' | 'failed_attempts' | 'locked_until' | 'declined_at' | 'decline_reason' | 'notified_at' | 'viewed_at'
   | 'timestamp_at';
-type ContractState = 'seq' | 'created_at' | 'updated_at' | 'completed_at' | 'closed_at' | 'close_reason';
+type ContractState = 'seq' | 'created_at' | 'updated_at' | 'completed_at' | 'closed_at' | 'close_reason' | 'first_deadline';
 
 export interface NewContract {
   contract: Omit<ContractRow, ContractState> & { created_at: Date };
@@ -87,6 +89,14 @@ export interface ContractFilter {
   reference?: string;
   status?: string;
   sla?: SlaFilter;
+  templateId?: string;
+  priority?: boolean;
+  createdFrom?: Date;
+  createdBefore?: Date;
+  /** Whose turn it is: the utility's seal, or a person's signature. */
+  awaiting?: 'utility' | 'person';
+  /** A reference or contract number (whole or its start), a signer's name (any part), or a mobile's blind index. */
+  search?: { text: string; mobileIndex?: string };
   /** Needed with sla: the current time and the end of today (China time). */
   now?: Date;
   todayEnd?: Date;
@@ -162,6 +172,20 @@ export const contractRepository = {
     if (f.reference !== undefined) where.push(`reference = ${p(f.reference)}`);
     if (f.status !== undefined) where.push(`status = ${p(f.status)}`);
     if (f.sla !== undefined) where.push(slaCondition(f.sla, f.now!, f.todayEnd!, p));
+    if (f.templateId !== undefined) where.push(`template_id = ${p(f.templateId)}`);
+    if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
+    if (f.createdFrom) where.push(`created_at >= ${p(f.createdFrom)}`);
+    if (f.createdBefore) where.push(`created_at < ${p(f.createdBefore)}`);
+    if (f.awaiting) {
+      where.push(`${OPEN} AND (SELECT s.kind FROM signers s WHERE s.contract_id = contracts.id AND s.status <> 'signed' ORDER BY s.position LIMIT 1) = ${p(f.awaiting === 'utility' ? 'organisation' : 'person')}`);
+    }
+    if (f.search) {
+      const prefix = p(`${f.search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const anywhere = p(`%${f.search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(reference LIKE ${prefix} OR contract_number LIKE ${prefix}
+        OR EXISTS (SELECT 1 FROM signers s WHERE s.contract_id = contracts.id AND s.kind = 'person'
+                   AND (s.name LIKE ${anywhere}${f.search.mobileIndex ? ` OR s.mobile_index = ${p(f.search.mobileIndex)}` : ''})))`);
+    }
     if (f.after) where.push(`(priority::int, seq) < (${p(f.after.priority ? 1 : 0)}, ${p(f.after.seq)})`);
     const sql = `SELECT * FROM contracts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY priority DESC, seq DESC LIMIT ${p(f.limit)}`;

@@ -11,10 +11,10 @@ export interface PageOptions {
 }
 
 /** The head of every page, the public ones and the console's: Chinese, mobile viewport, one stylesheet, modules only. */
-export const documentHead = (title: string, scripts: string[]) => html`<head>
+export const documentHead = (title: string, scripts: string[], referrer: 'no-referrer' | 'same-origin' = 'no-referrer') => html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="${referrer}">
 <meta name="robots" content="noindex, nofollow">
 <title>${title}</title>
 <link rel="stylesheet" href="${assetUrl('app.css')}">

@@ -35,7 +35,7 @@ export function consolePage({ title, body, staff, active, scripts = [] }: Consol
       <form method="post" action="/console/logout" class="who">${csrfField(staff)}<span>${staff.user.displayName}（${staff.user.roles.map(roleLabel).join('、')}）</span><button type="submit" class="button-link">退出</button></form></nav>`
     : '';
   return '<!doctype html>\n' + html`<html lang="zh-CN">
-${documentHead(`${title} · 电子签约控制台`, scripts)}
+${documentHead(`${title} · 电子签约控制台`, scripts, 'same-origin')}
 <body class="console">
 <a class="skip" href="#main">跳到主要内容</a>
 <header class="site"><div class="wrap wide row"><span class="brand">供水业务电子签约 · 控制台</span>${staff ? html`<span class="org">${staff.organisationName}</span>` : ''}</div></header>

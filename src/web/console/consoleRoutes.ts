@@ -104,7 +104,13 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     await deps.staffSessions.stepUp(req.staff!, String(req.body?.code ?? ''), originOf(req));
   }
 
-  r.use(pageHeaders, noStore);
+  r.use(pageHeaders, noStore, (_req: Request, res: Response, next: NextFunction) => {
+    // Same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with every form, and the
+    // console checks that its forms come from its own origin. No console URL carries a token but the set-up
+    // link, whose Referer then goes only to this origin.
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
+  });
   r.use(consoleSession(deps.staffSessions, secure));
 
   // --- sign-in, set-up, sign-out ---

@@ -104,7 +104,7 @@ ${c.closeReason ? html`<div><dt>终止原因</dt><dd>${c.closeReason}</dd></div>
 <section class="card" aria-labelledby="parties-h"><h2 id="parties-h">签署方</h2>
 <ol class="parties">${c.signers.map((s) => html`<li><strong>${s.label}</strong> ${s.name}：${SIGNER_STATUS_TEXT[s.status] ?? s.status}${s.signedAt ? html`（${chineseDateTime(s.signedAt)}）` : ''}${s.declineReason ? html`：${s.declineReason}` : ''}</li>`)}</ol></section>
 ${a.countersign && open ? html`<section class="card" aria-labelledby="seal-h"><h2 id="seal-h">用印</h2>
-<div class="seal-preview" data-pdf="/console/seal.pdf" aria-label="本单位电子印章"></div>
+<div class="seal-preview" data-pdf="/console/seal.pdf" role="img" aria-label="本单位电子印章"></div>
 <form method="post" action="/console/contracts/${c.id}/countersign" class="form narrow">${csrfField(o.staff)}
 ${a.needsCode ? html`<label for="seal-code">动态码（身份验证器上的 6 位数字）</label><input id="seal-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="\\d{6}" maxlength="6" required>` : html`<p class="hint">已验证动态码，5 分钟内用印无需再次输入。</p>`}
 <button type="submit">加盖本单位电子印章</button></form></section>` : ''}

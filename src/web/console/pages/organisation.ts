@@ -67,7 +67,7 @@ export function sealBody(o: { organisation: { name: string; sealNumber: string; 
   return html`${warn ? html`<p class="msg msg-bad" role="alert">单位证书将在 ${o.daysLeft} 天后到期：请联系平台管理员更换证书。</p>` : ''}
 <div class="cols">
 <section class="card" aria-labelledby="seal-h"><h2 id="seal-h">电子印章</h2>
-<div class="seal-preview" data-pdf="/console/seal.pdf" aria-label="${o.organisation.name}电子印章"></div>
+<div class="seal-preview" data-pdf="/console/seal.pdf" role="img" aria-label="${o.organisation.name}电子印章"></div>
 <p class="hint">印章编号 ${o.organisation.sealNumber}；与合同上加盖的印章为同一图样。</p></section>
 <section class="card" aria-labelledby="cert-h"><h2 id="cert-h">单位证书</h2>
 <dl class="terms">

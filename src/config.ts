@@ -124,6 +124,18 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     for (const k of s3.filter((k) => !env[k])) problems.push(`${k}: is required when ${set.join(', ')} is set`);
   }
   if (env.S3_ENDPOINT && !parseEndpoint(env.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be host[:port] or an http(s):// URL');
+  const oidc = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+  const oidcSet = oidc.filter((k) => env[k]);
+  if (oidcSet.length > 0 && oidcSet.length < oidc.length) {
+    for (const k of oidc.filter((k) => !env[k])) problems.push(`${k}: is required when ${oidcSet.join(', ')} is set`);
+  }
+  if (env.OIDC_ISSUER) {
+    const issuer = URL.canParse(env.OIDC_ISSUER) ? new URL(env.OIDC_ISSUER) : undefined;
+    // Tokens from a provider reached over plain HTTP could be forged on the way: only one on this machine may be.
+    if (!issuer || (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname)))) {
+      problems.push('OIDC_ISSUER: must be the https:// URL of the identity provider (http:// only on this machine)');
+    }
+  }
   if (env.KEY_STORE === 'pkcs11') {
     for (const k of ['PKCS11_MODULE', 'PKCS11_TOKEN_LABEL'] as const) if (!env[k]) problems.push(`${k}: is required when KEY_STORE=pkcs11`);
     if (!env.PKCS11_PIN === !env.PKCS11_PIN_FILE) problems.push('PKCS11_PIN: set exactly one of PKCS11_PIN and PKCS11_PIN_FILE when KEY_STORE=pkcs11');
@@ -191,6 +203,8 @@ export interface Config {
   expirySweepMs: number;
   /** false: this instance only queues webhook deliveries; another instance (or a test) sends them. */
   webhookDispatch: boolean;
+  /** Single sign-on for the console through the utility's OpenID Connect provider. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string };
   /** Batch items this instance works on at once; 0: it takes no batch work (another instance does). */
   batchWorkers: number;
   /** How long a batch item is its worker's: items of an instance that dies are taken up after this. */
@@ -279,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pool: { threads: e.VERIFY_WORKERS, maxQueue: e.VERIFY_QUEUE, timeoutMs: e.VERIFY_TIMEOUT_SECONDS * 1000, heapMb: e.VERIFY_WORKER_MEMORY_MB },
     },
     webhookDispatch: e.WEBHOOK_DISPATCH,
+    oidc: env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET } : undefined,
     batchWorkers: e.BATCH_WORKERS,
     batchLeaseMs: Math.round(e.BATCH_LEASE_SECONDS * 1000),
     rateLimits: {

@@ -241,3 +241,45 @@ describe('following up a waiting contract', () => {
     expect((await (await svc.call('utility', 'POST', `/api/v1/contracts/${c.id}/resend-link`, {})).json()).error.code).toBe('contract_not_open');
   });
 });
+
+describe('bulk issuance sheets', () => {
+  it('give a column template (XLSX and CSV) that, filled with its own example row, previews clean and issues one contract', async () => {
+    const { client } = await signedIn('sheet.clerk', ['clerk']);
+    const csrf = ConsoleClient.field((await client.get('/console/batches/new')).text, '_csrf');
+    for (const format of ['xlsx', 'csv'] as const) {
+      const template = await fetch(`${svc.url}/console/batches/template.${format}?templateId=reliability-agreement`, { headers: { cookie: client.cookieHeader } });
+      expect(template.status).toBe(200);
+      expect(template.headers.get('content-disposition')).toContain(`reliability-agreement-v2.${format}`);
+      const file = Buffer.from(await template.arrayBuffer());
+      const upload = (path: string) => {
+        const form = new FormData();
+        form.set('_csrf', csrf);
+        form.set('templateId', 'reliability-agreement');
+        form.set('file', new Blob([file]), `filled.${format}`);
+        return fetch(`${svc.url}${path}`, { method: 'POST', body: form, headers: { cookie: client.cookieHeader }, redirect: 'manual' });
+      };
+      const preview = await (await upload('/console/batches/preview')).json();
+      expect(preview).toEqual({ total: 1, valid: 1, errors: [] });
+      if (format === 'csv') {
+        const created = await upload('/console/batches');
+        expect(created.status).toBe(303);
+        const id = created.headers.get('location')!.split('/').pop()!;
+        await expect.poll(async () => (await (await svc.call('workflow', 'GET', `/api/v1/batches/${id}`)).json()).created, { timeout: 20_000 }).toBe(1);
+        const items = await (await svc.call('workflow', 'GET', `/api/v1/batches/${id}/items`)).json();
+        expect(items.items[0]).toMatchObject({ row: 3, reference: 'EXAMPLE-0001', status: 'created' });
+      }
+    }
+  });
+
+  it('refuse a sheet whose columns the template does not have, naming them', async () => {
+    const { client } = await signedIn('sheet.clerk2', ['clerk']);
+    const csrf = ConsoleClient.field((await client.get('/console/batches/new')).text, '_csrf');
+    const form = new FormData();
+    form.set('_csrf', csrf);
+    form.set('templateId', 'reliability-agreement');
+    form.set('file', new Blob(['reference,customer.nmae\nA,张三\n']), 'typo.csv');
+    const res = await fetch(`${svc.url}/console/batches/preview`, { method: 'POST', body: form, headers: { cookie: client.cookieHeader } });
+    expect(res.status).toBe(422);
+    expect((await res.json()).error.message).toContain('customer.nmae');
+  });
+});

@@ -19,6 +19,7 @@ import { createBatchService } from '../batches/batchService.js';
 import { createBatchWorker } from '../batches/batchWorker.js';
 import { createStaffAccounts } from '../staff/staffAccounts.js';
 import { createStaffSessions } from '../staff/staffSessions.js';
+import { singleSignOn } from '../web/console/singleSignOn.js';
 import { createSigningService, type SigningPolicy } from '../ceremony/signingService.js';
 import { createEvidenceService } from '../contracts/evidence.js';
 import { createAuditTrail } from '../audit/auditTrail.js';
@@ -231,6 +232,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     batches,
     staffAccounts,
     staffSessions,
+    consoleSso: config.oidc ? singleSignOn({ config: config.oidc, sessions: staffSessions, masterKey: masterKey.key, publicUrl: config.publicUrl }) : undefined,
     followUp: createFollowUp({ db, audit, contracts, calendar, links, notifications: smsOutbox, clock: overrides.clock }),
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,

@@ -60,6 +60,8 @@ export interface AppDeps {
   batches: BatchService;
   staffAccounts: StaffAccounts;
   staffSessions: StaffSessions;
+  /** The console's single sign-on routes, when an identity provider is configured. */
+  consoleSso?: express.Router;
   followUp: FollowUp;
   apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
@@ -135,7 +137,7 @@ export function createApp(deps: AppDeps) {
   app.use(['/verify/report', '/sign', '/track'], clientRateLimit(limits.signingIpPerMinute));
   app.use(webRoutes(deps));
   // The staff console: its own sessions (cookie, CSRF token), not API keys.
-  app.use('/console', consoleRoutes({ ...deps, loginPerMinute: limits.loginIpPerMinute }));
+  app.use('/console', consoleRoutes({ ...deps, loginPerMinute: limits.loginIpPerMinute, sso: deps.consoleSso }));
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {

@@ -55,6 +55,8 @@ describe.skipIf(!hasChromium)('single sign-on to the console', () => {
   it('signs in the staff user whose subject the provider vouches for, and nobody else', async () => {
     const created = await svc.call('admin', 'POST', '/api/v1/organisations/default/users', { username: 'sso.clerk', displayName: '统一认证用户', roles: ['clerk'], oidcSubject: 'E1024' });
     expect(created.status).toBe(201);
+    const twin = await svc.call('admin', 'POST', '/api/v1/organisations/default/users', { username: 'sso.twin', displayName: '重复', roles: ['clerk'], oidcSubject: 'E1024' });
+    expect([twin.status, (await twin.json()).error.code]).toEqual([409, 'oidc_subject_taken']);
     const { context, page } = await signInAtProvider('E1024');
     await page.waitForURL(/\/console$/);
     expect(await page.locator('h1').textContent()).toBe('今日待办');

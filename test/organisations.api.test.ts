@@ -166,7 +166,7 @@ describe('each organisation sees and seals only its own contracts', () => {
     const routes = mountedRoutes(svc.service.app).filter((r) => r.path.startsWith('/api/v1/contracts/:id'));
     expect(routes.length).toBeGreaterThanOrEqual(7);
     const signer = (await (await as(keys.auditor, 'GET', `/api/v1/contracts/${theirs}`)).json()).signers[0].id;
-    const bodies: Record<string, unknown> = { void: { reason: '申请撤回' } };
+    const bodies: Record<string, unknown> = { void: { reason: '申请撤回' }, deadline: { workingDays: 1, reason: '用户申请' } };
     for (const { method, path } of routes) {
       const url = path.replace(':id', theirs).replace(':signerId', signer);
       for (const role of ['workflow', 'utility', 'auditor'] as const) {

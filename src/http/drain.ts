@@ -39,11 +39,16 @@ export function createDrain(): Drain {
     idle(timeoutMs) {
       if (inFlight === 0) return Promise.resolve(true);
       return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeoutMs);
-        waiters.push(() => {
+        const waiter = () => {
           clearTimeout(timer);
           resolve(true);
-        });
+        };
+        // A waiter that gave up leaves the list: the batch worker asks many times while requests keep coming.
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs);
+        waiters.push(waiter);
       });
     },
     middleware(req, res, next) {

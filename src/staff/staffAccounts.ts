@@ -119,7 +119,11 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
           setup_token_hash: material.set.setup_token_hash, setup_expires_at: material.set.setup_expires_at, created_by: ctx.actor.id,
         });
         if (!inserted) throw new DomainError('conflict', 'username_taken', `The user name ${input.username} is taken; choose another`);
-        await staffRepository.update(tx, id, { totp_secret: material.set.totp_secret, ...(input.oidcSubject ? { oidc_subject: input.oidcSubject } : {}) });
+        const subjectFree = await staffRepository.update(tx, id, { totp_secret: material.set.totp_secret, ...(input.oidcSubject ? { oidc_subject: input.oidcSubject } : {}) }).catch((err: { code?: string }) => {
+          if (err.code === '23505') return false;
+          throw err;
+        });
+        if (!subjectFree) throw new DomainError('conflict', 'oidc_subject_taken', `Another user has the single sign-on subject ${input.oidcSubject}`);
         await record(tx, ctx, organisationId, 'staff.user_created', { userId: id, username: input.username, roles: input.roles });
       });
       const user = staffUserView((await staffRepository.byId(db, id))!, now());

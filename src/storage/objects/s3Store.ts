@@ -38,7 +38,11 @@ export async function createS3Store(opts: S3Options): Promise<ObjectStore> {
   const bounded = <T>(op: string, run: () => Promise<T>) => withTimeout(op, timeoutMs, run);
   try {
     await bounded('bucket check', async () => {
-      if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, opts.region);
+      if (await client.bucketExists(bucket)) return;
+      // Instances started together on an empty store race to create it: the one that loses finds it made.
+      await client.makeBucket(bucket, opts.region).catch(async (err) => {
+        if (!(await client.bucketExists(bucket))) throw err;
+      });
     });
   } catch (err) {
     throw unavailable(`bucket check for "${bucket}"`, err);

@@ -127,14 +127,15 @@ const POLICY: Record<string, Row> = {
  */
 type ConsoleRow =
   | { staff: 'public'; reached: number; withSession?: number; query?: string }
-  | { staff: 'any' | readonly StaffRole[]; reached: number; query?: string; multipart?: boolean };
+  | { staff: 'any' | readonly StaffRole[]; reached: number; query?: string; multipart?: boolean; fresh?: boolean };
 
 const CONSOLE: Record<string, ConsoleRow> = {
   'GET /console/login': { staff: 'public', reached: 200, withSession: 303 },
   'POST /console/login': { staff: 'public', reached: 403 },
   'GET /console/setup/:token': { staff: 'public', reached: 404 },
   'POST /console/setup/:token': { staff: 'public', reached: 404 },
-  'POST /console/logout': { staff: 'any', reached: 303 },
+  // fresh: signed in just before (the route ends the session, or asks for a code unless one was given minutes ago).
+  'POST /console/logout': { staff: 'any', reached: 303, fresh: true },
   'GET /console': { staff: 'any', reached: 200 },
   'GET /console/contracts': { staff: 'any', reached: 200 },
   'GET /console/contracts/:id': { staff: 'any', reached: 404 },
@@ -164,6 +165,8 @@ const CONSOLE: Record<string, ConsoleRow> = {
   'POST /console/users': { staff: ['org_admin'], reached: 422 },
   'POST /console/users/:userId/setup-link': { staff: ['org_admin'], reached: 404 },
   'POST /console/users/:userId/disable': { staff: ['org_admin'], reached: 404 },
+  'POST /console/api-keys': { staff: ['org_admin'], reached: 422, fresh: true },
+  'POST /console/api-keys/:keyId/revoke': { staff: ['org_admin'], reached: 404 },
 };
 
 /** Well-formed ids of nothing, so an allowed caller gets as far as the lookup. */
@@ -307,7 +310,7 @@ describe('authorisation matrix: every route × every caller', () => {
           return (await client.post(url, { _csrf: csrf }, 'multipart' in row && row.multipart ? { 'x-csrf-token': csrf } : {})).res.status;
         };
         const answers: Record<string, number> = { 'no session': await call(new ConsoleClient(svc)) };
-        for (const role of STAFF_ROLES) answers[role] = await call(await sessionFor(role, route === 'POST /console/logout'));
+        for (const role of STAFF_ROLES) answers[role] = await call(await sessionFor(role, 'fresh' in row && row.fresh === true));
         const expected: Record<string, number> = {
           'no session': row.staff === 'public' ? row.reached : 303,
           ...Object.fromEntries(STAFF_ROLES.map((role) => [

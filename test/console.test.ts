@@ -206,6 +206,22 @@ describe('console sessions', () => {
     await admin.client.post(`/console/users/${userId}/disable`, { _csrf: ConsoleClient.field(added.text, '_csrf') });
     expect((await clerk.get('/console')).res.status).toBe(303);
     expect((await clerk.login('new.clerk', PASSWORD)).status).toBe(401);
+
+    // An API key for the workflow: minted after a fresh code, shown once, working at once; revoked, refused at once.
+    shift += 6 * 60_000;
+    const keysPage = await admin.client.get('/console/users');
+    const csrf = ConsoleClient.field(keysPage.text, '_csrf');
+    expect((await admin.client.post('/console/api-keys', { _csrf: csrf, role: 'workflow', label: '报装系统' })).res.status).toBe(401);
+    const minted = await admin.client.post('/console/api-keys', { _csrf: csrf, role: 'workflow', label: '报装系统', code: await totpAt(admin.secret!, now()) });
+    const key = /id="new-api-key">([^<]+)</.exec(minted.text)![1];
+    const withKey = (k: string) => fetch(`${svc.url}/api/v1/templates`, { headers: { authorization: `Bearer ${k}` } });
+    expect((await withKey(key)).status).toBe(200);
+    expect((await admin.client.get('/console/users')).text).not.toContain(key);
+    const keyId = (await (await svc.call('admin', 'GET', '/api/v1/organisations/default/api-keys')).json()).items.find((k: any) => k.label === '报装系统').id;
+    await admin.client.post(`/console/api-keys/${keyId}/revoke`, { _csrf: csrf });
+    expect((await withKey(key)).status).toBe(401);
+    const chain = (await svc.database.db.query<{ type: string; actor_id: string }>(`SELECT type, actor_id FROM contract_events WHERE contract_id = 'organisation:default' AND type LIKE 'organisation.api_key_%' ORDER BY seq`)).rows;
+    expect(chain).toEqual([{ type: 'organisation.api_key_created', actor_id: 'org.boss' }, { type: 'organisation.api_key_revoked', actor_id: 'org.boss' }]);
   });
 });
 

@@ -33,7 +33,7 @@ export type EventType =
   | 'document.timestamp_renewed'
   | 'contract.deadline_extended'
   | 'signer.link_resent'
-  // On the organisation's own chain (organisationChain): its staff's accounts and sign-ins.
+  // On the organisation's own chain (organisationChain): its staff's accounts and sign-ins, its API keys.
   | 'staff.user_created'
   | 'staff.setup_link_issued'
   | 'staff.setup_completed'
@@ -42,9 +42,11 @@ export type EventType =
   | 'staff.locked'
   | 'staff.stepped_up'
   | 'staff.signed_out'
-  | 'staff.user_disabled';
+  | 'staff.user_disabled'
+  | 'organisation.api_key_created'
+  | 'organisation.api_key_revoked';
 
-/** The chain of an organisation's events that belong to no contract (its staff's accounts and sign-ins). */
+/** The chain of an organisation's events that belong to no contract (its staff's accounts and sign-ins, its API keys). */
 export const organisationChain = (organisationId: string) => `organisation:${organisationId}`;
 
 export interface NewEvent {

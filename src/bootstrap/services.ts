@@ -137,6 +137,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
       return { key, ...apiKeyRecord(role as Role, key) };
     },
     forgetKey: (id) => apiKeys.forget(id),
+    audit,
   });
 
   const sms = overrides.sms ?? (config.smsWebhookUrl ? webhookSmsGateway(config.smsWebhookUrl) : loggingSmsGateway(log));

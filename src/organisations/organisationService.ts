@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Database } from '../storage/db/database.js';
 import { organisationRepository, type ApiKeyRow, type OrganisationRow } from '../storage/db/organisationRepository.js';
 import { DomainError } from '../domain/errors.js';
+import type { RequestContext } from '../domain/requestContext.js';
+import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { isValidCreditCode } from './creditCode.js';
 import { PkiError, type CertificateInfo } from '../pki/index.js';
 
@@ -120,6 +122,8 @@ export interface OrganisationServiceDeps {
   mintKey: (role: string) => { key: string; id: string; hash: string };
   /** Forgets a revoked key at once on this instance (others within their cache lifetime). */
   forgetKey: (id: string) => void;
+  /** Key creation and revocation go on the organisation's chain, as whoever did them. */
+  audit: AuditTrail;
 }
 
 export function createOrganisationService(deps: OrganisationServiceDeps) {
@@ -216,20 +220,28 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
       return (await organisationRepository.apiKeys(db, id)).map(keyView);
     },
 
-    async createApiKey(id: string, body: unknown): Promise<ApiKeyView & { key: string }> {
+    async createApiKey(ctx: RequestContext, id: string, body: unknown): Promise<ApiKeyView & { key: string }> {
       const parsed = apiKeyInput.safeParse(body ?? {});
       if (!parsed.success) throw invalid(parsed.error);
       await find(id);
       const minted = deps.mintKey(parsed.data.role);
-      const row = await organisationRepository.insertApiKey(db, {
-        id: minted.id, role: parsed.data.role, organisation_id: id, key_hash: minted.hash, label: parsed.data.label ?? `${parsed.data.role} key`,
+      const row = await db.transaction(async (tx) => {
+        const inserted = await organisationRepository.insertApiKey(tx, {
+          id: minted.id, role: parsed.data.role, organisation_id: id, key_hash: minted.hash, label: parsed.data.label ?? `${parsed.data.role} key`,
+        });
+        await deps.audit.append(tx, { contractId: organisationChain(id), type: 'organisation.api_key_created', ctx, at: new Date(), data: { keyId: inserted.id, role: inserted.role, label: inserted.label } });
+        return inserted;
       });
       return { ...keyView(row), key: minted.key };
     },
 
-    async revokeApiKey(id: string, keyId: string): Promise<ApiKeyView> {
-      const row = await organisationRepository.revokeApiKey(db, id, keyId);
-      if (!row) throw new DomainError('not_found', 'api_key_not_found', `Organisation ${id} has no API key ${keyId}`);
+    async revokeApiKey(ctx: RequestContext, id: string, keyId: string): Promise<ApiKeyView> {
+      const row = await db.transaction(async (tx) => {
+        const revoked = await organisationRepository.revokeApiKey(tx, id, keyId);
+        if (!revoked) throw new DomainError('not_found', 'api_key_not_found', `Organisation ${id} has no API key ${keyId}`);
+        await deps.audit.append(tx, { contractId: organisationChain(id), type: 'organisation.api_key_revoked', ctx, at: new Date(), data: { keyId: revoked.id, role: revoked.role } });
+        return revoked;
+      });
       deps.forgetKey(row.id);
       return keyView(row);
     },

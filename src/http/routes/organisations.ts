@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { OrganisationService } from '../../organisations/organisationService.js';
 import { requireRole } from '../auth.js';
+import { contextOf } from '../requestContext.js';
 import { rotated } from './certificates.js';
 
 /** The platform admin manages the utilities on the service and their keys; it reads none of their contracts. */
@@ -45,14 +46,14 @@ export function organisationRoutes(organisations: OrganisationService): Router {
   });
 
   r.post('/:id/api-keys', async (req, res) => {
-    const key = await organisations.createApiKey(String(req.params.id), req.body);
+    const key = await organisations.createApiKey(contextOf(req), String(req.params.id), req.body);
     // The key is shown this once: nothing may keep the answer.
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).json(key);
   });
 
   r.delete('/:id/api-keys/:keyId', async (req, res) => {
-    res.json(await organisations.revokeApiKey(String(req.params.id), String(req.params.keyId)));
+    res.json(await organisations.revokeApiKey(contextOf(req), String(req.params.id), String(req.params.keyId)));
   });
 
   return r;

@@ -20,7 +20,7 @@ const NAV: Array<{ key: NonNullable<ConsolePage['active']>; href: string; label:
   { key: 'batches', href: '/console/batches', label: '批量签发', roles: ['clerk', 'sealer'] },
   { key: 'stats', href: '/console/stats', label: '统计' },
   { key: 'seal', href: '/console/seal', label: '印章与证书' },
-  { key: 'users', href: '/console/users', label: '用户', roles: ['org_admin'] },
+  { key: 'users', href: '/console/users', label: '用户与密钥', roles: ['org_admin'] },
 ];
 
 /** The hidden field every state-changing form of a page carries. */

@@ -12,7 +12,7 @@ import type { BatchService } from '../../batches/batchService.js';
 import { readSheet, sheetColumns, sheetTemplate } from '../../batches/spreadsheet.js';
 import type { TemplateRegistry } from '../../documents/index.js';
 import type { VerificationService } from '../../verify/verificationService.js';
-import type { Organisation } from '../../organisations/organisationService.js';
+import type { OrganisationService } from '../../organisations/organisationService.js';
 import type { CertificateInfo } from '../../pki/index.js';
 import type { StaffAccounts } from '../../staff/staffAccounts.js';
 import type { StaffSessions } from '../../staff/staffSessions.js';
@@ -47,7 +47,7 @@ export interface ConsoleDeps {
   evidence: EvidenceService;
   verification: VerificationService;
   calendar: WorkingCalendar;
-  organisations: { current(id: string): Promise<Organisation> };
+  organisations: Pick<OrganisationService, 'current' | 'apiKeys' | 'createApiKey' | 'revokeApiKey'>;
   pki: { currentCertificate(org: { id: string; name: string; creditCode: string }): Promise<CertificateInfo> };
   /** Sign-in attempts per client address per minute. */
   loginPerMinute: number;
@@ -98,7 +98,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     throw err;
   };
 
-  /** The sealer's TOTP: asked for once in a while (a session confirmed it in the last minutes is trusted). */
+  /** The TOTP step-up for sealing and minting keys: asked for once in a while (a session confirmed it in the last minutes is trusted). */
   async function confirmSeal(req: Request): Promise<void> {
     if (req.staff!.steppedUp) return;
     await deps.staffSessions.stepUp(req.staff!, String(req.body?.code ?? ''), originOf(req));
@@ -395,9 +395,10 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   // --- users (the organisation's administrator) ---
-  const usersPage = async (req: Request, res: Response, status = 200, extra: { created?: { username: string; setupUrl: string; setupExpiresAt: string }; error?: string } = {}) => {
-    const users = await deps.staffAccounts.list(req.staff!.user.organisationId);
-    await send(req, res, { title: '用户', active: 'users', body: usersBody({ users, staff: { csrf: deps.staffSessions.csrfToken(req.staff!) }, ...extra }) }, status);
+  const usersPage = async (req: Request, res: Response, status = 200, extra: { created?: { username: string; setupUrl: string; setupExpiresAt: string }; newKey?: { key: string; role: string; label: string }; error?: string } = {}) => {
+    const organisationId = req.staff!.user.organisationId;
+    const [users, keys] = await Promise.all([deps.staffAccounts.list(organisationId), deps.organisations.apiKeys(organisationId)]);
+    await send(req, res, { title: '用户与接口密钥', active: 'users', body: usersBody({ users, keys, staff: { csrf: deps.staffSessions.csrfToken(req.staff!) }, needsCode: !req.staff!.steppedUp, ...extra }) }, status);
   };
   r.get('/users', requireStaff('org_admin'), (req, res) => usersPage(req, res));
   const userAction = (act: (req: Request) => Promise<{ user: { username: string }; setupUrl?: string; setupExpiresAt?: string } | void>) => async (req: Request, res: Response) => {
@@ -417,6 +418,22 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   r.post('/users/:userId/disable', forms, requireStaff('org_admin'), csrf, userAction(async (req) => {
     if (req.params.userId === req.staff!.user.id) throw new DomainError('conflict', 'cannot_disable_self', '不能停用自己的账户');
     await deps.staffAccounts.disable(ctxOf(req), req.staff!.user.organisationId, String(req.params.userId));
+  }));
+
+  // An API key acts for the organisation without a person: minting one asks for a fresh code, like a seal.
+  r.post('/api-keys', forms, requireStaff('org_admin'), csrf, async (req, res) => {
+    try {
+      await confirmSeal(req);
+      const key = await deps.organisations.createApiKey(ctxOf(req), req.staff!.user.organisationId, { role: req.body.role, label: req.body.label });
+      res.setHeader('Cache-Control', 'no-store');
+      await usersPage(req, res, 200, { newKey: { key: key.key, role: key.role, label: key.label } });
+    } catch (err) {
+      const { status, message } = failed(err);
+      await usersPage(req, res, status, { error: message });
+    }
+  });
+  r.post('/api-keys/:keyId/revoke', forms, requireStaff('org_admin'), csrf, userAction(async (req) => {
+    await deps.organisations.revokeApiKey(ctxOf(req), req.staff!.user.organisationId, String(req.params.keyId));
   }));
 
   // Whatever else went wrong under /console is a page, not JSON.

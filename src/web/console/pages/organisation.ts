@@ -6,6 +6,7 @@ import { csrfField } from '../consoleLayout.js';
 import { roleLabel } from '../consoleAuth.js';
 import { barChart } from '../charts.js';
 import type { TemplateOption } from './contracts.js';
+import type { ApiKeyView } from '../../../organisations/organisationService.js';
 
 /** A share as a percentage with one decimal, or a dash when there is nothing to share. */
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
@@ -81,7 +82,17 @@ export function sealBody(o: { organisation: { name: string; sealNumber: string; 
 
 const STATUS = { setup_pending: '待设置', active: '正常', locked: '已锁定', disabled: '已停用' };
 
-export function usersBody(o: { users: StaffUser[]; staff: { csrf: string }; created?: { username: string; setupUrl: string; setupExpiresAt: string }; error?: string }): SafeHtml {
+const KEY_ROLES: Record<string, string> = { workflow: '业务系统（workflow）', utility: '供水单位（utility，可用印）', auditor: '审计（auditor，只读）' };
+
+export function usersBody(o: {
+  users: StaffUser[];
+  keys: ApiKeyView[];
+  staff: { csrf: string };
+  needsCode: boolean;
+  created?: { username: string; setupUrl: string; setupExpiresAt: string };
+  newKey?: { key: string; role: string; label: string };
+  error?: string;
+}): SafeHtml {
   return html`${o.error ? html`<p class="msg msg-bad" role="alert">${o.error}</p>` : ''}
 ${o.created ? html`<div class="msg msg-ok" role="status"><p>已为 ${o.created.username} 生成设置链接（${chineseDateTime(o.created.setupExpiresAt)} 前有效，只显示这一次，请当面或通过内部渠道交给本人）：</p><p><code id="setup-url">${o.created.setupUrl}</code></p></div>` : ''}
 <div class="table-wrap"><table class="data"><caption>本单位用户</caption>
@@ -94,5 +105,16 @@ ${o.created ? html`<div class="msg msg-ok" role="status"><p>已为 ${o.created.u
 <label for="new-username">用户名（小写字母、数字、. _ -）</label><input id="new-username" name="username" required pattern="[a-z0-9][a-z0-9._\\-]{2,39}">
 <label for="new-name">姓名</label><input id="new-name" name="displayName" required maxlength="60">
 <fieldset><legend>角色</legend>${STAFF_ROLES.map((r) => html`<label class="check"><input type="checkbox" name="roles" value="${r}"> ${roleLabel(r)}</label>`)}</fieldset>
-<button type="submit">新增并生成设置链接</button></form>`;
+<button type="submit">新增并生成设置链接</button></form>
+${o.newKey ? html`<div class="msg msg-ok" role="status"><p>已生成接口密钥「${o.newKey.label}」（${KEY_ROLES[o.newKey.role] ?? o.newKey.role}），只显示这一次，请立即保存到业务系统的配置中：</p><p><code id="new-api-key">${o.newKey.key}</code></p></div>` : ''}
+<div class="table-wrap"><table class="data"><caption>本单位接口密钥</caption>
+<thead><tr><th scope="col">名称</th><th scope="col">角色</th><th scope="col">编号</th><th scope="col">创建时间</th><th scope="col">状态</th></tr></thead>
+<tbody>${o.keys.map((k) => html`<tr><td>${k.label}</td><td>${KEY_ROLES[k.role] ?? k.role}</td><td><code>${k.id}</code></td><td>${chineseDateTime(k.createdAt)}</td>
+<td>${k.revokedAt ? html`已吊销（${chineseDateTime(k.revokedAt)}）` : html`<form method="post" action="/console/api-keys/${k.id}/revoke" class="inline">${csrfField(o.staff)}<button type="submit" class="button-link">吊销</button></form>`}</td></tr>`)}</tbody></table></div>
+<form method="post" action="/console/api-keys" class="card form narrow">${csrfField(o.staff)}
+<h2>新增接口密钥</h2>
+<label for="key-role">角色</label><select id="key-role" name="role">${Object.entries(KEY_ROLES).map(([v, l]) => html`<option value="${v}">${l}</option>`)}</select>
+<label for="key-label">名称</label><input id="key-label" name="label" maxlength="100" required>
+${o.needsCode ? html`<label for="key-code">动态码</label><input id="key-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="\\d{6}" maxlength="6" required>` : ''}
+<button type="submit">生成密钥</button></form>`;
 }

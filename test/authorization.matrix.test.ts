@@ -162,9 +162,9 @@ const CONSOLE: Record<string, ConsoleRow> = {
   'GET /console/seal': { staff: 'any', reached: 200 },
   'GET /console/seal.pdf': { staff: 'any', reached: 200 },
   'GET /console/users': { staff: ['org_admin'], reached: 200 },
-  'POST /console/users': { staff: ['org_admin'], reached: 422 },
-  'POST /console/users/:userId/setup-link': { staff: ['org_admin'], reached: 404 },
-  'POST /console/users/:userId/disable': { staff: ['org_admin'], reached: 404 },
+  'POST /console/users': { staff: ['org_admin'], reached: 422, fresh: true },
+  'POST /console/users/:userId/setup-link': { staff: ['org_admin'], reached: 404, fresh: true },
+  'POST /console/users/:userId/disable': { staff: ['org_admin'], reached: 404, fresh: true },
   'POST /console/api-keys': { staff: ['org_admin'], reached: 422, fresh: true },
   'POST /console/api-keys/:keyId/revoke': { staff: ['org_admin'], reached: 404 },
 };

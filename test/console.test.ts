@@ -121,8 +121,9 @@ describe('console accounts', () => {
     const events = (await svc.database.db.query<{ type: string; data: any }>(`SELECT type, data FROM contract_events WHERE contract_id = 'organisation:default' ORDER BY seq`)).rows;
     expect(events.filter((e) => e.type === 'staff.locked')).toHaveLength(1);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['staff.user_created', 'staff.setup_completed', 'staff.signed_in', 'staff.sign_in_failed']));
-    // Fifteen minutes on, the right password works again.
+    // Fifteen minutes on, one more typo does not lock it again, and the right password works.
     shift += 15 * 60_000 + 1000;
+    expect((await client.login('lock.me', 'wrong password 123')).status).toBe(401);
     expect((await client.login('lock.me', PASSWORD)).status).toBe(303);
   });
 });
@@ -191,6 +192,15 @@ describe('console sessions', () => {
     expect(view.status).toBe('completed');
     const events = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
     expect(events.events.find((e: any) => e.type === 'signer.signed' && e.actor.type === 'staff')).toMatchObject({ actor: { id: 'seals.it' } });
+
+    // A selection that names another organisation's contract (or none): that one is not found, never linked to the batch.
+    const other = await contractAwaitingUtility();
+    const stranger = '4d3c2b1a-0f9e-4d8c-8b7a-6e5f4d3c2b1a';
+    const picked = await sealer.client.post('/console/countersign', { _csrf: csrf, ids: [other.id, stranger] });
+    const batchId = picked.res.headers.get('location')!.split('/').pop()!;
+    await expect.poll(async () => (await (await svc.call('utility', 'GET', `/api/v1/batches/${batchId}`)).json()).status, { timeout: 20_000 }).toBe('completed');
+    const batch = await (await svc.call('utility', 'GET', `/api/v1/batches/${batchId}`)).json();
+    expect(batch).toMatchObject({ signed: 1, failed: 1, errors: [{ index: 1, reference: stranger, code: 'contract_not_found' }] });
   });
 
   it('lets the organisation\'s administrator add users and take them away: a disabled user\'s session ends at once', async () => {
@@ -245,7 +255,14 @@ describe('following up a waiting contract', () => {
     expect(Date.parse(extended.deadline)).toBeGreaterThan(Date.parse(c.deadline));
     expect(extended.deadlineWorkingDays).toBe(c.deadlineWorkingDays + 3);
     const events = await (await svc.call('auditor', 'GET', `/api/v1/contracts/${c.id}/events`)).json();
-    expect(events.events.at(-1)).toMatchObject({ type: 'contract.deadline_extended', data: { workingDays: 3, reason: '用户出差，申请延期', from: c.deadline } });
+    expect(events.events.at(-1)).toMatchObject({ type: 'contract.deadline_extended', data: { workingDays: 3, reason: '用户出差，申请延期', from: c.deadline, linksReplaced: [] } });
+    // A period that starts at an odd hour still counts every China day it touches (its contracts included).
+    const from = new Date(Date.parse(`${chinaDay(new Date(c.createdAt))}T00:00:00+08:00`) - 3600_000).toISOString();
+    const to = new Date(Date.parse(from) + 86_400_000).toISOString();
+    const stats = await svc.call('utility', 'GET', `/api/v1/stats?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    expect(stats.status).toBe(200);
+    const figures = await stats.json();
+    expect(figures.perDay.reduce((n: number, d: { created: number }) => n + d.created, 0)).toBe(figures.created);
     const [row] = (await svc.database.db.query<{ first_deadline: Date }>('SELECT first_deadline FROM contracts WHERE id = $1', [c.id])).rows;
     expect(new Date(row.first_deadline).toISOString()).toBe(c.deadline);
     // Three working days after the deadline's own day; the link, good for longer, is kept.

@@ -59,6 +59,18 @@ describe('secrets stay secret', () => {
     for (const key of Object.values(TEST_KEYS)) expect(logs).not.toContain(key);
   });
 
+  it('never logs a console set-up link or the identity provider\'s code', async () => {
+    const created = await (await svc.call('admin', 'POST', '/api/v1/organisations/default/users', { username: 'log.check', displayName: '日志', roles: ['clerk'] })).json();
+    const setupToken = created.setupUrl.split('/').pop();
+    expect((await fetch(created.setupUrl)).status).toBe(200);
+    await fetch(`${svc.url}/console/sso/callback?code=idp-code-abcdef&state=s`);
+    const logs = logLines.join('');
+    expect(logs).toContain('/console/setup/[token]');
+    expect(logs).not.toContain(setupToken);
+    expect(logs).not.toContain('idp-code-abcdef');
+    expect(JSON.stringify(created)).not.toMatch(/scrypt|totp_secret/);
+  });
+
   it('expires a code after five minutes and a link after its lifetime and the deadline', async () => {
     const { contract } = await newContract();
     const token = contract.signers[0].signingUrl.split('/').pop();

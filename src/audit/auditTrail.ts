@@ -16,6 +16,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'contract.declined',
   'contract.expired',
   'contract.voided',
+  // A workflow that hands out the signing links itself learns here which were replaced (linksReplaced).
+  'contract.deadline_extended',
 ] as const;
 
 export type EventType =
@@ -31,7 +33,6 @@ export type EventType =
   | 'certificate.issued'
   | 'certificate.revoked'
   | 'document.timestamp_renewed'
-  | 'contract.deadline_extended'
   | 'signer.link_resent'
   // On the organisation's own chain (organisationChain): its staff's accounts and sign-ins, its API keys.
   | 'staff.user_created'

@@ -237,13 +237,19 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   async function countersignBatch(ctx: RequestContext, contracts: string[], from: Pick<BatchRow, 'template_id' | 'template_version' | 'source_batch_id'>): Promise<BatchView> {
     const scope = scopeOfContext(ctx);
+    // Another organisation's contract (or none) is recorded as not found, never linked to the batch.
+    const own = new Set(await batchRepository.contractsOfOrganisation(db, scope.organisationId!, contracts));
     const batchId = randomUUID();
     await db.transaction((tx) =>
       store(
         tx,
         ctx,
         { id: batchId, organisation_id: scope.organisationId!, kind: 'countersign', options: {}, ...from },
-        contracts.map((contractId, idx) => ({ idx, reference: null, priority: false, variables: null, contract_id: contractId })),
+        contracts.map((contractId, idx) =>
+          own.has(contractId)
+            ? { idx, reference: null, priority: false, variables: null, contract_id: contractId }
+            : { idx, reference: contractId, priority: false, variables: null, contract_id: null, rejected: { code: 'contract_not_found', error: { message: `No contract with id ${contractId}` } } },
+        ),
       ),
     );
     deps.queued?.();

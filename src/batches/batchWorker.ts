@@ -116,10 +116,15 @@ export function createBatchWorker(deps: BatchWorkerDeps) {
     async runOnce(limit = CHUNK): Promise<number> {
       const items = await batchRepository.claim(db, limit, deps.leaseMs);
       if (items.length === 0) return 0;
+      // Timed by this process's clock from the claim, never compared with the database's.
+      const claimedAt = Date.now();
       const batchIds = [...new Set(items.map((i) => i.batch_id))];
       const batches = new Map((await batchRepository.byIds(db, batchIds)).map((b) => [b.id, b]));
       for (const item of items) {
         await deps.requests?.idle(MAX_WAIT_FOR_REQUESTS_MS);
+        // An item whose lease is more than half gone (a slow store held up the ones before it) is left to
+        // lapse and be claimed again, rather than worked while another instance may take it.
+        if (Date.now() - claimedAt > deps.leaseMs / 2) continue;
         await work(batches.get(item.batch_id)!, item).catch((err) => log.error({ err, batchId: item.batch_id, index: item.idx }, 'batch item could not be settled'));
         await yieldToEvents();
       }

@@ -97,17 +97,20 @@ export function createFollowUp(deps: {
         if (moved.rowCount !== 1) throw new DomainError('conflict', 'concurrent_change', 'The contract changed meanwhile; reload it and try again');
         const signers = await contractRepository.signers(tx, [id]);
         const next = signers.find((s) => s.status !== 'signed');
+        const linksReplaced: string[] = [];
         for (const s of signers) {
           if (s.kind !== 'person' || s.status === 'signed' || !s.token_expires_at || new Date(s.token_expires_at) >= deadline) continue;
           const link = deps.links.issue(s.id, at, deadline);
           await tx.query('UPDATE signers SET token_hash = $2, token_expires_at = $3 WHERE id = $1', [s.id, link.token_hash, link.token_expires_at]);
+          linksReplaced.push(s.id);
           if (s.id === next?.id && row.notify) {
             await deps.notifications.queue(tx, { kind: 'signing_link', contractId: id, signerId: s.id, dedupeKey: `signing_link:${s.id}:${at.getTime()}` });
           }
         }
+        // A webhook event: a workflow that sends the links itself (notify: false) reads the new ones from the contract.
         await audit.append(tx, {
           contractId: id, type: 'contract.deadline_extended', ctx, at, document: await latestDocument(tx, id),
-          data: { from: new Date(row.deadline).toISOString(), to: deadline.toISOString(), workingDays: parsed.data.workingDays, reason: parsed.data.reason },
+          data: { from: new Date(row.deadline).toISOString(), to: deadline.toISOString(), workingDays: parsed.data.workingDays, reason: parsed.data.reason, linksReplaced },
         });
         await ctx.commit?.(tx, id);
       });

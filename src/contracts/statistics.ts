@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../storage/db/database.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import { DomainError } from '../domain/errors.js';
-import { chinaDay } from '../chinaTime.js';
+import { chinaDay, chinaMidnight } from '../chinaTime.js';
 
 const statsInput = z.object({
   from: z.iso.datetime({ offset: true, message: 'from must be an ISO 8601 time, e.g. 2026-10-01T00:00:00+08:00' }).or(z.iso.date()),
@@ -55,7 +55,8 @@ export async function contractStatistics(db: Queryable, calendar: WorkingCalenda
   for (const r of rows) byTemplate[r.template_id] = (byTemplate[r.template_id] ?? 0) + 1;
   // Per China day of the period: contracts created that day, and (of those created in the period) completed that day.
   const perDay = new Map<string, { created: number; completed: number }>();
-  for (let d = from.getTime(); d < to.getTime(); d += 86_400_000) perDay.set(chinaDay(new Date(d)), { created: 0, completed: 0 });
+  // Every China day the period touches, whatever hour it starts and ends at.
+  for (let d = chinaMidnight(chinaDay(from)).getTime(); d < to.getTime(); d += 86_400_000) perDay.set(chinaDay(new Date(d)), { created: 0, completed: 0 });
   for (const r of rows) {
     perDay.get(chinaDay(new Date(r.created_at)))!.created++;
     const done = r.completed_at && perDay.get(chinaDay(new Date(r.completed_at)));

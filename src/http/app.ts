@@ -76,9 +76,9 @@ export interface AppDeps {
 
 const BATCH_BODY_LIMIT = '16mb';
 
-/** Signing tokens travel in URLs; they are credentials and must not reach the logs. */
+/** Signing and set-up tokens travel in URLs, and the identity provider's code in a query: credentials that must not reach the logs. */
 function loggableUrl(url: string): string {
-  return url.replace(/(\/(?:signing|sign|track)\/)[^/?]+/, '$1[token]');
+  return url.replace(/(\/(?:signing|sign|track|console\/setup)\/)[^/?]+/, '$1[token]').replace(/^(\/console\/sso\/callback)\?.*$/, '$1?[redacted]');
 }
 
 /** JSON bodies only: anything else on a write is a 415 that names the expected type. */

@@ -83,7 +83,8 @@ export function createStaffSessions(deps: { db: Database; audit: AuditTrail; acc
         token_hash: hashToken(token), user_id: row.id, created_at: at, expires_at: expiresAt, stepped_up_at: steppedUp ? at : null,
         ip: origin.ip ?? null, user_agent: origin.userAgent?.slice(0, 300) ?? null,
       });
-      await staffRepository.update(tx, row.id, { failed_logins: 0, locked_until: null });
+      // Only a password (and code) proves the holder: a sign-on through the identity provider leaves the count of failed codes alone.
+      if (via === 'password') await staffRepository.update(tx, row.id, { failed_logins: 0, locked_until: null });
       await audit.append(tx, { contractId: organisationChain(row.organisation_id), type: 'staff.signed_in', ctx: contextOf(staffUserView(row, at), origin), at, data: { userId: row.id, via, totp: steppedUp } });
     });
     return { token, session: { user: staffUserView(row, at), id: hashToken(token), steppedUp, expiresAt } };
@@ -105,7 +106,7 @@ export function createStaffSessions(deps: { db: Database; audit: AuditTrail; acc
       }
       const codeOk = passwordOk && (!row.totp_secret || (await codeIsGood(row, input.code ?? '')));
       if (!codeOk) {
-        const locked = await staffRepository.failedLogin(db, row.id, policy.lockAfter, new Date(now().getTime() + policy.lockMs));
+        const locked = await staffRepository.failedLogin(db, row.id, policy.lockAfter, new Date(now().getTime() + policy.lockMs), now());
         await record(row, locked ? 'staff.locked' : 'staff.sign_in_failed', origin, { reason: passwordOk ? 'totp' : 'password' });
         throw loginFailed();
       }
@@ -139,12 +140,13 @@ export function createStaffSessions(deps: { db: Database; audit: AuditTrail; acc
       const row = (await staffRepository.byId(db, session.user.id))!;
       if (!row.totp_secret) throw new DomainError('forbidden', 'totp_not_enrolled', '该账户未绑定动态码，不能用单位印章签署；请联系管理员重新发送设置链接');
       if (!(await codeIsGood(row, code))) {
-        const locked = await staffRepository.failedLogin(db, row.id, policy.lockAfter, new Date(now().getTime() + policy.lockMs));
+        const locked = await staffRepository.failedLogin(db, row.id, policy.lockAfter, new Date(now().getTime() + policy.lockMs), now());
         await record(row, locked ? 'staff.locked' : 'staff.sign_in_failed', origin, { reason: 'step_up' });
         if (locked) await staffRepository.endSessionsOf(db, row.id, now());
         throw new DomainError('unauthenticated', 'invalid_totp', '动态码不正确或已使用，请输入身份验证器上的新动态码', [{ path: '/code', message: '动态码不正确' }]);
       }
       await staffRepository.stepUp(db, session.id, now());
+      await staffRepository.update(db, row.id, { failed_logins: 0, locked_until: null });
       await record(row, 'staff.stepped_up', origin);
     },
 

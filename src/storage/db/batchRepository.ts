@@ -128,6 +128,12 @@ export const batchRepository = {
     ).rows;
   },
 
+  /** Which of these contracts are the organisation's. */
+  async contractsOfOrganisation(db: Queryable, organisationId: string, ids: string[]): Promise<string[]> {
+    const res = await db.query<{ id: string }>('SELECT id FROM contracts WHERE id = ANY($1) AND organisation_id = $2', [ids, organisationId]);
+    return res.rows.map((r) => r.id);
+  },
+
   /** The contracts an issue batch made (or found made before), for its countersign batch. */
   async contractsOf(db: Queryable, batchId: string): Promise<string[]> {
     const res = await db.query<{ contract_id: string }>(

@@ -71,12 +71,17 @@ export const staffRepository = {
   },
 
   /** Counts a failed sign-in; locks the account at `limit` failures. Returns whether this failure locked it. */
-  async failedLogin(db: Queryable, id: string, limit: number, lockUntil: Date): Promise<boolean> {
+  async failedLogin(db: Queryable, id: string, limit: number, lockUntil: Date, now: Date): Promise<boolean> {
     const res = await db.query<{ locked: boolean }>(
-      `UPDATE staff_users SET failed_logins = failed_logins + 1,
-         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+      // A lock that has run out starts the count again: one typo after it does not lock the account anew.
+      `UPDATE staff_users SET
+         failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN 1 ELSE failed_logins + 1 END,
+         locked_until = CASE
+           WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3::timestamptz
+           WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN NULL
+           ELSE locked_until END
        WHERE id = $1 RETURNING failed_logins >= $2 AS locked`,
-      [id, limit, lockUntil],
+      [id, limit, lockUntil, now],
     );
     return res.rows[0]?.locked ?? false;
   },

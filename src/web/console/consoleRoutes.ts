@@ -317,7 +317,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
 
   const batchPage = async (req: Request, res: Response, status = 200, error?: string) => {
     const batch = await deps.batches.get(scopeOf(req), String(req.params.id));
-    const failedItems = batch.failed + batch.skipped > 0 ? (await deps.batches.items(scopeOf(req), batch.id, { status: 'failed', limit: '200' }, false)).items : [];
+    const unsuccessful = async (status: 'failed' | 'skipped', n: number) => (n > 0 ? (await deps.batches.items(scopeOf(req), batch.id, { status, limit: '200' }, false)).items : []);
+    const failedItems = [...(await unsuccessful('failed', batch.failed)), ...(await unsuccessful('skipped', batch.skipped))].sort((a, b) => a.index - b.index);
     await send(req, res, {
       title: '批次', active: 'batches', scripts: ['console.js'],
       body: batchBody({ batch, failedItems, staff: { csrf: deps.staffSessions.csrfToken(req.staff!) }, canSeal: has(req, 'sealer'), needsCode: !req.staff!.steppedUp, error }),
@@ -411,12 +412,18 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       await usersPage(req, res, status, { error: message });
     }
   };
-  r.post('/users', forms, requireStaff('org_admin'), csrf, userAction((req) =>
-    deps.staffAccounts.create(ctxOf(req), req.staff!.user.organisationId, { username: req.body.username, displayName: req.body.displayName, roles: ([] as unknown[]).concat(req.body.roles ?? []) })));
-  r.post('/users/:userId/setup-link', forms, requireStaff('org_admin'), csrf, userAction((req) =>
-    deps.staffAccounts.reissueSetup(ctxOf(req), req.staff!.user.organisationId, String(req.params.userId))));
+  // Managing users is as strong as sealing (a new sealer can be made): it too asks for a fresh code, also after single sign-on.
+  r.post('/users', forms, requireStaff('org_admin'), csrf, userAction(async (req) => {
+    await confirmSeal(req);
+    return deps.staffAccounts.create(ctxOf(req), req.staff!.user.organisationId, { username: req.body.username, displayName: req.body.displayName, roles: ([] as unknown[]).concat(req.body.roles ?? []) });
+  }));
+  r.post('/users/:userId/setup-link', forms, requireStaff('org_admin'), csrf, userAction(async (req) => {
+    await confirmSeal(req);
+    return deps.staffAccounts.reissueSetup(ctxOf(req), req.staff!.user.organisationId, String(req.params.userId));
+  }));
   r.post('/users/:userId/disable', forms, requireStaff('org_admin'), csrf, userAction(async (req) => {
     if (req.params.userId === req.staff!.user.id) throw new DomainError('conflict', 'cannot_disable_self', '不能停用自己的账户');
+    await confirmSeal(req);
     await deps.staffAccounts.disable(ctxOf(req), req.staff!.user.organisationId, String(req.params.userId));
   }));
 

@@ -98,13 +98,14 @@ ${o.created ? html`<div class="msg msg-ok" role="status"><p>已为 ${o.created.u
 <div class="table-wrap"><table class="data"><caption>本单位用户</caption>
 <thead><tr><th scope="col">用户名</th><th scope="col">姓名</th><th scope="col">角色</th><th scope="col">状态</th><th scope="col">操作</th></tr></thead>
 <tbody>${o.users.map((u) => html`<tr><td>${u.username}</td><td>${u.displayName}</td><td>${u.roles.map(roleLabel).join('、')}</td><td>${STATUS[u.status]}${u.totp ? '（已绑定动态码）' : ''}</td>
-<td>${u.status === 'disabled' ? '' : html`<form method="post" action="/console/users/${u.id}/setup-link" class="inline">${csrfField(o.staff)}<button type="submit" class="button-link">重新发送设置链接</button></form>
+<td>${u.status === 'disabled' ? '' : o.needsCode ? html`<span class="hint">输入动态码后可操作（见下方新增用户）</span>` : html`<form method="post" action="/console/users/${u.id}/setup-link" class="inline">${csrfField(o.staff)}<button type="submit" class="button-link">重新发送设置链接</button></form>
 <form method="post" action="/console/users/${u.id}/disable" class="inline">${csrfField(o.staff)}<button type="submit" class="button-link">停用</button></form>`}</td></tr>`)}</tbody></table></div>
 <form method="post" action="/console/users" class="card form narrow">${csrfField(o.staff)}
 <h2>新增用户</h2>
 <label for="new-username">用户名（小写字母、数字、. _ -）</label><input id="new-username" name="username" required pattern="[a-z0-9][a-z0-9._\\-]{2,39}">
 <label for="new-name">姓名</label><input id="new-name" name="displayName" required maxlength="60">
 <fieldset><legend>角色</legend>${STAFF_ROLES.map((r) => html`<label class="check"><input type="checkbox" name="roles" value="${r}"> ${roleLabel(r)}</label>`)}</fieldset>
+${o.needsCode ? html`<label for="user-code">动态码</label><input id="user-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="\\d{6}" maxlength="6" required>` : ''}
 <button type="submit">新增并生成设置链接</button></form>
 ${o.newKey ? html`<div class="msg msg-ok" role="status"><p>已生成接口密钥「${o.newKey.label}」（${KEY_ROLES[o.newKey.role] ?? o.newKey.role}），只显示这一次，请立即保存到业务系统的配置中：</p><p><code id="new-api-key">${o.newKey.key}</code></p></div>` : ''}
 <div class="table-wrap"><table class="data"><caption>本单位接口密钥</caption>

@@ -76,6 +76,16 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
   const now = deps.clock ?? (() => new Date());
   const box = createSecretBox(deps.masterKey, 'water-esign staff totp v1');
   const sealTotp = (userId: string, secret: string) => box.seal(secret, `staff:${userId}:totp`);
+  const openTotp = (row: StaffUserRow) => (row.totp_secret ? box.open(row.totp_secret, `staff:${row.id}:totp`) : undefined);
+
+  /** The account of a set-up link that is still good. */
+  async function pendingSetup(token: string): Promise<StaffUserRow> {
+    const row = await staffRepository.bySetupToken(db, hashToken(token));
+    if (!row || row.disabled_at || !row.setup_expires_at || new Date(row.setup_expires_at) <= now()) {
+      throw new DomainError('not_found', 'setup_link_not_found', '设置链接无效或已过期，请联系本单位管理员重新发送');
+    }
+    return row;
+  }
 
   /** A fresh set-up link, and for a user who needs one, a fresh TOTP secret to enrol with it. */
   function setupMaterial(userId: string, roles: readonly string[]) {
@@ -102,7 +112,7 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
     audit.append(tx, { contractId: organisationChain(organisationId), type, ctx, at: now(), data });
 
   return {
-    openTotpSecret: (row: StaffUserRow) => (row.totp_secret ? box.open(row.totp_secret, `staff:${row.id}:totp`) : undefined),
+    openTotpSecret: openTotp,
 
     async create(ctx: RequestContext, organisationId: string, body: unknown): Promise<{ user: StaffUser; setupUrl?: string; setupExpiresAt?: string }> {
       const parsed = createInput.safeParse(body ?? {});
@@ -159,20 +169,14 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
 
     /** The account a set-up link is for, while it is good; with the TOTP secret to enrol and its otpauth URI. */
     async setupFor(token: string, issuer: string): Promise<{ user: StaffUser; totpSecret?: string; totpUri?: string }> {
-      const row = await staffRepository.bySetupToken(db, hashToken(token));
-      if (!row || row.disabled_at || !row.setup_expires_at || new Date(row.setup_expires_at) <= now()) {
-        throw new DomainError('not_found', 'setup_link_not_found', '设置链接无效或已过期，请联系本单位管理员重新发送');
-      }
-      const secret = row.totp_secret ? box.open(row.totp_secret, `staff:${row.id}:totp`) : undefined;
+      const row = await pendingSetup(token);
+      const secret = openTotp(row);
       return { user: staffUserView(row, now()), ...(secret ? { totpSecret: secret, totpUri: totp.uri(secret, row.username, issuer) } : {}) };
     },
 
     /** Sets the password (unless the user signs on through the identity provider) and enrols the TOTP code; the link is spent. */
     async completeSetup(token: string, input: { password?: string; confirm?: string; code?: string }, origin: Pick<RequestContext, 'ip' | 'userAgent'>): Promise<StaffUser> {
-      const row = await staffRepository.bySetupToken(db, hashToken(token));
-      if (!row || row.disabled_at || !row.setup_expires_at || new Date(row.setup_expires_at) <= now()) {
-        throw new DomainError('not_found', 'setup_link_not_found', '设置链接无效或已过期，请联系本单位管理员重新发送');
-      }
+      const row = await pendingSetup(token);
       const set: Parameters<typeof staffRepository.update>[2] = { setup_token_hash: null, setup_expires_at: null, failed_logins: 0, locked_until: null };
       if (!row.oidc_subject) {
         const password = input.password ?? '';
@@ -182,7 +186,7 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
         set.password_hash = await hashPassword(password);
       }
       if (row.totp_secret) {
-        const step = await totp.check(box.open(row.totp_secret, `staff:${row.id}:totp`), (input.code ?? '').trim(), null, now().getTime());
+        const step = await totp.check(openTotp(row)!, (input.code ?? '').trim(), null, now().getTime());
         if (step === undefined) throw new DomainError('unprocessable', 'invalid_totp', '动态码不正确：请用身份验证器扫描二维码后输入当前显示的 6 位数字', [{ path: '/code', message: '动态码不正确' }]);
         set.totp_last_step = String(step);
       }

@@ -95,6 +95,13 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/batches/:id': { access: CONTENT, reached: notFound('batch_not_found') },
   'GET /api/v1/batches/:id/items': { access: CONTENT, reached: notFound('batch_not_found') },
   'POST /api/v1/batches/:id/countersign': { access: ['utility'], reached: notFound('batch_not_found') },
+  // The interruption register and the KPI: the utility records, it and the auditor read.
+  'POST /api/v1/interruptions': { access: ['utility'], reached: invalid, body: {} },
+  'GET /api/v1/interruptions': { access: ['utility', 'auditor'], reached: { status: 200 } },
+  'GET /api/v1/interruptions/:id': { access: ['utility', 'auditor'], reached: notFound('interruption_not_found') },
+  'PATCH /api/v1/interruptions/:id': { access: ['utility'], reached: notFound('interruption_not_found'), body: { reason: '更正' } },
+  'GET /api/v1/reliability/kpi': { access: ['utility', 'auditor'], reached: { status: 422, code: 'customers_served_unknown' }, query: '?year=2025' },
+  'PUT /api/v1/reliability/customers-served': { access: ['utility'], reached: invalid, body: {} },
   'GET /api/v1/stats': { access: ['utility', 'auditor'], reached: { status: 200 }, query: '?from=2026-01-01&to=2026-02-01' },
   // An organisation's contract events go to its own receivers: its workflow registers them.
   'POST /api/v1/webhooks': { access: ['workflow'], reached: invalid, body: {} },

@@ -45,7 +45,10 @@ export type EventType =
   | 'staff.signed_out'
   | 'staff.user_disabled'
   | 'organisation.api_key_created'
-  | 'organisation.api_key_revoked';
+  | 'organisation.api_key_revoked'
+  | 'interruption.recorded'
+  | 'interruption.revised'
+  | 'reliability.customers_served_set';
 
 /** The chain of an organisation's events that belong to no contract (its staff's accounts and sign-ins, its API keys). */
 export const organisationChain = (organisationId: string) => `organisation:${organisationId}`;

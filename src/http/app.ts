@@ -31,6 +31,9 @@ import type { OrganisationService } from '../organisations/organisationService.j
 import type { Countersign } from '../ceremony/countersign.js';
 import type { BatchService } from '../batches/batchService.js';
 import { batchRoutes } from './routes/batches.js';
+import { interruptionRoutes, reliabilityRoutes } from './routes/reliability.js';
+import type { InterruptionRegister } from '../reliability/interruptions.js';
+import type { ReliabilityKpi } from '../reliability/reliabilityKpi.js';
 import { staffUserRoutes } from './routes/staffUsers.js';
 import type { StaffAccounts } from '../staff/staffAccounts.js';
 import type { StaffSessions } from '../staff/staffSessions.js';
@@ -63,6 +66,8 @@ export interface AppDeps {
   /** The console's single sign-on routes, when an identity provider is configured. */
   consoleSso?: express.Router;
   followUp: FollowUp;
+  interruptions: InterruptionRegister;
+  reliability: ReliabilityKpi;
   apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
   publicUrl: string;
@@ -160,6 +165,8 @@ export function createApp(deps: AppDeps) {
   api.use('/certificates', certificateRoutes(deps.db, deps.pki, deps.contracts));
   api.use('/stats', statsRoutes(deps.db, deps.calendar));
   api.use('/webhooks', webhookRoutes(deps.webhooks));
+  api.use('/interruptions', interruptionRoutes(deps.interruptions));
+  api.use('/reliability', reliabilityRoutes(deps.reliability));
   api.use('/organisations/:id/users', staffUserRoutes(deps.organisations, deps.staffAccounts));
   api.use('/organisations', organisationRoutes(deps.organisations));
   app.use('/api/v1', api);

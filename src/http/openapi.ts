@@ -384,6 +384,57 @@ export function openApiDocument(publicUrl: string) {
           responses: { '200': { description: 'The user, status disabled' }, '404': errorResponse('organisation_not_found, user_not_found'), ...standardErrors },
         },
       },
+      '/interruptions': {
+        post: {
+          summary: 'Record an interruption of supply (role utility); every later change is a revision (PATCH), never an overwrite; audited on the organisation\'s chain',
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['startedAt', 'planned', 'cause', 'affected', 'description'],
+            properties: {
+              startedAt: { type: 'string', format: 'date-time' },
+              endedAt: { type: ['string', 'null'], format: 'date-time' },
+              planned: { type: 'boolean' },
+              noticeGivenAt: { type: ['string', 'null'], format: 'date-time', description: 'when the planned interruption was announced' },
+              cause: { type: 'string', enum: ['equipment_maintenance', 'renovation', 'raw_water_shortage', 'municipal_power_failure', 'pipe_burst', 'third_party_damage', 'water_quality', 'insufficient_pressure', 'other'], description: 'the first four are left out of the KPI' },
+              affected: { type: 'object', required: ['customers'], properties: { customers: { type: 'integer', minimum: 0 }, contractIds: { type: 'array', items: { type: 'string' } }, supplyZones: { type: 'array', items: { type: 'string' } }, addresses: { type: 'array', items: { type: 'string' } } } },
+              description: { type: 'string', maxLength: 2000 },
+            },
+          }),
+          responses: { '201': { description: 'The interruption (revision 1)' }, '422': errorResponse('validation_failed'), ...standardErrors },
+        },
+        get: {
+          summary: 'Interruptions as they now stand that overlap [from, to) (roles utility, auditor)',
+          parameters: ['from', 'to', 'zone', 'cause'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+          responses: { '200': { description: '{items: [...]}' }, '400': errorResponse('invalid_query'), ...standardErrors },
+        },
+      },
+      '/interruptions/{id}': {
+        get: {
+          summary: 'One interruption with every revision (roles utility, auditor)',
+          parameters: [idParam],
+          responses: { '200': { description: '{current, revisions}' }, '404': errorResponse('interruption_not_found'), ...standardErrors },
+        },
+        patch: {
+          summary: 'Close or correct an interruption (role utility): the fields given replace the current ones in a new revision; reason is required',
+          parameters: [idParam],
+          requestBody: jsonBody({ type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 }, endedAt: { type: ['string', 'null'], format: 'date-time' } } }),
+          responses: { '200': { description: 'The interruption as revised' }, '404': errorResponse('interruption_not_found'), '422': errorResponse('validation_failed'), ...standardErrors },
+        },
+      },
+      '/reliability/kpi': {
+        get: {
+          summary: 'The plan\'s reliability KPI for a year (roles utility, auditor): system average interruption hours per customer served, with and without the excluded causes, by month and cause, the longest interruption; the definition and formula are in the answer',
+          parameters: [{ name: 'year', in: 'query', required: true, schema: { type: 'integer' } }, { name: 'zone', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'The KPI' }, '400': errorResponse('invalid_query'), '422': errorResponse('customers_served_unknown'), ...standardErrors },
+        },
+      },
+      '/reliability/customers-served': {
+        put: {
+          summary: 'How many customers the system (or a supply zone) serves in a year (role utility); otherwise the KPI counts the water supply contracts in force',
+          requestBody: jsonBody({ type: 'object', required: ['year', 'customers'], properties: { year: { type: 'integer' }, zone: { type: 'string' }, customers: { type: 'integer', minimum: 1 } } }),
+          responses: { '200': { description: '{year, zone, customers}' }, '422': errorResponse('validation_failed'), ...standardErrors },
+        },
+      },
       '/batches': {
         post: {
           summary: 'Issue up to 10 000 contracts of one template in one request (roles workflow, utility): accepted at once (202) and worked off in the background by every instance; each item is made once per organisation, template and reference, so a retried batch makes nothing twice (the items already made are "existing"); Idempotency-Key supported',

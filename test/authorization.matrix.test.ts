@@ -100,6 +100,8 @@ const POLICY: Record<string, Row> = {
   'GET /api/v1/interruptions': { access: ['utility', 'auditor'], reached: { status: 200 } },
   'GET /api/v1/interruptions/:id': { access: ['utility', 'auditor'], reached: notFound('interruption_not_found') },
   'PATCH /api/v1/interruptions/:id': { access: ['utility'], reached: notFound('interruption_not_found'), body: { reason: '更正' } },
+  'GET /api/v1/contracts/:id/reliability': { access: ['utility', 'auditor'], reached: notFound('contract_not_found') },
+  'PUT /api/v1/contracts/:id/reliability/bill': { access: ['utility'], reached: notFound('contract_not_found'), body: { period: 2025, annualBill: 1200 } },
   'GET /api/v1/reliability/kpi': { access: ['utility', 'auditor'], reached: { status: 422, code: 'customers_served_unknown' }, query: '?year=2025' },
   'PUT /api/v1/reliability/customers-served': { access: ['utility'], reached: invalid, body: {} },
   'GET /api/v1/stats': { access: ['utility', 'auditor'], reached: { status: 200 }, query: '?from=2026-01-01&to=2026-02-01' },

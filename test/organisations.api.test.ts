@@ -166,11 +166,11 @@ describe('each organisation sees and seals only its own contracts', () => {
     const routes = mountedRoutes(svc.service.app).filter((r) => r.path.startsWith('/api/v1/contracts/:id'));
     expect(routes.length).toBeGreaterThanOrEqual(7);
     const signer = (await (await as(keys.auditor, 'GET', `/api/v1/contracts/${theirs}`)).json()).signers[0].id;
-    const bodies: Record<string, unknown> = { void: { reason: '申请撤回' }, deadline: { workingDays: 1, reason: '用户申请' } };
+    const bodies: Record<string, unknown> = { void: { reason: '申请撤回' }, deadline: { workingDays: 1, reason: '用户申请' }, bill: { period: 2025, annualBill: 1200 } };
     for (const { method, path } of routes) {
       const url = path.replace(':id', theirs).replace(':signerId', signer);
       for (const role of ['workflow', 'utility', 'auditor'] as const) {
-        const res = await svc.call(role, method, url, method === 'POST' ? bodies[path.split('/').pop()!] ?? {} : undefined);
+        const res = await svc.call(role, method, url, method === 'POST' || method === 'PUT' ? bodies[path.split('/').pop()!] ?? {} : undefined);
         if (res.status === 403) continue; // the role may not call this route at all
         expect([`${method} ${path} as ${role}`, res.status, (await res.json()).error?.code]).toEqual([`${method} ${path} as ${role}`, 404, 'contract_not_found']);
       }

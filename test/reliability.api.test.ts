@@ -20,7 +20,7 @@ const interruption = (startedAt: string, endedAt: string | null, cause: string, 
 });
 
 beforeAll(async () => {
-  svc = await startTestService({ env: { RATE_LIMIT_API_KEY_PER_MINUTE: '0' } });
+  svc = await startTestService({ env: { NODE_ENV: 'development', RATE_LIMIT_API_KEY_PER_MINUTE: '0', RATE_LIMIT_SIGNING_IP_PER_MINUTE: '0' } });
 }, 60_000);
 afterAll(async () => {
   await svc?.stop();
@@ -118,5 +118,69 @@ describe('the reliability KPI', () => {
     expect(next).toMatchObject({ customerHours: { all: 600, kpi: 0 }, interruptions: 1 });
     const unknownZone = await svc.call('utility', 'GET', '/api/v1/reliability/kpi?year=2025&zone=nowhere');
     expect((await unknownZone.json()).error.code).toBe('customers_served_unknown');
+  });
+});
+
+// Four signed agreements (2025, target 8 h a year, at most 12 h at once, 48 h notice; 200 CNY per hour over
+// the target, 500 CNY per over-long interruption, capped at 20 % of the annual bill):
+//   A 三亚湾: #1 6 h counted, #2 and #5 excluded → 6 h, under the target: nothing owed.
+//   B 河东: #3 6 h (planned, 2 h notice: a breach), #4 14 h (over 12 h: a breach) → 20 h, 12 h over:
+//     12 × 200 + 1 × 500 = 2 900.00, capped at 20 % of 10 000.00 = 2 000.00.
+//   C 崖州, bill_percent 0.5 %/h of a 3 600.00 bill: #6 names the contract, 10 h → 2 h over: 3 600 × 0.5 % × 2 = 36.00.
+//   D 南山: #7 names its address, 2 h → nothing owed.
+describe('compensation under each signed agreement', () => {
+  async function signedAgreement(site: Record<string, string>, compensation: Record<string, unknown> = {}) {
+    const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/reliability-agreement')).json()).example;
+    const variables = { ...example, site, period: { startDate: '2025-01-01', endDate: '2025-12-31' }, target: { annualInterruptionHours: 8, maxSingleInterruptionHours: 12, plannedNoticeHours: 48 },
+      compensation: { method: 'per_hour', rate: 200, singleEventPayment: 500, capPercentOfAnnualBill: 20, ...compensation } };
+    const c = await (await svc.call('utility', 'POST', '/api/v1/contracts', { templateId: 'reliability-agreement', reference: `RA-${site.supplyZone}`, variables })).json();
+    const customer = c.signers.find((x: any) => x.kind === 'person');
+    const token = customer.signingUrl.split('/').pop();
+    const otp = await (await svc.call(null, 'POST', `/api/v1/signing/${token}/otp`, {})).json();
+    expect((await svc.call(null, 'POST', `/api/v1/signing/${token}/sign`, { otp: otp.developmentCode, consent: true })).status).toBe(200);
+    return c.id as string;
+  }
+  const assess = async (id: string) => (await svc.call('auditor', 'GET', `/api/v1/contracts/${id}/reliability?period=2025`)).json();
+
+  it('finds the interruptions by contract, zone or address, names the broken terms, and computes what is owed to the fen', async () => {
+    const a = await signedAgreement({ address: '三亚湾路 168 号', supplyZone: '三亚湾片区' });
+    const b = await signedAgreement({ address: '河东路 8 号', supplyZone: '河东片区' });
+    const c = await signedAgreement({ address: '崖州湾 1 号', supplyZone: '崖州片区' }, { method: 'bill_percent', rate: 0.5, singleEventPayment: 0 });
+    const d = await signedAgreement({ address: '三亚市南山路 1 号', supplyZone: '南山片区' });
+    await post({ startedAt: '2025-08-01T10:00:00+08:00', endedAt: '2025-08-01T20:00:00+08:00', planned: false, cause: 'pipe_burst', affected: { customers: 1, contractIds: [c] }, description: '崖州湾供水管爆裂' });
+    await post({ startedAt: '2025-09-01T10:00:00+08:00', endedAt: '2025-09-01T12:00:00+08:00', planned: false, cause: 'pipe_burst', affected: { customers: 1, addresses: ['三亚市南山路 1 号'] }, description: '南山路抢修' });
+    expect((await svc.call('utility', 'PUT', `/api/v1/contracts/${b}/reliability/bill`, { period: 2025, annualBill: 10000 })).status).toBe(200);
+    expect((await svc.call('utility', 'PUT', `/api/v1/contracts/${c}/reliability/bill`, { period: 2025, annualBill: 3600 })).status).toBe(200);
+    expect((await svc.call('utility', 'PUT', `/api/v1/contracts/${c}/reliability/bill`, { period: 2025, annualBill: 3600.005 })).status).toBe(422);
+
+    const ra = await assess(a);
+    expect(ra.interruptions.map((i: any) => [ids.indexOf(i.id) + 1, i.matchedBy, i.excludedFromKpi, i.breaches])).toEqual([
+      [1, 'supply_zone', false, []], [2, 'supply_zone', true, []], [5, 'supply_zone', true, []],
+    ]);
+    expect(ra.annual).toEqual({ countedHours: 6, targetHours: 8, overTargetHours: 0 });
+    expect(ra.compensation).toMatchObject({ owedFen: 0, owed: '0.00', incomplete: expect.stringContaining('annual bill') });
+
+    const rb = await assess(b);
+    expect(rb.interruptions.map((i: any) => [ids.indexOf(i.id) + 1, i.breaches])).toEqual([[3, ['insufficient_notice']], [4, ['over_single_maximum']]]);
+    expect(rb.annual).toEqual({ countedHours: 20, targetHours: 8, overTargetHours: 12 });
+    expect(rb.compensation).toMatchObject({ method: 'per_hour', annualBill: '10000.00', cap: '2000.00', owedFen: 200000, owed: '2000.00' });
+    expect(rb.compensation.arithmetic).toEqual([
+      '超出年度目标 720 分钟 × 200.00 元/小时 ÷ 60 = 2400.00 元',
+      '单次停水超过 12 小时 1 次 × 500.00 元 = 500.00 元',
+      '合计 2900.00 元超过上限（年度水费 10000.00 元 × 20% = 2000.00 元），按上限补偿',
+    ]);
+
+    const rc = await assess(c);
+    expect(rc.interruptions.map((i: any) => i.matchedBy)).toEqual(['contract']);
+    expect(rc.compensation).toMatchObject({ method: 'bill_percent', owedFen: 3600, owed: '36.00', cap: '720.00' });
+
+    const rd = await assess(d);
+    expect(rd.interruptions.map((i: any) => i.matchedBy)).toEqual(['address']);
+    expect(rd.compensation.owed).toBe('0.00');
+
+    // Only a signed reliability agreement owes anything.
+    const supply = (await (await svc.call('auditor', 'GET', '/api/v1/contracts?templateId=water-supply-contract')).json()).items[0];
+    if (supply) expect((await svc.call('auditor', 'GET', `/api/v1/contracts/${supply.id}/reliability`)).status).toBe(409);
+    expect((await svc.call('auditor', 'GET', `/api/v1/contracts/${b}/reliability?period=2024`)).status).toBe(422);
   });
 });

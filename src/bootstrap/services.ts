@@ -15,6 +15,7 @@ import { createContractText } from '../contracts/contractText.js';
 import { createFollowUp } from '../contracts/followUp.js';
 import { createInterruptionRegister } from '../reliability/interruptions.js';
 import { createReliabilityKpi } from '../reliability/reliabilityKpi.js';
+import { createCompensation } from '../reliability/compensation.js';
 import { createSmsOutbox } from '../notifications/smsOutbox.js';
 import { createCountersign } from '../ceremony/countersign.js';
 import { createBatchService } from '../batches/batchService.js';
@@ -238,6 +239,7 @@ export async function buildService(config: Config, log: Logger, overrides: Overr
     consoleSso: config.oidc ? singleSignOn({ config: config.oidc, sessions: staffSessions, masterKey: masterKey.key, publicUrl: config.publicUrl }) : undefined,
     interruptions: createInterruptionRegister({ db, audit, clock: overrides.clock }),
     reliability: createReliabilityKpi({ db, audit, clock: overrides.clock }),
+    compensation: createCompensation({ db, contracts, personalData, clock: overrides.clock }),
     followUp: createFollowUp({ db, audit, contracts, calendar, links, notifications: smsOutbox, clock: overrides.clock }),
     apiKeys,
     jsonBodyLimit: config.jsonBodyLimit,

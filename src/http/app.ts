@@ -34,6 +34,7 @@ import { batchRoutes } from './routes/batches.js';
 import { interruptionRoutes, reliabilityRoutes } from './routes/reliability.js';
 import type { InterruptionRegister } from '../reliability/interruptions.js';
 import type { ReliabilityKpi } from '../reliability/reliabilityKpi.js';
+import type { Compensation } from '../reliability/compensation.js';
 import { staffUserRoutes } from './routes/staffUsers.js';
 import type { StaffAccounts } from '../staff/staffAccounts.js';
 import type { StaffSessions } from '../staff/staffSessions.js';
@@ -68,6 +69,7 @@ export interface AppDeps {
   followUp: FollowUp;
   interruptions: InterruptionRegister;
   reliability: ReliabilityKpi;
+  compensation: Compensation;
   apiKeys: ApiKeyDirectory;
   jsonBodyLimit: string;
   publicUrl: string;

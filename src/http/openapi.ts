@@ -421,6 +421,21 @@ export function openApiDocument(publicUrl: string) {
           responses: { '200': { description: 'The interruption as revised' }, '404': errorResponse('interruption_not_found'), '422': errorResponse('validation_failed'), ...standardErrors },
         },
       },
+      '/contracts/{id}/reliability': {
+        get: {
+          summary: 'What a signed reliability agreement owes its customer for a year (roles utility, auditor): the interruptions that affected it and how they were matched (contract, supply_zone, address), the terms each broke (over_single_maximum, insufficient_notice), the counted hours against the target, and the compensation by the agreement\'s rule, capped, with the arithmetic; amounts in CNY computed in integer fen',
+          parameters: [idParam, { name: 'period', in: 'query', schema: { type: 'integer' }, description: 'the year; default the year the agreement starts' }],
+          responses: { '200': { description: 'The assessment' }, '404': errorResponse('contract_not_found'), '409': errorResponse('not_a_reliability_agreement, agreement_not_in_force'), '422': errorResponse('period_outside_agreement'), ...standardErrors },
+        },
+      },
+      '/contracts/{id}/reliability/bill': {
+        put: {
+          summary: 'The customer\'s annual water bill under the agreement for a year (role utility): the base of bill_percent compensation and of the cap',
+          parameters: [idParam],
+          requestBody: jsonBody({ type: 'object', required: ['period', 'annualBill'], properties: { period: { type: 'integer' }, annualBill: { type: 'number', description: 'CNY, at most two decimals' } } }),
+          responses: { '200': { description: '{contractId, period, annualBill}' }, '404': errorResponse('contract_not_found'), '422': errorResponse('validation_failed, invalid_amount'), ...standardErrors },
+        },
+      },
       '/reliability/kpi': {
         get: {
           summary: 'The plan\'s reliability KPI for a year (roles utility, auditor): system average interruption hours per customer served, with and without the excluded causes, by month and cause, the longest interruption; the definition and formula are in the answer',

@@ -13,6 +13,7 @@ import type { Database } from '../../storage/db/database.js';
 import type { EvidenceService } from '../../contracts/evidence.js';
 import type { VerificationService } from '../../verify/verificationService.js';
 import type { FollowUp } from '../../contracts/followUp.js';
+import type { Compensation } from '../../reliability/compensation.js';
 
 /** Signing links are credentials for the signer: only the parties that send them see them. */
 function forRole(role: string | undefined, c: ContractView): ContractView {
@@ -28,6 +29,7 @@ export function contractRoutes(deps: {
   verification: VerificationService;
   countersign: Countersign;
   followUp: FollowUp;
+  compensation: Compensation;
   metrics: Metrics;
 }): Router {
   const { db, contracts, signing, evidence, verification, metrics } = deps;
@@ -81,6 +83,14 @@ export function contractRoutes(deps: {
 
   r.post('/:id/deadline', requireRole('workflow', 'utility'), action('contracts.extend_deadline', (ctx, req) =>
     deps.followUp.extendDeadline(ctx, String(req.params.id), req.body)));
+
+  // What a signed reliability agreement owes its customer for a year, with the arithmetic; the bill it is based on.
+  r.get('/:id/reliability', requireRole('utility', 'auditor'), async (req, res) => {
+    res.json(await deps.compensation.assess(contextOf(req), String(req.params.id), req.query));
+  });
+  r.put('/:id/reliability/bill', requireRole('utility'), async (req, res) => {
+    res.json(await deps.compensation.setBill(contextOf(req), String(req.params.id), req.body));
+  });
 
   r.get('/:id/events', requireRole('workflow', 'utility', 'auditor'), async (req, res) => {
     res.json(await contracts.events(scopeOf(req), String(req.params.id)));

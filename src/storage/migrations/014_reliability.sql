@@ -49,3 +49,14 @@ CREATE TABLE customers_served (
   updated_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (organisation_id, year, zone)
 );
+
+-- The annual water bill of a customer under a reliability agreement, as the utility states it per year:
+-- the base of a bill_percent compensation and of every cap. Integer fen.
+CREATE TABLE agreement_bills (
+  contract_id     text NOT NULL REFERENCES contracts (id),
+  year            integer NOT NULL,
+  annual_bill_fen bigint NOT NULL,
+  updated_by      text NOT NULL,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (contract_id, year)
+);

@@ -48,7 +48,7 @@ const ENV = { PKI_RECHECK_MS: '100', NODE_ENV: 'development', RATE_LIMIT_API_KEY
 const serialOf = async (kind: string, organisationId?: string) =>
   (
     await a.database.db.query<{ serial: string }>(
-      // The newest by when it was recorded: a rotation within the minute has the same (backdated) not_before.
+      // The newest by when it was recorded: not_before is whole seconds (and backdated), the same for a rotation within the second.
       `SELECT serial FROM certificates WHERE kind = $1 AND ($2::text IS NULL OR organisation_id = $2) ORDER BY created_at DESC, not_before DESC LIMIT 1`,
       [kind, organisationId ?? null],
     )

@@ -121,17 +121,18 @@ describe('the reliability KPI', () => {
   });
 });
 
-// Four signed agreements (2025, target 8 h a year, at most 12 h at once, 48 h notice; 200 CNY per hour over
-// the target, 500 CNY per over-long interruption, capped at 20 % of the annual bill):
-//   A 三亚湾: #1 6 h counted, #2 and #5 excluded → 6 h, under the target: nothing owed.
-//   B 河东: #3 6 h (planned, 2 h notice: a breach), #4 14 h (over 12 h: a breach) → 20 h, 12 h over:
-//     12 × 200 + 1 × 500 = 2 900.00, capped at 20 % of 10 000.00 = 2 000.00.
-//   C 崖州, bill_percent 0.5 %/h of a 3 600.00 bill: #6 names the contract, 10 h → 2 h over: 3 600 × 0.5 % × 2 = 36.00.
-//   D 南山: #7 names its address, 2 h → nothing owed.
+// Four signed agreements for 2025, assessed by their own text (补偿规则) against the supplier's system KPI.
+// With #6 (10 h, 1 customer, naming C's contract) and #7 (2 h, 1 customer, at D's address) the 2025 KPI is
+// (2 500 + 10 + 2) / 1 000 = 2.512 h per customer.
+//   A 三亚湾, target 8 h: not exceeded; #1, #2 (notice 72 h), #5 break no term: nothing owed.
+//   B 河东, target 2 h, 200 CNY/h, 500 CNY per event, cap 20 % of 10 000.00: 0.512 h over counts as 1 h → 200.00;
+//     #3 (planned, 2 h notice) and #4 (14 h > 12 h) → 2 × 500.00 → 1 200.00 (under the 2 000.00 cap).
+//   C 崖州, target 2 h, 0.5 % of the monthly bill per hour, bill 3 600.00 → 300.00 a month: 1 h → 1.50.
+//   D 南山, target 2 h, 200 CNY/h, cap 1 % of 12 000.00 = 120.00: 200.00 capped to 120.00.
 describe('compensation under each signed agreement', () => {
-  async function signedAgreement(site: Record<string, string>, compensation: Record<string, unknown> = {}) {
+  async function signedAgreement(site: Record<string, string>, target: number, compensation: Record<string, unknown> = {}) {
     const example = (await (await svc.call('workflow', 'GET', '/api/v1/templates/reliability-agreement')).json()).example;
-    const variables = { ...example, site, period: { startDate: '2025-01-01', endDate: '2025-12-31' }, target: { annualInterruptionHours: 8, maxSingleInterruptionHours: 12, plannedNoticeHours: 48 },
+    const variables = { ...example, site, period: { startDate: '2025-01-01', endDate: '2025-12-31' }, target: { annualInterruptionHours: target, maxSingleInterruptionHours: 12, plannedNoticeHours: 48 },
       compensation: { method: 'per_hour', rate: 200, singleEventPayment: 500, capPercentOfAnnualBill: 20, ...compensation } };
     const c = await (await svc.call('utility', 'POST', '/api/v1/contracts', { templateId: 'reliability-agreement', reference: `RA-${site.supplyZone}`, variables })).json();
     const customer = c.signers.find((x: any) => x.kind === 'person');
@@ -141,44 +142,46 @@ describe('compensation under each signed agreement', () => {
     return c.id as string;
   }
   const assess = async (id: string) => (await svc.call('auditor', 'GET', `/api/v1/contracts/${id}/reliability?period=2025`)).json();
+  const bill = (id: string, annualBill: number) => svc.call('utility', 'PUT', `/api/v1/contracts/${id}/reliability/bill`, { period: 2025, annualBill });
 
   it('finds the interruptions by contract, zone or address, names the broken terms, and computes what is owed to the fen', async () => {
-    const a = await signedAgreement({ address: '三亚湾路 168 号', supplyZone: '三亚湾片区' });
-    const b = await signedAgreement({ address: '河东路 8 号', supplyZone: '河东片区' });
-    const c = await signedAgreement({ address: '崖州湾 1 号', supplyZone: '崖州片区' }, { method: 'bill_percent', rate: 0.5, singleEventPayment: 0 });
-    const d = await signedAgreement({ address: '三亚市南山路 1 号', supplyZone: '南山片区' });
+    const a = await signedAgreement({ address: '三亚湾路 168 号', supplyZone: '三亚湾片区' }, 8);
+    const b = await signedAgreement({ address: '河东路 8 号', supplyZone: '河东片区' }, 2);
+    const c = await signedAgreement({ address: '崖州湾 1 号', supplyZone: '崖州片区' }, 2, { method: 'bill_percent', rate: 0.5, singleEventPayment: 500 });
+    const d = await signedAgreement({ address: '三亚市南山路 1 号', supplyZone: '南山片区' }, 2, { capPercentOfAnnualBill: 1 });
     await post({ startedAt: '2025-08-01T10:00:00+08:00', endedAt: '2025-08-01T20:00:00+08:00', planned: false, cause: 'pipe_burst', affected: { customers: 1, contractIds: [c] }, description: '崖州湾供水管爆裂' });
     await post({ startedAt: '2025-09-01T10:00:00+08:00', endedAt: '2025-09-01T12:00:00+08:00', planned: false, cause: 'pipe_burst', affected: { customers: 1, addresses: ['三亚市南山路 1 号'] }, description: '南山路抢修' });
-    expect((await svc.call('utility', 'PUT', `/api/v1/contracts/${b}/reliability/bill`, { period: 2025, annualBill: 10000 })).status).toBe(200);
-    expect((await svc.call('utility', 'PUT', `/api/v1/contracts/${c}/reliability/bill`, { period: 2025, annualBill: 3600 })).status).toBe(200);
-    expect((await svc.call('utility', 'PUT', `/api/v1/contracts/${c}/reliability/bill`, { period: 2025, annualBill: 3600.005 })).status).toBe(422);
+    expect((await bill(b, 10000)).status).toBe(200);
+    expect((await bill(c, 3600)).status).toBe(200);
+    expect((await bill(d, 12000)).status).toBe(200);
+    expect((await bill(c, 3600.005)).status).toBe(422);
 
     const ra = await assess(a);
+    expect(ra.system).toMatchObject({ customersServed: { customers: 1000 }, systemAverageInterruptionHours: { kpi: 2.512 }, targetHours: 8, overTargetHours: 0 });
     expect(ra.interruptions.map((i: any) => [ids.indexOf(i.id) + 1, i.matchedBy, i.excludedFromKpi, i.breaches])).toEqual([
       [1, 'supply_zone', false, []], [2, 'supply_zone', true, []], [5, 'supply_zone', true, []],
     ]);
-    expect(ra.annual).toEqual({ countedHours: 6, targetHours: 8, overTargetHours: 0 });
-    expect(ra.compensation).toMatchObject({ owedFen: 0, owed: '0.00', incomplete: expect.stringContaining('annual bill') });
+    expect(ra.compensation).toMatchObject({ owedFen: 0, owed: '0.00', incomplete: expect.stringContaining('water bill') });
 
     const rb = await assess(b);
+    expect(rb.system).toMatchObject({ targetHours: 2, overTargetHours: 1 });
     expect(rb.interruptions.map((i: any) => [ids.indexOf(i.id) + 1, i.breaches])).toEqual([[3, ['insufficient_notice']], [4, ['over_single_maximum']]]);
-    expect(rb.annual).toEqual({ countedHours: 20, targetHours: 8, overTargetHours: 12 });
-    expect(rb.compensation).toMatchObject({ method: 'per_hour', annualBill: '10000.00', cap: '2000.00', owedFen: 200000, owed: '2000.00' });
+    expect(rb.compensation).toMatchObject({ method: 'per_hour', periodBill: '10000.00', cap: '2000.00', owedFen: 120000, owed: '1200.00' });
     expect(rb.compensation.arithmetic).toEqual([
-      '超出年度目标 720 分钟 × 200.00 元/小时 ÷ 60 = 2400.00 元',
-      '单次停水超过 12 小时 1 次 × 500.00 元 = 500.00 元',
-      '合计 2900.00 元超过上限（年度水费 10000.00 元 × 20% = 2000.00 元），按上限补偿',
+      '年度系统平均停水时间 2.512 小时/户，超过目标 2 小时，按 1 小时计 × 200 元/小时 = 200.00 元',
+      '单次停水超过 12 小时或计划停水未提前 48 小时通知 2 次 × 500 元 = 1000.00 元',
     ]);
 
     const rc = await assess(c);
-    expect(rc.interruptions.map((i: any) => i.matchedBy)).toEqual(['contract']);
-    expect(rc.compensation).toMatchObject({ method: 'bill_percent', owedFen: 3600, owed: '36.00', cap: '720.00' });
+    expect(rc.interruptions.map((i: any) => [i.matchedBy, i.breaches])).toEqual([['contract', []]]);
+    expect(rc.compensation).toMatchObject({ method: 'bill_percent', owedFen: 150, owed: '1.50', cap: '720.00' });
 
     const rd = await assess(d);
     expect(rd.interruptions.map((i: any) => i.matchedBy)).toEqual(['address']);
-    expect(rd.compensation.owed).toBe('0.00');
+    expect(rd.compensation).toMatchObject({ owedFen: 12000, owed: '120.00', cap: '120.00' });
+    expect(rd.compensation.arithmetic.at(-1)).toBe('合计 200.00 元超过上限（考核期水费 12000.00 元 × 1% = 120.00 元），按上限补偿');
 
-    // Only a signed reliability agreement owes anything.
+    // Only a signed reliability agreement owes anything, and only within its period.
     const supply = (await (await svc.call('auditor', 'GET', '/api/v1/contracts?templateId=water-supply-contract')).json()).items[0];
     if (supply) expect((await svc.call('auditor', 'GET', `/api/v1/contracts/${supply.id}/reliability`)).status).toBe(409);
     expect((await svc.call('auditor', 'GET', `/api/v1/contracts/${b}/reliability?period=2024`)).status).toBe(422);

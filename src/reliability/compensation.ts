@@ -6,8 +6,10 @@ import { scopeOfContext, type RequestContext } from '../domain/requestContext.js
 import type { PersonalData } from '../domain/personalData.js';
 import type { ContractService } from '../contracts/contractService.js';
 import { interruptionView, type InterruptionView } from './interruptions.js';
+import { customersServed, reliabilityFigures } from './reliabilityKpi.js';
+import { CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
 
-const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 /** CNY with at most two decimals, as integer fen; amounts are never carried as floating point. */
 export function fenOf(yuan: number): number {
@@ -16,8 +18,15 @@ export function fenOf(yuan: number): number {
   return fen;
 }
 export const yuan = (fen: number) => `${fen < 0 ? '-' : ''}${Math.floor(Math.abs(fen) / 100)}.${String(Math.abs(fen) % 100).padStart(2, '0')}`;
-/** a × b ÷ c, rounded half up, in integers (BigInt: a bill in fen times basis points times minutes outgrows 2^53). */
-const mulDiv = (a: number, b: number, c: number) => Number((BigInt(a) * BigInt(b) * 2n + BigInt(c)) / (2n * BigInt(c)));
+
+/** A rate or percentage of the signed agreement in ten-thousandths (12.3456 → 123 456): exact up to four decimals. */
+function units(value: number, what: string): bigint {
+  const u = Math.round(value * 10_000);
+  if (Math.abs(u - value * 10_000) > 1e-6) throw new DomainError('unprocessable', 'unsupported_precision', `${what} ${value} has more than four decimals`);
+  return BigInt(u);
+}
+/** n ÷ d rounded half up, in integers. */
+const divRound = (n: bigint, d: bigint) => Number((n * 2n + d) / (2n * d));
 
 interface Terms {
   site: { address: string; supplyZone?: string };
@@ -29,6 +38,13 @@ interface Terms {
 const periodQuery = z.object({ period: z.coerce.number().int().min(2000).max(2100).optional() });
 const billInput = z.object({ period: z.number({ message: 'period is required: the year, e.g. 2025' }).int().min(2000).max(2100), annualBill: z.number({ message: 'annualBill is required, in CNY' }).min(0).max(1e9) }).strict();
 
+/** The calendar months an assessment window touches (12 for a calendar year): the divisor of the monthly average bill. */
+function monthsIn(window: { from: number; to: number }): number {
+  const a = new Date(window.from + CHINA_UTC_OFFSET_MS);
+  const b = new Date(window.to - 1 + CHINA_UTC_OFFSET_MS);
+  return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth() + 1;
+}
+
 /** [00:00 of startDate, 00:00 after endDate) in China time, within the calendar year asked for. */
 function assessed(terms: Terms, year: number): { from: number; to: number } {
   const start = Date.parse(`${terms.period.startDate}T00:00:00+08:00`);
@@ -37,11 +53,12 @@ function assessed(terms: Terms, year: number): { from: number; to: number } {
 }
 
 /**
- * What a signed reliability agreement owes its customer for a year: the interruptions that affected it (named
- * by the contract, its supply zone or its address), each checked against the single-event maximum (the
- * causes the plan excludes are the utility's to schedule or beyond it, and are not held to it) and, when
- * planned, the agreed notice; the year's total of counted hours against the target; and the agreement's
- * own rule, capped at its share of the annual bill, with the arithmetic shown. Integer fen throughout.
+ * What a signed reliability agreement owes its customer, by its own text (补偿规则): when the supplier's
+ * system average interruption time over the assessment period exceeds the target, each hour over (a part
+ * hour as a whole) pays `rate` CNY, or `rate` % of the customer's average monthly bill; each interruption of
+ * this customer (named by the contract, its supply zone or its address) that lasted over the single maximum
+ * or was planned without the agreed notice pays `singleEventPayment`; the total is capped at
+ * `capPercentOfAnnualBill` % of the period's bill. Integer arithmetic throughout, rounded once per amount.
  */
 export function createCompensation(deps: { db: Database; contracts: Pick<ContractService, 'row'>; personalData: PersonalData; clock?: () => Date }) {
   const { db } = deps;
@@ -71,71 +88,78 @@ export function createCompensation(deps: { db: Database; contracts: Pick<Contrac
       const year = parsed.data.period ?? Number(terms.period.startDate.slice(0, 4));
       const window = assessed(terms, year);
       if (window.from >= window.to) throw new DomainError('unprocessable', 'period_outside_agreement', `The agreement runs ${terms.period.startDate} to ${terms.period.endDate}, not in ${year}`);
-      const rows = await reliabilityRepository.overlapping(db, {
+      const t = terms.target;
+      const c = terms.compensation;
+      const at = now();
+      // The agreement's KPI is the supplier's whole system over the assessment period (§ 绩效指标), as the plan defines it.
+      const served = await customersServed(db, row.organisation_id, year, undefined, at);
+      const system = (await reliabilityRepository.overlapping(db, { organisationId: row.organisation_id, from: new Date(window.from), to: new Date(window.to) })).map(interruptionView);
+      const figures = reliabilityFigures(system, window, served.customers, at);
+      // Hours over the target, a part hour counting as a whole one (不足 1 小时的按 1 小时计算), compared exactly.
+      const overMs = BigInt(figures.customerMs.kpi) - BigInt(Math.round(t.annualInterruptionHours * HOUR)) * BigInt(served.customers);
+      const perHour = BigInt(HOUR) * BigInt(served.customers);
+      const overHours = overMs > 0n ? Number((overMs + perHour - 1n) / perHour) : 0;
+
+      // The interruptions this customer had, and the terms each broke (单次停水超过上限或者计划停水未按约定提前通知).
+      const own = await reliabilityRepository.overlapping(db, {
         organisationId: row.organisation_id, from: new Date(window.from), to: new Date(window.to),
         affecting: { contractId: row.id, zone: terms.site.supplyZone ?? '', address: terms.site.address },
       });
-      const t = terms.target;
-      let countedMinutes = 0;
-      const interruptions = rows.map((r) => {
+      const interruptions = own.map((r) => {
         const it: InterruptionView = interruptionView(r);
         const matchedBy = it.affected.contractIds.includes(row.id) ? 'contract' : terms.site.supplyZone && it.affected.supplyZones.includes(terms.site.supplyZone) ? 'supply_zone' : 'address';
         const s = Date.parse(it.startedAt);
-        const e = it.endedAt ? Date.parse(it.endedAt) : now().getTime();
-        const minutesInPeriod = Math.round((Math.min(e, window.to) - Math.max(s, window.from)) / MINUTE);
+        const e = it.endedAt ? Date.parse(it.endedAt) : Math.max(s, at.getTime());
         const breaches: string[] = [];
-        if (!it.excludedFromKpi && e - s > t.maxSingleInterruptionHours * 60 * MINUTE) breaches.push('over_single_maximum');
-        if (it.planned && (!it.noticeGivenAt || s - Date.parse(it.noticeGivenAt) < t.plannedNoticeHours * 60 * MINUTE)) breaches.push('insufficient_notice');
-        if (!it.excludedFromKpi) countedMinutes += minutesInPeriod;
-        return { id: it.id, startedAt: it.startedAt, endedAt: it.endedAt, cause: it.cause, excludedFromKpi: it.excludedFromKpi, planned: it.planned, matchedBy, hoursInPeriod: Math.round((minutesInPeriod / 60) * 100) / 100, breaches };
+        if (e - s > t.maxSingleInterruptionHours * HOUR) breaches.push('over_single_maximum');
+        if (it.planned && (!it.noticeGivenAt || s - Date.parse(it.noticeGivenAt) < t.plannedNoticeHours * HOUR)) breaches.push('insufficient_notice');
+        return { id: it.id, startedAt: it.startedAt, endedAt: it.endedAt, cause: it.cause, excludedFromKpi: it.excludedFromKpi, planned: it.planned, matchedBy, hours: Math.round((Math.max(0, e - s) / HOUR) * 100) / 100, breaches };
       });
-      const overMinutes = Math.max(0, countedMinutes - t.annualInterruptionHours * 60);
-      const c = terms.compensation;
+
       const bill = await reliabilityRepository.bill(db, row.id, year);
       const lines: string[] = [];
       let owed = 0;
-      if (overMinutes > 0) {
-        if (c.method === 'per_hour') {
-          const part = mulDiv(fenOf(c.rate), overMinutes, 60);
-          lines.push(`超出年度目标 ${overMinutes} 分钟 × ${yuan(fenOf(c.rate))} 元/小时 ÷ 60 = ${yuan(part)} 元`);
-          owed += part;
-        } else if (bill !== undefined) {
-          // rate: percent of the annual bill per hour over the target, in hundredths of a percent.
-          const part = mulDiv(bill * Math.round(c.rate * 100), overMinutes, 100 * 100 * 60);
-          lines.push(`超出年度目标 ${overMinutes} 分钟 × 年度水费 ${yuan(bill)} 元 × ${c.rate}%/小时 ÷ 60 = ${yuan(part)} 元`);
-          owed += part;
-        }
+      if (overHours > 0 && c.method === 'per_hour') {
+        const part = divRound(units(c.rate, 'compensation.rate') * BigInt(overHours), 100n);
+        lines.push(`年度系统平均停水时间 ${figures.systemAverageInterruptionHours.kpi} 小时/户，超过目标 ${t.annualInterruptionHours} 小时，按 ${overHours} 小时计 × ${c.rate} 元/小时 = ${yuan(part)} 元`);
+        owed += part;
+      } else if (overHours > 0 && bill !== undefined) {
+        // rate % of the customer's average monthly bill over the period, per hour over the target.
+        const months = monthsIn(window);
+        const part = divRound(BigInt(bill) * units(c.rate, 'compensation.rate') * BigInt(overHours), BigInt(months) * 100n * 10_000n);
+        lines.push(`年度系统平均停水时间 ${figures.systemAverageInterruptionHours.kpi} 小时/户，超过目标 ${t.annualInterruptionHours} 小时，按 ${overHours} 小时计 × 月平均水费 ${yuan(bill)} ÷ ${months} 元 × ${c.rate}% = ${yuan(part)} 元`);
+        owed += part;
       }
-      const overLong = interruptions.filter((i) => i.breaches.includes('over_single_maximum')).length;
-      if (overLong > 0 && c.singleEventPayment) {
-        const part = overLong * fenOf(c.singleEventPayment);
-        lines.push(`单次停水超过 ${t.maxSingleInterruptionHours} 小时 ${overLong} 次 × ${yuan(fenOf(c.singleEventPayment))} 元 = ${yuan(part)} 元`);
+      const events = interruptions.filter((i) => i.breaches.length > 0).length;
+      if (events > 0 && c.singleEventPayment) {
+        const part = divRound(units(c.singleEventPayment, 'compensation.singleEventPayment') * BigInt(events), 100n);
+        lines.push(`单次停水超过 ${t.maxSingleInterruptionHours} 小时或计划停水未提前 ${t.plannedNoticeHours} 小时通知 ${events} 次 × ${c.singleEventPayment} 元 = ${yuan(part)} 元`);
         owed += part;
       }
       let capFen: number | null = null;
       if (c.capPercentOfAnnualBill !== undefined && bill !== undefined) {
-        capFen = mulDiv(bill, Math.round(c.capPercentOfAnnualBill * 100), 100 * 100);
+        capFen = divRound(BigInt(bill) * units(c.capPercentOfAnnualBill, 'compensation.capPercentOfAnnualBill'), 100n * 10_000n);
         if (owed > capFen) {
-          lines.push(`合计 ${yuan(owed)} 元超过上限（年度水费 ${yuan(bill)} 元 × ${c.capPercentOfAnnualBill}% = ${yuan(capFen)} 元），按上限补偿`);
+          lines.push(`合计 ${yuan(owed)} 元超过上限（考核期水费 ${yuan(bill)} 元 × ${c.capPercentOfAnnualBill}% = ${yuan(capFen)} 元），按上限补偿`);
           owed = capFen;
         }
       }
-      const needsBill = bill === undefined && (c.method === 'bill_percent' || c.capPercentOfAnnualBill !== undefined);
+      const needsBill = bill === undefined && ((c.method === 'bill_percent' && overHours > 0) || c.capPercentOfAnnualBill !== undefined);
       return {
         contractId: row.id,
         contractNumber: row.contract_number,
-        period: { year, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), closed: window.to <= now().getTime() },
+        period: { year, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), closed: window.to <= at.getTime() },
         terms: t,
+        system: { customersServed: served, systemAverageInterruptionHours: figures.systemAverageInterruptionHours, targetHours: t.annualInterruptionHours, overTargetHours: overHours },
         interruptions,
-        annual: { countedHours: Math.round((countedMinutes / 60) * 100) / 100, targetHours: t.annualInterruptionHours, overTargetHours: Math.round((overMinutes / 60) * 100) / 100 },
         compensation: {
           method: c.method,
-          annualBill: bill === undefined ? null : yuan(bill),
+          periodBill: bill === undefined ? null : yuan(bill),
           cap: capFen === null ? null : yuan(capFen),
           owedFen: owed,
           owed: yuan(owed),
           arithmetic: lines,
-          ...(needsBill ? { incomplete: `The annual bill for ${year} is not known: PUT /api/v1/contracts/${row.id}/reliability/bill {period, annualBill}` } : {}),
+          ...(needsBill ? { incomplete: `The customer's water bill for the period is not known: PUT /api/v1/contracts/${row.id}/reliability/bill {period, annualBill}` } : {}),
         },
       };
     },

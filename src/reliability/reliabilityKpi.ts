@@ -27,26 +27,30 @@ export const KPI_DEFINITION = {
 const HOUR = 3_600_000;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** [start, end) of each China-time month of the year. */
-function monthsOf(y: number): Array<{ month: string; from: number; to: number }> {
-  return Array.from({ length: 12 }, (_, m) => ({
-    month: `${y}-${String(m + 1).padStart(2, '0')}`,
-    from: Date.UTC(y, m, 1) - CHINA_UTC_OFFSET_MS,
-    to: Date.UTC(y, m + 1, 1) - CHINA_UTC_OFFSET_MS,
-  }));
+/** [start, end) of each China-time month that [from, to) touches, clipped to it. */
+function monthsOf(from: number, to: number): Array<{ month: string; from: number; to: number }> {
+  const out: Array<{ month: string; from: number; to: number }> = [];
+  const local = new Date(from + CHINA_UTC_OFFSET_MS);
+  for (let y = local.getUTCFullYear(), m = local.getUTCMonth(); ; m++) {
+    const start = Date.UTC(y, m, 1) - CHINA_UTC_OFFSET_MS;
+    if (start >= to) break;
+    const end = Date.UTC(y, m + 1, 1) - CHINA_UTC_OFFSET_MS;
+    const d = new Date(start + CHINA_UTC_OFFSET_MS);
+    out.push({ month: `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`, from: Math.max(start, from), to: Math.min(end, to) });
+  }
+  return out;
 }
 
 const overlapMs = (a0: number, a1: number, b0: number, b1: number) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
 
 /**
- * The plan's reliability KPI over a year, from the interruptions as they now stand: customer-hours by
- * month and cause, divided by customers served, with and without the excluded causes. Customer-hours are
- * summed in customer-milliseconds (integers) and divided once.
+ * The plan's reliability KPI over [from, to) (a year, or an agreement's assessment period), from the
+ * interruptions as they now stand: customer-hours by month and cause, divided by customers served, with and
+ * without the excluded causes. Customer-hours are summed in customer-milliseconds (integers) and divided once;
+ * `customerMs.kpi` is that exact sum, for comparisons that must not round.
  */
-export function reliabilityFigures(items: InterruptionView[], y: number, customersServed: number, now: Date) {
-  const months = monthsOf(y);
-  const start = months[0].from;
-  const end = months[11].to;
+export function reliabilityFigures(items: InterruptionView[], window: { from: number; to: number }, customersServed: number, now: Date) {
+  const months = monthsOf(window.from, window.to);
   const byMonth = months.map((m) => ({ month: m.month, all: 0, kpi: 0 }));
   const byCause = new Map<Cause, { count: number; customerMs: number }>();
   let all = 0;
@@ -54,31 +58,45 @@ export function reliabilityFigures(items: InterruptionView[], y: number, custome
   let longest: { id: string; hours: number; cause: Cause } | null = null;
   for (const it of items) {
     const s = Date.parse(it.startedAt);
-    const e = it.endedAt ? Date.parse(it.endedAt) : Math.min(now.getTime(), end);
+    const e = it.endedAt ? Date.parse(it.endedAt) : Math.min(now.getTime(), window.to);
     const counted = !it.excludedFromKpi;
-    let inYear = 0;
+    let inWindow = 0;
     months.forEach((m, i) => {
       const ms = overlapMs(s, e, m.from, m.to) * it.affected.customers;
       byMonth[i].all += ms;
       if (counted) byMonth[i].kpi += ms;
-      inYear += ms;
+      inWindow += ms;
     });
-    all += inYear;
-    if (counted) kpi += inYear;
+    all += inWindow;
+    if (counted) kpi += inWindow;
     const c = byCause.get(it.cause) ?? { count: 0, customerMs: 0 };
-    byCause.set(it.cause, { count: c.count + 1, customerMs: c.customerMs + inYear });
-    const hours = (e - s) / HOUR;
-    if (overlapMs(s, e, start, end) > 0 && (!longest || hours > longest.hours)) longest = { id: it.id, hours: round4(hours), cause: it.cause };
+    byCause.set(it.cause, { count: c.count + 1, customerMs: c.customerMs + inWindow });
+    const hours = Math.max(0, e - s) / HOUR;
+    if (overlapMs(s, e, window.from, window.to) > 0 && (!longest || hours > longest.hours)) longest = { id: it.id, hours: round4(hours), cause: it.cause };
   }
   const perCustomer = (customerMs: number) => round4(customerMs / HOUR / customersServed);
   return {
     systemAverageInterruptionHours: { all: perCustomer(all), kpi: perCustomer(kpi) },
     customerHours: { all: round4(all / HOUR), kpi: round4(kpi / HOUR) },
+    customerMs: { all, kpi },
     interruptions: items.length,
     longest,
     byMonth: byMonth.map((m) => ({ month: m.month, customerHours: round4(m.all / HOUR), hoursPerCustomer: { all: perCustomer(m.all), kpi: perCustomer(m.kpi) } })),
     byCause: CAUSES.filter((c) => byCause.has(c)).map((c) => ({ cause: c, excludedFromKpi: EXCLUDED_CAUSES.includes(c), count: byCause.get(c)!.count, customerHours: round4(byCause.get(c)!.customerMs / HOUR) })),
   };
+}
+
+/** How many customers the organisation (or a zone) serves in a year: the figure it gave, else its water supply contracts in force. */
+export async function customersServed(db: Database, organisationId: string, y: number, zone: string | undefined, now: Date): Promise<{ customers: number; source: 'supplied' | 'contracts' }> {
+  const supplied = await reliabilityRepository.customersServed(db, organisationId, y, zone ?? '');
+  if (supplied !== undefined) return { customers: supplied, source: 'supplied' };
+  if (zone) {
+    throw new DomainError('unprocessable', 'customers_served_unknown', `How many customers zone ${zone} serves in ${y} is not known: PUT /api/v1/reliability/customers-served {year, zone, customers}`);
+  }
+  const end = new Date(Date.UTC(y + 1, 0, 1) - CHINA_UTC_OFFSET_MS);
+  const contracts = await reliabilityRepository.activeSupplyContracts(db, organisationId, end < now ? end : now);
+  if (contracts === 0) throw new DomainError('unprocessable', 'customers_served_unknown', `No water supply contract is in force and no figure was given for ${y}: PUT /api/v1/reliability/customers-served {year, customers}`);
+  return { customers: contracts, source: 'contracts' };
 }
 
 export function createReliabilityKpi(deps: { db: Database; audit: AuditTrail; clock?: () => Date }) {
@@ -114,24 +132,16 @@ export function createReliabilityKpi(deps: { db: Database; audit: AuditTrail; cl
       const organisationId = orgOf(ctx);
       const from = new Date(Date.UTC(y, 0, 1) - CHINA_UTC_OFFSET_MS);
       const to = new Date(Date.UTC(y + 1, 0, 1) - CHINA_UTC_OFFSET_MS);
-      const supplied = await reliabilityRepository.customersServed(db, organisationId, y, zone ?? '');
-      let served: { customers: number; source: 'supplied' | 'contracts' };
-      if (supplied !== undefined) served = { customers: supplied, source: 'supplied' };
-      else if (zone) {
-        throw new DomainError('unprocessable', 'customers_served_unknown', `How many customers zone ${zone} serves in ${y} is not known: PUT /api/v1/reliability/customers-served {year, zone, customers}`);
-      } else {
-        const contracts = await reliabilityRepository.activeSupplyContracts(db, organisationId, to < now() ? to : now());
-        if (contracts === 0) throw new DomainError('unprocessable', 'customers_served_unknown', `No water supply contract is in force and no figure was given for ${y}: PUT /api/v1/reliability/customers-served {year, customers}`);
-        served = { customers: contracts, source: 'contracts' };
-      }
+      const served = await customersServed(db, organisationId, y, zone, now());
       const items = (await reliabilityRepository.overlapping(db, { organisationId, from, to, zone })).map(interruptionView);
+      const { customerMs: _exact, ...figures } = reliabilityFigures(items, { from: from.getTime(), to: to.getTime() }, served.customers, now());
       return {
         year: y,
         zone: zone ?? null,
         customersServed: served,
         definition: KPI_DEFINITION,
         excludedCauses: EXCLUDED_CAUSES,
-        ...reliabilityFigures(items, y, served.customers, now()),
+        ...figures,
       };
     },
   };

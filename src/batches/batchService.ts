@@ -5,6 +5,7 @@ import { batchRepository, type BatchRow, type ItemResultRow, type ItemStatus, ty
 import { columnOfPath, sheetColumns, type SheetError, type SheetItem } from './spreadsheet.js';
 import { contractRepository } from '../storage/db/contractRepository.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
+import { invalidBody, invalidQuery, zodDetails } from '../domain/validation.js';
 import { scopeOfContext, visibleIn, type RequestContext, type Scope } from '../domain/requestContext.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../domain/idempotency.js';
 import type { PersonalData } from '../domain/personalData.js';
@@ -118,8 +119,6 @@ export interface BatchItemView {
   message?: string;
   details?: unknown[];
 }
-
-const zodDetails = (err: z.ZodError): ErrorDetail[] => err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message }));
 
 /** Each item of a batch, as the single create call would receive it. */
 export function itemRequest(batch: Pick<BatchRow, 'template_id' | 'template_version' | 'options'>, it: { reference: string; variables: Record<string, unknown>; priority?: boolean }) {
@@ -345,7 +344,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     /** The utility's signature on each of these contracts (the console's batch countersign), as a batch. */
     async countersignContracts(ctx: RequestContext, body: unknown): Promise<BatchView> {
       const parsed = countersignInput.safeParse(body ?? {});
-      if (!parsed.success) throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, zodDetails(parsed.error));
+      if (!parsed.success) throw invalidBody(parsed.error);
       return countersignBatch(ctx, parsed.data.ids, { template_id: null, template_version: null, source_batch_id: null });
     },
 
@@ -388,7 +387,7 @@ export function createBatchService(deps: BatchServiceDeps) {
 
     async list(scope: Scope, query: unknown): Promise<{ items: BatchView[]; nextCursor: string | null }> {
       const parsed = listQuery.safeParse(query);
-      if (!parsed.success) throw new DomainError('invalid', 'invalid_query', 'The list query is not valid', zodDetails(parsed.error));
+      if (!parsed.success) throw invalidQuery(parsed.error, 'The list query is not valid');
       if (!scope.organisationId) return { items: [], nextCursor: null };
       const rows = await batchRepository.list(db, scope.organisationId, parsed.data.limit + 1, parsed.data.cursor);
       const page = rows.slice(0, parsed.data.limit);
@@ -398,7 +397,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     /** The result of each item: the contract it made or signed, or its error; a page from index `from`. */
     async items(scope: Scope, id: string, query: unknown, withLinks: boolean): Promise<{ items: BatchItemView[]; next: number | null }> {
       const parsed = itemsQuery.safeParse(query);
-      if (!parsed.success) throw new DomainError('invalid', 'invalid_query', 'The items query is not valid', zodDetails(parsed.error));
+      if (!parsed.success) throw invalidQuery(parsed.error, 'The items query is not valid');
       const batch = await scoped(scope, id);
       const { from, limit, status } = parsed.data;
       const rows = await batchRepository.results(db, batch.id, { from, limit: limit + 1, ...(status ? { statuses: [status] } : {}) });

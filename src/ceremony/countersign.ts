@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
 import type { ContractService } from '../contracts/contractService.js';
 import type { SigningService } from './signingService.js';
@@ -63,8 +64,7 @@ export function createCountersign(deps: { contracts: Pick<ContractService, 'get'
     async many(ctx: RequestContext, body: unknown): Promise<{ signed: number; skipped: number; failed: number; results: CountersignOutcome[] }> {
       const parsed = input.safeParse(body ?? {});
       if (!parsed.success) {
-        throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message,
-          parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
+        throw invalidBody(parsed.error);
       }
       const results: CountersignOutcome[] = [];
       for (const id of parsed.data.ids) results.push(await one(ctx, id));

@@ -14,6 +14,7 @@ import {
 import { createLongTermValidation, type Archived } from '../archive/longTermValidation.js';
 import type { SmsGateway } from '../notifications/smsGateway.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody } from '../domain/validation.js';
 import { DOCUMENT_CONTENT_TYPE, documentObjectKey, type ContractService } from '../contracts/contractService.js';
 import type { ContractView } from '../contracts/contractView.js';
 import { maskMobile } from '../contracts/signerIdentity.js';
@@ -82,12 +83,7 @@ export const ACCESS_GRANT_MS = 30 * 60_000;
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
-    throw new DomainError(
-      'unprocessable',
-      'validation_failed',
-      r.error.issues.map((i) => i.message).join('; '),
-      r.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })),
-    );
+    throw invalidBody(r.error, r.error.issues.map((i) => i.message).join('; '));
   }
   return r.data;
 }

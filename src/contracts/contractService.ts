@@ -6,6 +6,7 @@ import { contractRepository, type ContractRow } from '../storage/db/contractRepo
 import type { Template, TemplateRegistry } from '../documents/index.js';
 import { UnsupportedCharacterError, type DocumentRenderer, type Party } from '../documents/index.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody, invalidQuery } from '../domain/validation.js';
 import { contractView, type ContractView } from './contractView.js';
 import { replayedResource, requestHash, runIdempotent, validateIdempotencyKey } from '../domain/idempotency.js';
 import { signerIdentity } from './signerIdentity.js';
@@ -85,10 +86,6 @@ export const DOCUMENT_CONTENT_TYPE = 'application/pdf';
 export function documentObjectKey(sha256: string): string {
   // Content-addressed: a version can never be overwritten by another.
   return `documents/${sha256.slice(0, 2)}/${sha256}.pdf`;
-}
-
-function zodDetails(err: z.ZodError) {
-  return err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message }));
 }
 
 export function createContractService(deps: ContractServiceDeps) {
@@ -182,7 +179,7 @@ export function createContractService(deps: ContractServiceDeps) {
     async void(ctx: RequestContext, id: string, body: unknown): Promise<ContractView> {
       const parsed = voidInput.safeParse(body ?? {});
       if (!parsed.success) {
-        throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, zodDetails(parsed.error));
+        throw invalidBody(parsed.error);
       }
       const contract = await scopedRow(scopeOfContext(ctx), id);
       assertContractTransition(contract.status, 'voided');
@@ -244,7 +241,7 @@ export function createContractService(deps: ContractServiceDeps) {
     check(ctx: RequestContext, body: unknown): { input: CreateContractInput; template: Template; organisationId: string } {
       const parsed = createInput.safeParse(body);
       if (!parsed.success) {
-        throw new DomainError('unprocessable', 'validation_failed', 'The request body is not a valid contract request', zodDetails(parsed.error));
+        throw invalidBody(parsed.error, 'The request body is not a valid contract request');
       }
       const input = parsed.data;
       const organisationId = ctx.organisationId;
@@ -363,7 +360,7 @@ export function createContractService(deps: ContractServiceDeps) {
     async list(scope: Scope, query: unknown): Promise<{ items: ContractView[]; nextCursor: string | null }> {
       const parsed = listInput.safeParse(query);
       if (!parsed.success) {
-        throw new DomainError('invalid', 'invalid_query', 'The list query is not valid', zodDetails(parsed.error));
+        throw invalidQuery(parsed.error, 'The list query is not valid');
       }
       const q = parsed.data;
       const at = now();

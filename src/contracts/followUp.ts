@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../storage/db/database.js';
 import { contractRepository } from '../storage/db/contractRepository.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
 import type { QueuedSms } from '../notifications/smsOutbox.js';
 import type { ContractService } from './contractService.js';
@@ -18,9 +19,6 @@ const extendInput = z.object({
   workingDays: z.number({ message: 'workingDays is required: how many working days to add' }).int().min(1, 'workingDays must be at least 1').max(30, 'workingDays must be at most 30'),
   reason: z.string({ message: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500),
 });
-
-const invalid = (err: z.ZodError) =>
-  new DomainError('unprocessable', 'validation_failed', err.issues[0].message, err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
 
 /**
  * What the utility's staff do for a contract that waits: send the person whose turn it is their link
@@ -80,7 +78,7 @@ export function createFollowUp(deps: {
      */
     async extendDeadline(ctx: RequestContext, id: string, body: unknown): Promise<ContractView> {
       const parsed = extendInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       const row = await openContract(ctx, id);
       const at = now();
       // A deadline is the end of its day (the next day's midnight): counted from its last instant, so the

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../storage/db/database.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidQuery } from '../domain/validation.js';
 import { chinaDay, chinaMidnight } from '../chinaTime.js';
 
 const statsInput = z.object({
@@ -29,8 +30,7 @@ const share = (n: number, of: number) => (of === 0 ? null : Math.round((n / of) 
 export async function contractStatistics(db: Queryable, calendar: WorkingCalendar, organisationId: string, query: unknown) {
   const parsed = statsInput.safeParse(query);
   if (!parsed.success) {
-    throw new DomainError('invalid', 'invalid_query', parsed.error.issues[0].message,
-      parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
+    throw invalidQuery(parsed.error);
   }
   // A bare date is a China calendar day, not UTC midnight.
   const instant = (v: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../storage/db/database.js';
 import { organisationRepository, type ApiKeyRow, type OrganisationRow } from '../storage/db/organisationRepository.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody } from '../domain/validation.js';
 import type { RequestContext } from '../domain/requestContext.js';
 import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { isValidCreditCode } from './creditCode.js';
@@ -76,14 +77,6 @@ const importInput = z
   .strict();
 const apiKeyInput = z.object({ role: z.enum(ORGANISATION_ROLES, { message: `role must be one of ${ORGANISATION_ROLES.join(', ')}` }), label: printable('label', 100).optional() }).strict();
 
-function invalid(err: z.ZodError): DomainError {
-  return new DomainError(
-    'unprocessable',
-    'validation_failed',
-    err.issues[0].message,
-    err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })),
-  );
-}
 
 export function organisationView(r: OrganisationRow): Organisation {
   return {
@@ -158,7 +151,7 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
 
     async create(body: unknown): Promise<Organisation> {
       const parsed = createInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       const i = parsed.data;
       const row = { id: i.id, name: i.name, credit_code: i.creditCode, address: i.address, phone: i.phone, contract_number_prefix: i.contractNumberPrefix, seal_number: i.sealNumber ?? null, handwritten_signature: i.handwrittenSignature ?? true };
       const taken = await organisationRepository.conflicts(db, row);
@@ -182,7 +175,7 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
      */
     async update(id: string, body: unknown): Promise<Organisation> {
       const parsed = patchInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       if (id === DEFAULT_ORGANISATION) {
         throw new DomainError('conflict', 'organisation_configured', 'The default organisation is described by the UTILITY_* settings; change them and restart');
       }
@@ -203,7 +196,7 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
     /** The organisation's own certificate and key, e.g. from a licensed CA, as a base64 PKCS#12. */
     async importCertificate(id: string, body: unknown): Promise<CertificateInfo> {
       const parsed = importInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       const org = await find(id);
       try {
         return await deps.certificates.import(org, Buffer.from(parsed.data.pkcs12, 'base64'), parsed.data.password);
@@ -222,7 +215,7 @@ export function createOrganisationService(deps: OrganisationServiceDeps) {
 
     async createApiKey(ctx: RequestContext, id: string, body: unknown): Promise<ApiKeyView & { key: string }> {
       const parsed = apiKeyInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       await find(id);
       const minted = deps.mintKey(parsed.data.role);
       const row = await db.transaction(async (tx) => {

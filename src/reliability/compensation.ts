@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../storage/db/database.js';
 import { reliabilityRepository } from '../storage/db/reliabilityRepository.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody, invalidQuery } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
 import type { PersonalData } from '../domain/personalData.js';
 import type { ContractService } from '../contracts/contractService.js';
@@ -74,7 +75,7 @@ export function createCompensation(deps: { db: Database; contracts: Pick<Contrac
   return {
     async setBill(ctx: RequestContext, id: string, body: unknown) {
       const parsed = billInput.safeParse(body ?? {});
-      if (!parsed.success) throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
+      if (!parsed.success) throw invalidBody(parsed.error);
       const { row } = await agreement(ctx, id);
       const fen = fenOf(parsed.data.annualBill);
       await reliabilityRepository.setBill(db, row.id, parsed.data.period, fen, ctx.actor.id);
@@ -83,7 +84,7 @@ export function createCompensation(deps: { db: Database; contracts: Pick<Contrac
 
     async assess(ctx: RequestContext, id: string, query: unknown) {
       const parsed = periodQuery.safeParse(query);
-      if (!parsed.success) throw new DomainError('invalid', 'invalid_query', parsed.error.issues[0].message);
+      if (!parsed.success) throw invalidQuery(parsed.error);
       const { row, terms } = await agreement(ctx, id);
       const year = parsed.data.period ?? Number(terms.period.startDate.slice(0, 4));
       const window = assessed(terms, year);

@@ -4,6 +4,7 @@ import type { Database } from '../storage/db/database.js';
 import { reliabilityRepository, type CurrentRow, type RevisionRow } from '../storage/db/reliabilityRepository.js';
 import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
+import { invalidBody, invalidQuery } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
 
 /**
@@ -47,8 +48,6 @@ const listQuery = z.object({
   cause: z.enum(CAUSES).optional(),
 });
 
-const zodDetails = (err: z.ZodError): ErrorDetail[] => err.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message }));
-const invalid = (err: z.ZodError) => new DomainError('unprocessable', 'validation_failed', err.issues[0].message, zodDetails(err));
 /** A bare date is a China calendar day. */
 export const periodInstant = (v: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v);
 
@@ -138,7 +137,7 @@ export function createInterruptionRegister(deps: { db: Database; audit: AuditTra
   return {
     async record(ctx: RequestContext, body: unknown): Promise<InterruptionView> {
       const parsed = createInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       const organisationId = orgOf(ctx);
       const revision = revisionOf(parsed.data, ctx, null);
       const id = randomUUID();
@@ -152,7 +151,7 @@ export function createInterruptionRegister(deps: { db: Database; audit: AuditTra
     /** Closes or corrects an interruption: the fields given replace the current ones in a new revision. */
     async revise(ctx: RequestContext, id: string, body: unknown): Promise<InterruptionView> {
       const parsed = patchInput.safeParse(body ?? {});
-      if (!parsed.success) throw invalid(parsed.error);
+      if (!parsed.success) throw invalidBody(parsed.error);
       const organisationId = orgOf(ctx);
       const { reason, affected, ...rest } = parsed.data;
       await db.transaction(async (tx) => {
@@ -175,7 +174,7 @@ export function createInterruptionRegister(deps: { db: Database; audit: AuditTra
 
     async list(ctx: RequestContext, query: unknown): Promise<{ items: InterruptionView[] }> {
       const parsed = listQuery.safeParse(query);
-      if (!parsed.success) throw new DomainError('invalid', 'invalid_query', parsed.error.issues[0].message, zodDetails(parsed.error));
+      if (!parsed.success) throw invalidQuery(parsed.error);
       const q = parsed.data;
       const rows = await reliabilityRepository.overlapping(db, {
         organisationId: orgOf(ctx),

@@ -3,6 +3,7 @@ import type { Database } from '../storage/db/database.js';
 import { reliabilityRepository } from '../storage/db/reliabilityRepository.js';
 import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody, invalidQuery } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
 import { CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
 import { CAUSES, EXCLUDED_CAUSES, interruptionView, type Cause, type InterruptionView } from './interruptions.js';
@@ -111,9 +112,7 @@ export function createReliabilityKpi(deps: { db: Database; audit: AuditTrail; cl
   return {
     async setCustomersServed(ctx: RequestContext, body: unknown) {
       const parsed = servedInput.safeParse(body ?? {});
-      if (!parsed.success) {
-        throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
-      }
+      if (!parsed.success) throw invalidBody(parsed.error);
       const { year: y, zone, customers } = parsed.data;
       const organisationId = orgOf(ctx);
       await db.transaction(async (tx) => {
@@ -125,9 +124,7 @@ export function createReliabilityKpi(deps: { db: Database; audit: AuditTrail; cl
 
     async kpi(ctx: RequestContext, query: unknown) {
       const parsed = kpiQuery.safeParse(query);
-      if (!parsed.success) {
-        throw new DomainError('invalid', 'invalid_query', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
-      }
+      if (!parsed.success) throw invalidQuery(parsed.error);
       const { year: y, zone } = parsed.data;
       const organisationId = orgOf(ctx);
       const from = new Date(Date.UTC(y, 0, 1) - CHINA_UTC_OFFSET_MS);

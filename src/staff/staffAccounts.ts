@@ -4,6 +4,7 @@ import type { Database } from '../storage/db/database.js';
 import { staffRepository, type StaffUserRow } from '../storage/db/staffRepository.js';
 import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { DomainError } from '../domain/errors.js';
+import { invalidBody } from '../domain/validation.js';
 import type { RequestContext } from '../domain/requestContext.js';
 import { createSecretBox } from '../domain/secretBox.js';
 import { hashPassword, passwordProblem } from './passwords.js';
@@ -116,9 +117,7 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
 
     async create(ctx: RequestContext, organisationId: string, body: unknown): Promise<{ user: StaffUser; setupUrl?: string; setupExpiresAt?: string }> {
       const parsed = createInput.safeParse(body ?? {});
-      if (!parsed.success) {
-        throw new DomainError('unprocessable', 'validation_failed', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })));
-      }
+      if (!parsed.success) throw invalidBody(parsed.error);
       const input = parsed.data;
       const id = randomUUID();
       // A user who signs in through the utility's identity provider has no password to choose (but still a TOTP to enrol when sealing).

@@ -24,6 +24,12 @@ export function chinaParts(at: Date): ChinaTimeParts {
 }
 
 /** The China calendar day of an instant, as YYYY-MM-DD. */
+/** A time as a query gives it: a bare date (YYYY-MM-DD) is that China calendar day's start, anything else ISO 8601. */
+export const chinaInstant = (v: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v);
+
+/** [00:00 on 1 January, 00:00 on the next 1 January) of a year in China time, as epoch milliseconds. */
+export const chinaYear = (y: number) => ({ from: Date.UTC(y, 0, 1) - CHINA_UTC_OFFSET_MS, to: Date.UTC(y + 1, 0, 1) - CHINA_UTC_OFFSET_MS });
+
 /** 00:00 China time of a day given as YYYY-MM-DD. */
 export const chinaMidnight = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_UTC_OFFSET_MS);
 

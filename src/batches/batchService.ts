@@ -193,9 +193,10 @@ export function createBatchService(deps: BatchServiceDeps) {
     return row;
   }
 
-  async function view(row: BatchRow): Promise<BatchView> {
-    const counts = await batchRepository.counts(db, [row.id]);
-    const n = (s: ItemStatus) => counts.find((c) => c.status === s)?.n ?? 0;
+  /** `counts`: the batch's item counts when the caller read them for several batches at once. */
+  async function view(row: BatchRow, counts?: Awaited<ReturnType<typeof batchRepository.counts>>): Promise<BatchView> {
+    counts ??= await batchRepository.counts(db, [row.id]);
+    const n = (s: ItemStatus) => counts.find((c) => c.batch_id === row.id && c.status === s)?.n ?? 0;
     const unsuccessful = n('failed') + n('skipped');
     const errors = unsuccessful > 0 ? await batchRepository.results(db, row.id, { from: 0, limit: STATUS_ERRORS, statuses: ['failed', 'skipped'] }) : [];
     return {
@@ -391,7 +392,9 @@ export function createBatchService(deps: BatchServiceDeps) {
       if (!scope.organisationId) return { items: [], nextCursor: null };
       const rows = await batchRepository.list(db, scope.organisationId, parsed.data.limit + 1, parsed.data.cursor);
       const page = rows.slice(0, parsed.data.limit);
-      return { items: await Promise.all(page.map(view)), nextCursor: rows.length > page.length ? page[page.length - 1].seq : null };
+      // One count over the page, not one per batch.
+      const counts = page.length > 0 ? await batchRepository.counts(db, page.map((b) => b.id)) : [];
+      return { items: await Promise.all(page.map((b) => view(b, counts))), nextCursor: rows.length > page.length ? page[page.length - 1].seq : null };
     },
 
     /** The result of each item: the contract it made or signed, or its error; a page from index `from`. */

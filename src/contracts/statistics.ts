@@ -3,7 +3,7 @@ import type { Queryable } from '../storage/db/database.js';
 import type { WorkingCalendar } from './calendar/workingCalendar.js';
 import { DomainError } from '../domain/errors.js';
 import { invalidQuery } from '../domain/validation.js';
-import { chinaDay, chinaMidnight } from '../chinaTime.js';
+import { chinaDay, chinaInstant, chinaMidnight } from '../chinaTime.js';
 
 const statsInput = z.object({
   from: z.iso.datetime({ offset: true, message: 'from must be an ISO 8601 time, e.g. 2026-10-01T00:00:00+08:00' }).or(z.iso.date()),
@@ -33,9 +33,8 @@ export async function contractStatistics(db: Queryable, calendar: WorkingCalenda
     throw invalidQuery(parsed.error);
   }
   // A bare date is a China calendar day, not UTC midnight.
-  const instant = (v: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v);
-  const from = instant(parsed.data.from);
-  const to = instant(parsed.data.to);
+  const from = chinaInstant(parsed.data.from);
+  const to = chinaInstant(parsed.data.to);
   if (from >= to) throw new DomainError('invalid', 'invalid_query', 'from must be before to', [{ path: '/to', message: 'must be after from' }]);
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) {
     throw new DomainError('invalid', 'invalid_query', `A period is at most ${MAX_PERIOD_DAYS} days; ask for a year at a time`, [{ path: '/to', message: `at most ${MAX_PERIOD_DAYS} days after from` }]);

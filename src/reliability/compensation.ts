@@ -8,7 +8,7 @@ import type { PersonalData } from '../domain/personalData.js';
 import type { ContractService } from '../contracts/contractService.js';
 import { interruptionView, type InterruptionView } from './interruptions.js';
 import { customersServed, reliabilityFigures } from './reliabilityKpi.js';
-import { CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
+import { CHINA_UTC_OFFSET_MS, chinaYear } from '../chinaTime.js';
 
 const HOUR = 3_600_000;
 
@@ -50,7 +50,8 @@ function monthsIn(window: { from: number; to: number }): number {
 function assessed(terms: Terms, year: number): { from: number; to: number } {
   const start = Date.parse(`${terms.period.startDate}T00:00:00+08:00`);
   const end = Date.parse(`${terms.period.endDate}T00:00:00+08:00`) + 86_400_000;
-  return { from: Math.max(start, Date.parse(`${year}-01-01T00:00:00+08:00`)), to: Math.min(end, Date.parse(`${year + 1}-01-01T00:00:00+08:00`)) };
+  const y = chinaYear(year);
+  return { from: Math.max(start, y.from), to: Math.min(end, y.to) };
 }
 
 /**
@@ -101,20 +102,21 @@ export function createCompensation(deps: { db: Database; contracts: Pick<Contrac
       const perHour = BigInt(HOUR) * BigInt(served.customers);
       const overHours = overMs > 0n ? Number((overMs + perHour - 1n) / perHour) : 0;
 
-      // The interruptions this customer had, and the terms each broke (单次停水超过上限或者计划停水未按约定提前通知).
-      const own = await reliabilityRepository.overlapping(db, {
-        organisationId: row.organisation_id, from: new Date(window.from), to: new Date(window.to),
-        affecting: { contractId: row.id, zone: terms.site.supplyZone ?? '', address: terms.site.address },
-      });
-      const interruptions = own.map((r) => {
-        const it: InterruptionView = interruptionView(r);
-        const matchedBy = it.affected.contractIds.includes(row.id) ? 'contract' : terms.site.supplyZone && it.affected.supplyZones.includes(terms.site.supplyZone) ? 'supply_zone' : 'address';
+      // Of the system's interruptions, those this customer had (named by the contract, its supply zone or its
+      // address), and the terms each broke (单次停水超过上限或者计划停水未按约定提前通知).
+      const matchOf = (it: InterruptionView) =>
+        it.affected.contractIds.includes(row.id) ? 'contract'
+          : terms.site.supplyZone && it.affected.supplyZones.includes(terms.site.supplyZone) ? 'supply_zone'
+            : it.affected.addresses.includes(terms.site.address) ? 'address' : undefined;
+      const interruptions = system.flatMap((it) => {
+        const matchedBy = matchOf(it);
+        if (!matchedBy) return [];
         const s = Date.parse(it.startedAt);
         const e = it.endedAt ? Date.parse(it.endedAt) : Math.max(s, at.getTime());
         const breaches: string[] = [];
         if (e - s > t.maxSingleInterruptionHours * HOUR) breaches.push('over_single_maximum');
         if (it.planned && (!it.noticeGivenAt || s - Date.parse(it.noticeGivenAt) < t.plannedNoticeHours * HOUR)) breaches.push('insufficient_notice');
-        return { id: it.id, startedAt: it.startedAt, endedAt: it.endedAt, cause: it.cause, excludedFromKpi: it.excludedFromKpi, planned: it.planned, matchedBy, hours: Math.round((Math.max(0, e - s) / HOUR) * 100) / 100, breaches };
+        return [{ id: it.id, startedAt: it.startedAt, endedAt: it.endedAt, cause: it.cause, excludedFromKpi: it.excludedFromKpi, planned: it.planned, matchedBy, hours: Math.round((Math.max(0, e - s) / HOUR) * 100) / 100, breaches }];
       });
 
       const bill = await reliabilityRepository.bill(db, row.id, year);

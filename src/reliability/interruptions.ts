@@ -6,6 +6,7 @@ import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { invalidBody, invalidQuery } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
+import { chinaInstant } from '../chinaTime.js';
 
 /**
  * What stopped the water. The first four are the groups the plan's KPI leaves out (equipment maintenance
@@ -48,8 +49,6 @@ const listQuery = z.object({
   cause: z.enum(CAUSES).optional(),
 });
 
-/** A bare date is a China calendar day. */
-export const periodInstant = (v: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v);
 
 export interface InterruptionView {
   id: string;
@@ -178,8 +177,8 @@ export function createInterruptionRegister(deps: { db: Database; audit: AuditTra
       const q = parsed.data;
       const rows = await reliabilityRepository.overlapping(db, {
         organisationId: orgOf(ctx),
-        from: q.from ? periodInstant(q.from) : new Date(0),
-        to: q.to ? periodInstant(q.to) : new Date('9999-12-31T00:00:00Z'),
+        from: q.from ? chinaInstant(q.from) : new Date(0),
+        to: q.to ? chinaInstant(q.to) : new Date('9999-12-31T00:00:00Z'),
         zone: q.zone,
         cause: q.cause,
       });

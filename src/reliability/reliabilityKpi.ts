@@ -5,7 +5,7 @@ import { organisationChain, type AuditTrail } from '../audit/auditTrail.js';
 import { DomainError } from '../domain/errors.js';
 import { invalidBody, invalidQuery } from '../domain/validation.js';
 import { scopeOfContext, type RequestContext } from '../domain/requestContext.js';
-import { CHINA_UTC_OFFSET_MS } from '../chinaTime.js';
+import { CHINA_UTC_OFFSET_MS, chinaYear } from '../chinaTime.js';
 import { CAUSES, EXCLUDED_CAUSES, interruptionView, type Cause, type InterruptionView } from './interruptions.js';
 
 const year = z.coerce.number({ message: 'year is required, e.g. 2025' }).int().min(2000).max(2100);
@@ -94,7 +94,7 @@ export async function customersServed(db: Database, organisationId: string, y: n
   if (zone) {
     throw new DomainError('unprocessable', 'customers_served_unknown', `How many customers zone ${zone} serves in ${y} is not known: PUT /api/v1/reliability/customers-served {year, zone, customers}`);
   }
-  const end = new Date(Date.UTC(y + 1, 0, 1) - CHINA_UTC_OFFSET_MS);
+  const end = new Date(chinaYear(y).to);
   const contracts = await reliabilityRepository.activeSupplyContracts(db, organisationId, end < now ? end : now);
   if (contracts === 0) throw new DomainError('unprocessable', 'customers_served_unknown', `No water supply contract is in force and no figure was given for ${y}: PUT /api/v1/reliability/customers-served {year, customers}`);
   return { customers: contracts, source: 'contracts' };
@@ -127,8 +127,9 @@ export function createReliabilityKpi(deps: { db: Database; audit: AuditTrail; cl
       if (!parsed.success) throw invalidQuery(parsed.error);
       const { year: y, zone } = parsed.data;
       const organisationId = orgOf(ctx);
-      const from = new Date(Date.UTC(y, 0, 1) - CHINA_UTC_OFFSET_MS);
-      const to = new Date(Date.UTC(y + 1, 0, 1) - CHINA_UTC_OFFSET_MS);
+      const year = chinaYear(y);
+      const from = new Date(year.from);
+      const to = new Date(year.to);
       const served = await customersServed(db, organisationId, y, zone, now());
       const items = (await reliabilityRepository.overlapping(db, { organisationId, from, to, zone })).map(interruptionView);
       const { customerMs: _exact, ...figures } = reliabilityFigures(items, { from: from.getTime(), to: to.getTime() }, served.customers, now());

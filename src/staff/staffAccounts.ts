@@ -123,16 +123,17 @@ export function createStaffAccounts(deps: { db: Database; audit: AuditTrail; mas
       // A user who signs in through the utility's identity provider has no password to choose (but still a TOTP to enrol when sealing).
       const material = setupMaterial(id, input.roles);
       await db.transaction(async (tx) => {
-        const inserted = await staffRepository.insert(tx, {
-          id, organisation_id: organisationId, username: input.username, display_name: input.displayName, roles: input.roles,
-          setup_token_hash: material.set.setup_token_hash, setup_expires_at: material.set.setup_expires_at, created_by: ctx.actor.id,
-        });
+        const inserted = await staffRepository
+          .insert(tx, {
+            id, organisation_id: organisationId, username: input.username, display_name: input.displayName, roles: input.roles,
+            setup_token_hash: material.set.setup_token_hash, setup_expires_at: material.set.setup_expires_at,
+            totp_secret: material.set.totp_secret, oidc_subject: input.oidcSubject ?? null, created_by: ctx.actor.id,
+          })
+          .catch((err: { code?: string }) => {
+            if (err.code === '23505') throw new DomainError('conflict', 'oidc_subject_taken', `Another user has the single sign-on subject ${input.oidcSubject}`);
+            throw err;
+          });
         if (!inserted) throw new DomainError('conflict', 'username_taken', `The user name ${input.username} is taken; choose another`);
-        const subjectFree = await staffRepository.update(tx, id, { totp_secret: material.set.totp_secret, ...(input.oidcSubject ? { oidc_subject: input.oidcSubject } : {}) }).catch((err: { code?: string }) => {
-          if (err.code === '23505') return false;
-          throw err;
-        });
-        if (!subjectFree) throw new DomainError('conflict', 'oidc_subject_taken', `Another user has the single sign-on subject ${input.oidcSubject}`);
         await record(tx, ctx, organisationId, 'staff.user_created', { userId: id, username: input.username, roles: input.roles });
       });
       const user = staffUserView((await staffRepository.byId(db, id))!, now());

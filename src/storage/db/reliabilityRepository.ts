@@ -58,20 +58,15 @@ export const reliabilityRepository = {
   },
 
   /** Interruptions (as they stand now) that overlap [from, to), optionally of one zone and cause, oldest first. */
-  /**
-   * Interruptions (as they stand now) that overlap [from, to), optionally of one zone and cause, oldest
-   * first; with `affecting`, only those that name the contract, its zone or its address.
-   */
-  async overlapping(db: Queryable, f: { organisationId: string; from: Date; to: Date; zone?: string; cause?: string; affecting?: { contractId: string; zone: string; address: string } }): Promise<CurrentRow[]> {
-    const a = f.affecting;
+  /** Interruptions (as they stand now) that overlap [from, to), optionally of one zone and cause, oldest first. */
+  async overlapping(db: Queryable, f: { organisationId: string; from: Date; to: Date; zone?: string; cause?: string }): Promise<CurrentRow[]> {
     return (
       await db.query<CurrentRow>(
         `SELECT * FROM (${CURRENT} WHERE i.organisation_id = $1 ORDER BY r.interruption_id, r.revision DESC) c
          WHERE c.started_at < $3 AND (c.ended_at IS NULL OR c.ended_at > $2)
            AND ($4::text IS NULL OR $4::text = ANY(c.supply_zones)) AND ($5::text IS NULL OR c.cause = $5::text)
-           AND ($6::text IS NULL OR $6::text = ANY(c.contract_ids) OR $7::text = ANY(c.supply_zones) OR $8::text = ANY(c.addresses))
          ORDER BY c.started_at, c.seq`,
-        [f.organisationId, f.from, f.to, f.zone ?? null, f.cause ?? null, a?.contractId ?? null, a?.zone ?? null, a?.address ?? null],
+        [f.organisationId, f.from, f.to, f.zone ?? null, f.cause ?? null],
       )
     ).rows;
   },

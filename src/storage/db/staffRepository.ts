@@ -31,11 +31,12 @@ export interface StaffSessionRow {
 
 /** SQL for console users and their sessions. */
 export const staffRepository = {
-  async insert(db: Queryable, u: Pick<StaffUserRow, 'id' | 'organisation_id' | 'username' | 'display_name' | 'roles' | 'setup_token_hash' | 'setup_expires_at' | 'created_by'>): Promise<boolean> {
+  /** False when the user name is taken; a taken single sign-on subject is the database's unique violation (23505). */
+  async insert(db: Queryable, u: Pick<StaffUserRow, 'id' | 'organisation_id' | 'username' | 'display_name' | 'roles' | 'setup_token_hash' | 'setup_expires_at' | 'totp_secret' | 'oidc_subject' | 'created_by'>): Promise<boolean> {
     const res = await db.query(
-      `INSERT INTO staff_users (id, organisation_id, username, display_name, roles, setup_token_hash, setup_expires_at, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (username) DO NOTHING`,
-      [u.id, u.organisation_id, u.username, u.display_name, u.roles, u.setup_token_hash, u.setup_expires_at, u.created_by],
+      `INSERT INTO staff_users (id, organisation_id, username, display_name, roles, setup_token_hash, setup_expires_at, totp_secret, oidc_subject, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (username) DO NOTHING`,
+      [u.id, u.organisation_id, u.username, u.display_name, u.roles, u.setup_token_hash, u.setup_expires_at, u.totp_secret, u.oidc_subject, u.created_by],
     );
     return res.rowCount === 1;
   },
